@@ -1,0 +1,53 @@
+/**
+ * Table and index names, key attributes and index projections: the one place both the code and the CDK stack
+ * read them from, so the deployed tables and the queries cannot disagree.
+ */
+
+/** Default physical table names (the seed's names); the deployed stack passes its own through the environment. */
+export const DEFAULT_TABLE_NAMES = {
+  affiliates: 'commercive_affiliates',
+  payouts: 'commercive_payouts',
+  idempotency: 'commercive_payout_idempotency',
+} as const;
+
+export const AFFILIATES = {
+  partitionKey: 'affiliate_id',
+  /** GSI: user_id -> affiliate (who is this token's affiliate?). */
+  userIndex: { name: 'user-affiliate-index', partitionKey: 'user_id' },
+} as const;
+
+export const PAYOUTS = {
+  partitionKey: 'payout_id',
+  /**
+   * GSI: an affiliate's payouts, newest first. It projects what the balance and the history list read, and not
+   * the status history (which grows with every move), so one query page holds as many payouts as possible.
+   */
+  affiliateIndex: {
+    name: 'affiliate-payouts-index',
+    partitionKey: 'affiliate_id',
+    sortKey: 'requested_at',
+    projectedAttributes: [
+      'amount',
+      'status',
+      'payment_method',
+      'payment_email',
+      'transaction_id',
+      'notes',
+      'processed_at',
+    ],
+  },
+  /** GSI: the admin queue, all payouts in one status, newest first. */
+  statusIndex: { name: 'status-requested-index', partitionKey: 'status', sortKey: 'requested_at' },
+} as const;
+
+export const IDEMPOTENCY = {
+  partitionKey: 'idempotency_key',
+  /** Epoch seconds; DynamoDB TTL deletes the record after it. */
+  ttlAttribute: 'expires_at',
+} as const;
+
+export interface TableNames {
+  affiliates: string;
+  payouts: string;
+  idempotency: string;
+}
