@@ -1,2 +1,6 @@
-// Placeholder until the router lands; replaced in the next commits.
-export const handler = async () => ({ statusCode: 404, body: '{"success":false}' });
+import { loadConfig } from '../../shared/config.ts';
+import { createRuntime } from '../../shared/runtime.ts';
+import { createPayoutsHandler } from './app.ts';
+
+/** The payouts Lambda: configuration parsed and clients built once per cold start. */
+export const handler = createPayoutsHandler(createRuntime(loadConfig(process.env), 'payouts'));

@@ -1,0 +1,20 @@
+import type { Cents } from './money.ts';
+
+/**
+ * An affiliate as this service reads it. total_earned is written by the commissions system; total_paid,
+ * total_pending and payout_count are this service's counters, moved only inside the transactions that move payouts.
+ */
+export interface Affiliate {
+  affiliate_id: string;
+  user_id: string;
+  status: string;
+  tier?: string;
+  total_earned: Cents;
+  total_paid: Cents;
+  total_pending: Cents;
+  payout_count: number;
+  payment_method?: string;
+  payment_email?: string;
+}
+
+export const ACTIVE = 'active';

@@ -1,0 +1,39 @@
+import type { Cents } from './money.ts';
+import { countersOf, type PayoutStatus } from './payout.ts';
+
+export interface Balance {
+  total_earned: Cents;
+  total_paid: Cents;
+  pending: Cents;
+  available: Cents;
+}
+
+/** available = earned − paid − pending, never below 0 (a clawback of earnings can push the raw figure negative). */
+export function availableOf(totalEarned: Cents, totalPaid: Cents, pending: Cents): Cents {
+  return Math.max(0, totalEarned - totalPaid - pending);
+}
+
+export function balanceOf(totalEarned: Cents, totalPaid: Cents, pending: Cents): Balance {
+  return { total_earned: totalEarned, total_paid: totalPaid, pending, available: availableOf(totalEarned, totalPaid, pending) };
+}
+
+/** Recomputes paid and pending from the payouts themselves (the reporting path, and what reconciliation checks). */
+export function sumPayouts(payouts: Iterable<{ status: PayoutStatus; amount: Cents }>): { paid: Cents; pending: Cents } {
+  let paid = 0;
+  let pending = 0;
+  for (const payout of payouts) {
+    const counts = countersOf(payout.status, payout.amount);
+    paid += counts.paid;
+    pending += counts.pending;
+  }
+  return { paid, pending };
+}
+
+/** The minimum payout for a tier: the tier's entry, or the default when the tier is missing or unknown. */
+export function minimumPayoutFor(
+  tier: string | undefined,
+  tierMinimums: Readonly<Record<string, number>>,
+  defaultMinimum: Cents,
+): Cents {
+  return (tier !== undefined && Object.hasOwn(tierMinimums, tier) ? tierMinimums[tier] : undefined) ?? defaultMinimum;
+}

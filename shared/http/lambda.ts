@@ -1,0 +1,56 @@
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { describeError, type Logger } from '../logger.ts';
+import type { Authenticator } from './auth.ts';
+import { errorResponse, type HttpResponse } from './respond.ts';
+import { createRouter, type Route } from './router.ts';
+
+export interface HttpHandlerOptions {
+  routes: Route[];
+  authenticate: Authenticator;
+  corsAllowedOrigins: string[];
+  logger: Logger;
+}
+
+export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
+
+/**
+ * Wraps a route table into a Lambda handler for Function URL events (payload 2.0): routing, errors mapped to
+ * statuses in one place, one structured log line per request, and CORS — here and nowhere else (the Function
+ * URL has no CORS config, so a preflight gets exactly one Access-Control-Allow-Origin).
+ */
+export function createHttpHandler({ routes, authenticate, corsAllowedOrigins, logger }: HttpHandlerOptions): LambdaHttpHandler {
+  const route = createRouter(routes, authenticate);
+
+  const core = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> => {
+    const started = performance.now();
+    const requestId = context.awsRequestId;
+    const requestLogger = logger.child({ request_id: requestId });
+    let response: HttpResponse;
+    try {
+      response = await route(event, requestId, requestLogger);
+    } catch (error) {
+      response = errorResponse(error, requestId);
+      if (response.statusCode >= 500) requestLogger.error('request failed', { status: response.statusCode, ...describeError(error) });
+    }
+    requestLogger.info('request', {
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      status: response.statusCode,
+      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+    return response;
+  };
+
+  return middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>(core).use(
+    httpCors({
+      origins: corsAllowedOrigins,
+      disableBeforePreflightResponse: false,
+      headers: 'Authorization, Content-Type, Idempotency-Key',
+      methods: 'GET, POST, OPTIONS',
+      exposeHeaders: 'Idempotent-Replayed, Retry-After, WWW-Authenticate',
+      maxAge: 600,
+    }),
+  ) as unknown as LambdaHttpHandler;
+}

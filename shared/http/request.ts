@@ -1,0 +1,70 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type * as z from 'zod';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../domain/errors.ts';
+
+/** Payout bodies are a few hundred bytes; anything near this is not a client of ours. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** Header names lower-cased (Function URLs already do; the local server and tests may not). */
+export function lowerCaseHeaders(event: APIGatewayProxyEventV2): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+/** The first zod issue as a sentence, for a 400 a person can act on. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'The request is not valid.';
+  const field = issue.path.map(String).join('.');
+  const message = issue.message;
+  return field && !message.startsWith(field) ? `${field}: ${message}` : message;
+}
+
+export function parseWith<T>(schema: z.ZodType<T>, input: unknown, code = 'VALIDATION_ERROR'): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new BadRequestError(code, describeIssue(result.error));
+  return result.data;
+}
+
+/**
+ * Reads a JSON object body: 415 unless the content type is JSON, 413 past the size limit, 400 for malformed JSON
+ * or anything but an object. `optional` bodies (a cancel) may be absent altogether.
+ */
+export function readJsonObject(
+  event: APIGatewayProxyEventV2,
+  headers: Record<string, string>,
+  { optional = false } = {},
+): Record<string, unknown> {
+  const raw = event.body ?? '';
+  if (raw.length === 0 && optional) return {};
+  const contentType = headers['content-type'];
+  if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw new UnsupportedMediaTypeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with "Content-Type: application/json".');
+  }
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError('PAYLOAD_TOO_LARGE', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new BadRequestError('INVALID_JSON', 'The body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new BadRequestError('INVALID_BODY', 'The body must be a JSON object.');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Query parameters; a parameter sent twice arrives comma-joined and fails its own validation. */
+export function queryOf(event: APIGatewayProxyEventV2): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined) query[name] = value;
+  }
+  return query;
+}

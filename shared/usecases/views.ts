@@ -1,0 +1,21 @@
+import type { Payout } from '../domain/payout.ts';
+import type { PayoutListItem } from '../domain/ports.ts';
+import type { PayoutView } from '../schemas/common.ts';
+
+/** A payout as clients see it; absent optional fields are null so every answer has the same shape. */
+export function toPayoutView(payout: Payout | PayoutListItem, { withHistory = false } = {}): PayoutView {
+  return {
+    payout_id: payout.payout_id,
+    affiliate_id: payout.affiliate_id,
+    amount: payout.amount,
+    currency: 'USD',
+    payment_method: payout.payment_method,
+    payment_email: payout.payment_email,
+    status: payout.status,
+    requested_at: payout.requested_at,
+    processed_at: payout.processed_at ?? null,
+    transaction_id: payout.transaction_id ?? null,
+    notes: payout.notes ?? null,
+    ...(withHistory && 'history' in payout ? { history: payout.history ?? [] } : {}),
+  };
+}
