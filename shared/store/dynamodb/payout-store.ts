@@ -48,7 +48,8 @@ function toIdempotencyRecord(item: Item): IdempotencyRecord {
     key: String(item[IDEMPOTENCY.partitionKey]),
     fingerprint: String(item.fingerprint),
     statusCode: num(item.status_code),
-    body: item.response_body,
+    // Stored as the JSON text that was sent, so a replay is byte-for-byte the first answer.
+    body: typeof item.response_body === 'string' ? JSON.parse(item.response_body) : item.response_body,
     payoutId: String(item.payout_id),
     expiresAt: num(item[IDEMPOTENCY.ttlAttribute]),
   };
@@ -179,7 +180,7 @@ export class DynamoPayoutStore implements PayoutStore {
             [IDEMPOTENCY.partitionKey]: idempotency.key,
             fingerprint: idempotency.fingerprint,
             status_code: idempotency.statusCode,
-            response_body: idempotency.body,
+            response_body: JSON.stringify(idempotency.body),
             payout_id: idempotency.payoutId,
             [IDEMPOTENCY.ttlAttribute]: idempotency.expiresAt,
           },

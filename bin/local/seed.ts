@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { PAYMENT_METHODS } from '../../shared/domain/payout.ts';
+
+/** One affiliate of a SEED_FILE: the fields the commissions system would have written. */
+export const seedAffiliate = z.strictObject({
+  affiliate_id: z.string().min(1),
+  user_id: z.string().min(1),
+  status: z.string().min(1),
+  tier: z.string().min(1).optional(),
+  total_earned: z.number().int().nonnegative(),
+  payment_method: z.enum(PAYMENT_METHODS).optional(),
+  payment_email: z.email().optional(),
+});
+export type SeedAffiliate = z.infer<typeof seedAffiliate>;
+
+/** The demo affiliates `npm start` seeds when no SEED_FILE is given. */
+export const DEMO_AFFILIATES: SeedAffiliate[] = [
+  { affiliate_id: 'aff-demo-1', user_id: 'user-demo-1', status: 'active', tier: 'tier1', total_earned: 150_000, payment_method: 'paypal', payment_email: 'demo1@example.com' },
+  { affiliate_id: 'aff-demo-2', user_id: 'user-demo-2', status: 'active', tier: 'tier2', total_earned: 500_000, payment_method: 'zelle', payment_email: 'demo2@example.com' },
+  { affiliate_id: 'aff-demo-3', user_id: 'user-demo-3', status: 'suspended', tier: 'tier1', total_earned: 20_000, payment_method: 'paypal', payment_email: 'demo3@example.com' },
+  { affiliate_id: 'aff-demo-4', user_id: 'user-demo-4', status: 'active', total_earned: 2_500, payment_method: 'paypal', payment_email: 'demo4@example.com' },
+];
+
+export function readSeedFile(path: string): SeedAffiliate[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`SEED_FILE ${path} could not be read as JSON: ${(error as Error).message}`);
+  }
+  const result = z.array(seedAffiliate).min(1).safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(`SEED_FILE ${path} is not valid at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return result.data;
+}
+
+/** Writes affiliates with zeroed payout counters, 25 per batch. */
+export async function seedAffiliates(client: DynamoDBDocumentClient, table: string, affiliates: SeedAffiliate[]): Promise<void> {
+  const now = new Date().toISOString();
+  for (let start = 0; start < affiliates.length; start += 25) {
+    const batch = affiliates.slice(start, start + 25).map((affiliate) => ({
+      PutRequest: {
+        Item: { ...affiliate, total_paid: 0, total_pending: 0, payout_count: 0, created_at: now, updated_at: now },
+      },
+    }));
+    let pending: Record<string, unknown[]> | undefined = { [table]: batch };
+    while (pending && Object.keys(pending).length > 0) {
+      const result = await client.send(new BatchWriteCommand({ RequestItems: pending as never }));
+      pending = result.UnprocessedItems as Record<string, unknown[]> | undefined;
+    }
+  }
+}
