@@ -15,6 +15,8 @@ import { DEV_JWT_SECRET, signToken } from './local/tokens.ts';
 const ADMIN_USER = 'admin-demo';
 
 async function main(): Promise<void> {
+  // Lambda runs Node 22; the SDK's notice about Node 20 on a laptop is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`PORT must be a port number, got "${process.env.PORT}".`);
   const secret = process.env.JWT_SECRET ?? DEV_JWT_SECRET;
