@@ -113,4 +113,7 @@ function printBanner(info: {
   process.stdout.write(lines.join('\n'));
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(`Could not start: ${(error as Error).message}`);
+  process.exit(1);
+});
