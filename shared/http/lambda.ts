@@ -28,16 +28,20 @@ export function createHttpHandler({ routes, authenticate, corsAllowedOrigins, lo
     const requestId = context.awsRequestId;
     const requestLogger = logger.child({ request_id: requestId });
     let response: HttpResponse;
+    let code: string | undefined;
     try {
       response = await route(event, requestId, requestLogger);
     } catch (error) {
       response = errorResponse(error, requestId);
+      code = (error as { code?: string }).code;
       if (response.statusCode >= 500) requestLogger.error('request failed', { status: response.statusCode, ...describeError(error) });
     }
     requestLogger.info('request', {
       method: event.requestContext.http.method,
-      path: event.rawPath,
+      // Hostile paths can be 10 KB long; the first 200 characters identify the route.
+      path: event.rawPath?.slice(0, 200),
       status: response.statusCode,
+      ...(code ? { code } : {}),
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
     });
     return response;
