@@ -89,7 +89,7 @@ describe('Function: createAuthenticator (secret from Secrets Manager)', () => {
 describe('Function: createAuthenticator (JWKS)', () => {
   let server: Server;
   let jwksUrl: string;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   let publicPem: string;
   const issuer = 'https://auth.example';
   const audience = 'dashboard';
