@@ -1,0 +1,123 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, FunctionUrlAuthType, Runtime, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { indexArn, type TableRef } from './payout-tables.ts';
+
+/** The repository root: where package-lock.json and the handler entries live. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The item-level DynamoDB actions a function may be granted on a table. TransactWriteItems has no action of its own:
+ * IAM authorizes each item by its Put/Update/Delete/ConditionCheck action. BatchGetItem is its own action.
+ */
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+
+export interface ApiFunctionProps {
+  /** Handler entry, relative to the repository root, exporting `handler`. */
+  entry: string;
+  description: string;
+  environment: Readonly<Record<string, string>>;
+  logRetention: RetentionDays;
+  /** For the log group: RETAIN in prod, DESTROY in a dev stack. */
+  removalPolicy: RemovalPolicy;
+  reservedConcurrency?: number;
+}
+
+/**
+ * One domain's Lambda function with the project's defaults: nodejs22.x on arm64, bundled by the local esbuild
+ * (never Docker) into one minified ESM file with source maps, an explicit log group with a retention, its own role
+ * with no managed policy, and a public Function URL (authType NONE: the code checks the JWT and answers CORS).
+ * Permissions are added one table, index and action at a time with `allowTable` and `allowSecretRead`.
+ * @example
+ * const fn = new ApiFunction(this, 'Payouts', { entry: 'lambdas/payouts/handler.ts', ... });
+ * fn.allowTable(tables.payouts, ['GetItem'], ['affiliate-payouts-index']);
+ */
+export class ApiFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly url: FunctionUrl;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (least privilege, no managed policies)`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: `${PROJECT_ROOT}${props.entry}`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        externalModules: [],
+        // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    this.url = this.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+  }
+
+  /**
+   * Grants exactly `actions` on the table and dynamodb:Query on each index named (never the whole `index/*`).
+   * @example fn.allowTable(tables.affiliates, ['GetItem', 'UpdateItem'], ['user-affiliate-index']);
+   */
+  allowTable(ref: TableRef, actions: readonly ItemAction[], queryIndexes: readonly string[] = []): void {
+    if (actions.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: actions.map((action) => `dynamodb:${action}`),
+          resources: [ref.table.tableArn],
+        }),
+      );
+    }
+    for (const name of queryIndexes) {
+      if (!ref.indexNames.includes(name)) throw new Error(`Table has no index named ${name}`);
+    }
+    if (queryIndexes.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['dynamodb:Query'],
+          resources: queryIndexes.map((name) => indexArn(ref.table, name)),
+        }),
+      );
+    }
+  }
+
+  /** Grants secretsmanager:GetSecretValue on this one secret (not DescribeSecret, not any other secret). */
+  allowSecretRead(secret: ISecret): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secret.secretArn],
+      }),
+    );
+  }
+}

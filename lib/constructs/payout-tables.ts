@@ -1,0 +1,111 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+  type ITable,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { AFFILIATES, IDEMPOTENCY, PAYOUTS } from '../../shared/store/dynamodb/tables.ts';
+
+export interface PayoutTablesProps {
+  stage: 'prod' | 'dev';
+  /** Physical names of existing tables to adopt; a table not named here is created. */
+  existing: { affiliates?: string; payouts?: string };
+}
+
+/** One table the stack uses, with the GSI names the code queries (so index ARNs can be granted). */
+export interface TableRef {
+  table: ITable;
+  /** Names of the table's GSIs, from shared/store/dynamodb/tables.ts. */
+  indexNames: readonly string[];
+  /** True when the stack adopted the table by name rather than creating it. */
+  adopted: boolean;
+}
+
+/**
+ * The affiliates, payouts and idempotency tables. Names, keys and index projections come from
+ * shared/store/dynamodb/tables.ts, the module the code reads. Created tables are on-demand, encrypted with the
+ * AWS-managed key, and in `prod` keep point-in-time recovery, deletion protection and RemovalPolicy.RETAIN.
+ */
+export class PayoutTables extends Construct {
+  readonly affiliates: TableRef;
+  readonly payouts: TableRef;
+  readonly idempotency: TableRef;
+
+  constructor(scope: Construct, id: string, props: PayoutTablesProps) {
+    super(scope, id);
+    const prod = props.stage === 'prod';
+    const safe = {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: prod },
+      deletionProtection: prod,
+      removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    };
+    const string = (name: string) => ({ name, type: AttributeType.STRING });
+
+    const affiliateIndexes = [AFFILIATES.userIndex.name];
+    if (props.existing.affiliates) {
+      this.affiliates = adopt(this, 'Affiliates', props.existing.affiliates, affiliateIndexes);
+    } else {
+      const table = new Table(this, 'Affiliates', { ...safe, partitionKey: string(AFFILIATES.partitionKey) });
+      table.addGlobalSecondaryIndex({
+        indexName: AFFILIATES.userIndex.name,
+        partitionKey: string(AFFILIATES.userIndex.partitionKey),
+        projectionType: ProjectionType.ALL,
+      });
+      this.affiliates = { table, indexNames: affiliateIndexes, adopted: false };
+    }
+
+    const payoutIndexes = [PAYOUTS.affiliateIndex.name, PAYOUTS.statusIndex.name];
+    if (props.existing.payouts) {
+      this.payouts = adopt(this, 'Payouts', props.existing.payouts, payoutIndexes);
+    } else {
+      const table = new Table(this, 'Payouts', { ...safe, partitionKey: string(PAYOUTS.partitionKey) });
+      table.addGlobalSecondaryIndex({
+        indexName: PAYOUTS.affiliateIndex.name,
+        partitionKey: string(PAYOUTS.affiliateIndex.partitionKey),
+        sortKey: string(PAYOUTS.affiliateIndex.sortKey),
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...PAYOUTS.affiliateIndex.projectedAttributes],
+      });
+      table.addGlobalSecondaryIndex({
+        indexName: PAYOUTS.statusIndex.name,
+        partitionKey: string(PAYOUTS.statusIndex.partitionKey),
+        sortKey: string(PAYOUTS.statusIndex.sortKey),
+        projectionType: ProjectionType.ALL,
+      });
+      this.payouts = { table, indexNames: payoutIndexes, adopted: false };
+    }
+
+    const idempotency = new Table(this, 'Idempotency', {
+      ...safe,
+      partitionKey: string(IDEMPOTENCY.partitionKey),
+      timeToLiveAttribute: IDEMPOTENCY.ttlAttribute,
+    });
+    this.idempotency = { table: idempotency, indexNames: [], adopted: false };
+  }
+
+  /** The three tables, for alarms and outputs. */
+  all(): ReadonlyArray<{ id: string; ref: TableRef }> {
+    return [
+      { id: 'Affiliates', ref: this.affiliates },
+      { id: 'Payouts', ref: this.payouts },
+      { id: 'Idempotency', ref: this.idempotency },
+    ];
+  }
+}
+
+/** The ARN of one GSI of a table (what dynamodb:Query on that index is authorized against). */
+export function indexArn(table: ITable, indexName: string): string {
+  return `${table.tableArn}/index/${indexName}`;
+}
+
+function adopt(scope: Construct, id: string, tableName: string, indexNames: string[]): TableRef {
+  // Same account and region as the stack; the GSI names let grants and alarms cover the indexes.
+  const table = Table.fromTableAttributes(scope, id, { tableName, globalIndexes: indexNames });
+  return { table, indexNames, adopted: true };
+}

@@ -1,0 +1,178 @@
+import { CfnOutput, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { ConfigError, loadConfig } from '../shared/config.ts';
+import { AFFILIATES, PAYOUTS } from '../shared/store/dynamodb/tables.ts';
+import { ApiFunction } from './constructs/api-function.ts';
+import { OperationalAlarms } from './constructs/operational-alarms.ts';
+import { PayoutTables } from './constructs/payout-tables.ts';
+import { ContextError, type PayoutsStackOptions } from './options.ts';
+
+export interface PayoutsStackProps extends StackProps {
+  options: PayoutsStackOptions;
+}
+
+/**
+ * The affiliate payouts backend: three tables, one function per domain behind a public Function URL, the JWT
+ * secret, and alarms to one SNS topic. See the README "Deploy" section for the context options.
+ */
+export class PayoutsStack extends Stack {
+  readonly tables: PayoutTables;
+  readonly payouts: ApiFunction;
+  readonly admin: ApiFunction;
+  readonly alarms: OperationalAlarms;
+  /** The HS256 secret, when tokens are not verified against a JWKS. */
+  readonly jwtSecret?: ISecret;
+
+  constructor(scope: Construct, id: string, props: PayoutsStackProps) {
+    super(scope, id, props);
+    const { options } = props;
+    const prod = options.stage === 'prod';
+    const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    Tags.of(this).add('project', 'affiliate-payouts');
+    Tags.of(this).add('stage', options.stage);
+
+    this.tables = new PayoutTables(this, 'Tables', { stage: options.stage, existing: options.existingTables });
+    const { affiliates, payouts, idempotency } = this.tables;
+
+    // Auth configuration: only the secret's ARN reaches the environment; the code reads the value once per cold start.
+    let authEnv: Record<string, string>;
+    if (options.auth.mode === 'jwks') {
+      authEnv = { JWKS_URL: options.auth.jwksUrl, JWT_ISSUER: options.auth.issuer, JWT_AUDIENCE: options.auth.audience };
+    } else {
+      const secret = options.auth.existingSecretArn
+        ? Secret.fromSecretCompleteArn(this, 'JwtSecret', options.auth.existingSecretArn)
+        : this.createJwtSecret(removalPolicy);
+      this.jwtSecret = secret;
+      authEnv = {
+        JWT_SECRET_ARN: secret.secretArn,
+        ...(options.auth.issuer ? { JWT_ISSUER: options.auth.issuer } : {}),
+        ...(options.auth.audience ? { JWT_AUDIENCE: options.auth.audience } : {}),
+      };
+    }
+
+    const commonEnv = {
+      AFFILIATES_TABLE: affiliates.table.tableName,
+      PAYOUTS_TABLE: payouts.table.tableName,
+      CORS_ALLOWED_ORIGINS: options.corsAllowedOrigins,
+      ...options.businessEnv,
+      ...authEnv,
+    };
+    const functionDefaults = {
+      logRetention: options.logRetention,
+      removalPolicy,
+      ...(options.reservedConcurrency === undefined ? {} : { reservedConcurrency: options.reservedConcurrency }),
+    };
+
+    this.payouts = new ApiFunction(this, 'PayoutsApi', {
+      ...functionDefaults,
+      entry: 'lambdas/payouts/handler.ts',
+      description: 'Affiliate payouts API: balance, history, payout requests',
+      environment: checked({ ...commonEnv, IDEMPOTENCY_TABLE: idempotency.table.tableName }),
+    });
+    this.payouts.allowTable(affiliates, ['GetItem', 'UpdateItem', 'ConditionCheckItem'], [AFFILIATES.userIndex.name]);
+    this.payouts.allowTable(
+      payouts,
+      ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
+      [PAYOUTS.affiliateIndex.name],
+    );
+    this.payouts.allowTable(idempotency, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem']);
+
+    this.admin = new ApiFunction(this, 'AdminPayoutsApi', {
+      ...functionDefaults,
+      entry: 'lambdas/admin-payouts/handler.ts',
+      description: 'Admin payouts API: the review queue and the payout lifecycle',
+      environment: checked(commonEnv),
+    });
+    // BatchGetItem: the admin listing reads the full rows of a page of index hits in one call.
+    this.admin.allowTable(
+      payouts,
+      ['GetItem', 'BatchGetItem', 'UpdateItem', 'ConditionCheckItem'],
+      [PAYOUTS.affiliateIndex.name, PAYOUTS.statusIndex.name],
+    );
+    this.admin.allowTable(affiliates, ['GetItem', 'UpdateItem', 'ConditionCheckItem']);
+
+    if (this.jwtSecret) {
+      this.payouts.allowSecretRead(this.jwtSecret);
+      this.admin.allowSecretRead(this.jwtSecret);
+    }
+
+    this.alarms = new OperationalAlarms(this, 'Alarms', { ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}) });
+    this.alarms.watchFunction('PayoutsApi', this.payouts.function);
+    this.alarms.watchFunction('AdminPayoutsApi', this.admin.function);
+    for (const { id: tableId, ref } of this.tables.all()) this.alarms.watchTable(tableId, ref);
+
+    this.acknowledgeFindings(options);
+
+    new CfnOutput(this, 'PayoutsUrl', {
+      value: this.payouts.url.url,
+      description: 'Affiliate-facing API base URL (the dashboard calls this)',
+    });
+    new CfnOutput(this, 'AdminPayoutsUrl', {
+      value: this.admin.url.url,
+      description: 'Admin API base URL (the admin dashboard calls this)',
+    });
+    new CfnOutput(this, 'AffiliatesTableName', { value: affiliates.table.tableName });
+    new CfnOutput(this, 'PayoutsTableName', { value: payouts.table.tableName });
+    new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    if (this.jwtSecret) {
+      new CfnOutput(this, 'JwtSecretArn', {
+        value: this.jwtSecret.secretArn,
+        description: 'Secrets Manager secret holding the HS256 key (the ARN only; read the value with the AWS CLI)',
+      });
+    }
+  }
+
+  private createJwtSecret(removalPolicy: RemovalPolicy): Secret {
+    return new Secret(this, 'JwtSecret', {
+      description: 'HS256 key that verifies affiliate and admin JWTs; the auth system that signs them shares it',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+  }
+
+  /** cdk-nag AwsSolutions findings this design accepts, each on the one resource it concerns, with the reason. */
+  private acknowledgeFindings(options: PayoutsStackOptions): void {
+    for (const fn of [this.payouts, this.admin]) {
+      Validations.of(fn.function).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason:
+          'Pinned to nodejs22.x on purpose: the bundle targets node22, dependencies are pinned to versions tested on ' +
+          'Node 22 (@types/node 22, middy 6), and a runtime upgrade is its own tested change.',
+      });
+    }
+    if (this.jwtSecret instanceof Secret) {
+      Validations.of(this.jwtSecret).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SMG4',
+        reason:
+          'The HS256 key is shared with the external auth system that signs the tokens, so a rotation Lambda here ' +
+          'would break sign-in; it is rotated by hand in step with that system (README "Rotating the JWT secret").',
+      });
+    }
+    if (options.stage === 'dev') {
+      for (const { ref } of this.tables.all()) {
+        if (ref.adopted) continue;
+        Validations.of(ref.table).acknowledge({
+          id: 'AwsSolutions::AwsSolutions-DDB3',
+          reason: 'stage=dev is a throwaway stack with test data: no point-in-time recovery, so it tears down fully.',
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Runs the functions' own config parser (shared/config.ts) over the environment the stack is about to give them, so
+ * a bad setting fails `cdk synth` instead of every cold start. Unresolved tokens (table names, the secret ARN) are
+ * plain non-empty strings here, which is all the parser asks of them.
+ */
+function checked(environment: Record<string, string>): Record<string, string> {
+  try {
+    loadConfig(environment);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ContextError(`The functions would refuse this configuration: ${error.message}`);
+    throw error;
+  }
+  return environment;
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IConstruct } from 'constructs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../lib/app.ts';
+import { synth } from './helpers.ts';
+
+/** The findings this design accepts, by construct path (stack name stripped). A new one fails the test. */
+const ACCEPTED_PROD = [
+  'AwsSolutions-L1 @ AdminPayoutsApi/Function',
+  'AwsSolutions-L1 @ PayoutsApi/Function',
+  'AwsSolutions-SMG4 @ JwtSecret',
+];
+const ACCEPTED_DEV = [
+  'AwsSolutions-DDB3 @ Tables/Affiliates',
+  'AwsSolutions-DDB3 @ Tables/Idempotency',
+  'AwsSolutions-DDB3 @ Tables/Payouts',
+  ...ACCEPTED_PROD,
+];
+
+/** Every acknowledgement recorded in the tree, as "rule @ path" with its reason. */
+function acknowledgements(root: IConstruct): Array<{ rule: string; reason: string }> {
+  const found: Array<{ rule: string; reason: string }> = [];
+  for (const construct of root.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== 'aws:cdk:acknowledged-rules') continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        const path = construct.node.path.split('/').slice(1).join('/');
+        found.push({ rule: `${id.replace(/^(AwsSolutions|Annotation)::/, '')} @ ${path}`, reason });
+      }
+    }
+  }
+  return found.sort((a, b) => a.rule.localeCompare(b.rule));
+}
+
+function violations(outdir: string): unknown[] {
+  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+    pluginReports: Array<{ violations: unknown[] }>;
+  };
+  return report.pluginReports.flatMap((plugin) => plugin.violations);
+}
+
+describe('cdk-nag: AwsSolutions', () => {
+  it.each([
+    ['prod defaults', {}, ACCEPTED_PROD],
+    ['stage=dev', { stage: 'dev' }, ACCEPTED_DEV],
+    ['adopted seed tables', { existingAffiliatesTable: 'commercive_affiliates', existingPayoutsTable: 'commercive_payouts' }, ACCEPTED_PROD],
+    [
+      'JWKS mode with every option',
+      {
+        jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
+        jwtIssuer: 'https://auth.example.com/',
+        jwtAudience: 'payouts',
+        reservedConcurrency: 5,
+        alarmEmail: 'ops@example.com',
+      },
+      ACCEPTED_PROD.filter((rule) => !rule.includes('SMG4')),
+    ],
+  ] as const)('%s: no unacknowledged finding of any severity; only the accepted ones, each with a reason', (_, context, accepted) => {
+    // Act: synth throws on an unacknowledged error; warnings only land in the report, so read it too.
+    // The prod case also runs CDK's CloudFormation schema validation, as `cdk synth` does.
+    const s = synth(context, { cfnValidation: Object.keys(context).length === 0 });
+    try {
+      // Assess
+      expect(violations(s.outdir)).toEqual([]);
+      const acks = acknowledgements(s.stack);
+      expect(acks.map((ack) => ack.rule)).toEqual(accepted);
+      for (const ack of acks) expect(ack.reason.length, ack.rule).toBeGreaterThan(60);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('fails synthesis on a new finding', () => {
+    // Prepare: the real app, plus a topic that lets publishers skip TLS
+    const { app, stack } = createApp({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new Topic(stack, 'Careless');
+
+    // Act + Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-SNS3/);
+  });
+});
