@@ -1,2 +1,6 @@
-// Placeholder until the router lands; replaced in the next commits.
-export const handler = async () => ({ statusCode: 404, body: '{"success":false}' });
+import { loadConfig } from '../../shared/config.ts';
+import { createRuntime } from '../../shared/runtime.ts';
+import { createAdminPayoutsHandler } from './app.ts';
+
+/** The admin payouts Lambda: configuration parsed and clients built once per cold start. */
+export const handler = createAdminPayoutsHandler(createRuntime(loadConfig(process.env), 'admin-payouts'));

@@ -53,7 +53,7 @@ export function createHttpHandler({ routes, authenticate, corsAllowedOrigins, lo
       disableBeforePreflightResponse: false,
       headers: 'Authorization, Content-Type, Idempotency-Key',
       methods: 'GET, POST, OPTIONS',
-      exposeHeaders: 'Idempotent-Replayed, Retry-After, WWW-Authenticate',
+      exposeHeaders: 'Idempotent-Replayed, Retry-After, WWW-Authenticate, X-Next-Cursor, Link, Content-Disposition',
       maxAge: 600,
     }),
   ) as unknown as LambdaHttpHandler;

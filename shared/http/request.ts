@@ -31,12 +31,13 @@ export function parseWith<T>(schema: z.ZodType<T>, input: unknown, code = 'VALID
 
 /**
  * Reads a JSON object body: 415 unless the content type is JSON, 413 past the size limit, 400 for malformed JSON
- * or anything but an object. `optional` bodies (a cancel) may be absent altogether.
+ * or anything but an object. `optional` bodies (a cancel) may be absent altogether; `maxBytes` raises the limit
+ * for a route whose bodies are legitimately larger (the admin bulk move).
  */
 export function readJsonObject(
   event: APIGatewayProxyEventV2,
   headers: Record<string, string>,
-  { optional = false } = {},
+  { optional = false, maxBytes = MAX_BODY_BYTES } = {},
 ): Record<string, unknown> {
   const raw = event.body ?? '';
   if (raw.length === 0 && optional) return {};
@@ -45,8 +46,8 @@ export function readJsonObject(
     throw new UnsupportedMediaTypeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with "Content-Type: application/json".');
   }
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError('PAYLOAD_TOO_LARGE', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new PayloadTooLargeError('PAYLOAD_TOO_LARGE', `The body must be at most ${maxBytes} bytes.`);
   }
   let parsed: unknown;
   try {

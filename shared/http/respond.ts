@@ -41,3 +41,11 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
     }),
   };
 }
+
+/**
+ * A body that is not the JSON envelope (the CSV export), with its own content type; errors still answer JSON.
+ * @example text(200, 'a,b\r\n', 'text/csv; charset=utf-8', { 'Content-Disposition': 'attachment; filename="x.csv"' })
+ */
+export function text(statusCode: number, body: string, contentType: string, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { ...BASE_HEADERS, 'Content-Type': contentType, ...headers }, body };
+}

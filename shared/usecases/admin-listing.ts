@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import type { AdminPayoutStore, IndexPage, IndexPosition, PayoutRow, RequestedRange } from '../domain/admin-ports.ts';
+import { BadRequestError } from '../domain/errors.ts';
+import { PAYOUT_STATUSES, type PayoutStatus } from '../domain/payout.ts';
+import { PAYOUT_ID_PATTERN } from '../schemas/common.ts';
+import { encodeCursor } from './cursor.ts';
+
+/** The admin listing's filters, as validated by shared/schemas/admin.ts (from/to already normalized to UTC). */
+export interface ListFilters {
+  status?: PayoutStatus | undefined;
+  affiliate_id?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+export interface ListedPage {
+  rows: PayoutRow[];
+  /** Which index served the page: the affiliate index does not project processed_by. */
+  source: 'status' | 'affiliate' | 'merge';
+  nextCursor: string | null;
+}
+
+/**
+ * The cursor: a version, a fingerprint of the filters it was minted for, and either one index position (`p`, a
+ * status or affiliate query) or one position per status partition (`m`, the unfiltered merge; 0 = exhausted,
+ * absent = not started). Partition keys are implied by the filters, so the cursor stays short.
+ */
+const position = z.tuple([z.string().min(1).max(64), z.string().regex(PAYOUT_ID_PATTERN)]);
+const mergeState = z.strictObject(
+  Object.fromEntries(PAYOUT_STATUSES.map((status) => [status, z.union([position, z.literal(0)]).optional()])) as Record<
+    PayoutStatus,
+    z.ZodOptional<z.ZodUnion<[typeof position, z.ZodLiteral<0>]>>
+  >,
+);
+const cursorSchema = z.strictObject({
+  v: z.literal(1),
+  f: z.string().regex(/^[0-9a-f]{16}$/),
+  p: position.optional(),
+  m: mergeState.optional(),
+});
+type CursorState = z.infer<typeof cursorSchema>;
+type Position = z.infer<typeof position>;
+
+const MAX_CURSOR_LENGTH = 4096;
+
+function invalidCursor(): BadRequestError {
+  return new BadRequestError('INVALID_CURSOR', 'The cursor is not valid for these filters; start again without it.');
+}
+
+/** The filters a cursor is bound to: a cursor minted for other filters is refused. */
+function fingerprintOf(filters: ListFilters): string {
+  const canonical = JSON.stringify([filters.status ?? null, filters.affiliate_id ?? null, filters.from ?? null, filters.to ?? null]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+function decodeListCursor(cursor: string, filters: ListFilters): CursorState {
+  // The same encoding as shared/usecases/cursor.ts, with room for one position per status.
+  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalidCursor();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor();
+  }
+  const result = cursorSchema.safeParse(parsed);
+  if (!result.success || result.data.f !== fingerprintOf(filters)) throw invalidCursor();
+  const positions = [result.data.p, ...Object.values(result.data.m ?? {})].filter((entry): entry is Position => Array.isArray(entry));
+  // A position outside the requested range would make DynamoDB refuse the query: it is not a cursor we minted.
+  if (positions.some(([at]) => (filters.from !== undefined && at < filters.from) || (filters.to !== undefined && at > filters.to))) {
+    throw invalidCursor();
+  }
+  return result.data;
+}
+
+const toPosition = ([requested_at, payout_id]: Position): IndexPosition => ({ requested_at, payout_id });
+const fromPosition = ({ requested_at, payout_id }: IndexPosition): Position => [requested_at, payout_id];
+
+/**
+ * One page of payouts across all affiliates, newest first. A status filter reads the status index; an
+ * affiliate filter reads the affiliate index (filtering by status there); no filter merges the status index's
+ * partitions. Never a Scan.
+ * @example const page = await listPayouts(store, { status: 'pending' }, 50);
+ */
+export async function listPayouts(store: AdminPayoutStore, filters: ListFilters, limit: number, cursor?: string): Promise<ListedPage> {
+  const state = cursor === undefined ? undefined : decodeListCursor(cursor, filters);
+  const range: RequestedRange = {
+    ...(filters.from !== undefined ? { from: filters.from } : {}),
+    ...(filters.to !== undefined ? { to: filters.to } : {}),
+  };
+  const f = fingerprintOf(filters);
+  if (filters.affiliate_id !== undefined || filters.status !== undefined) {
+    if (state?.m !== undefined) throw invalidCursor();
+    const after = state?.p ? toPosition(state.p) : undefined;
+    const page =
+      filters.affiliate_id !== undefined
+        ? await store.queryByAffiliate(filters.affiliate_id, range, limit, after, filters.status)
+        : await store.queryByStatus(filters.status as PayoutStatus, range, limit, after);
+    return {
+      rows: page.items,
+      source: filters.affiliate_id !== undefined ? 'affiliate' : 'status',
+      nextCursor: page.next ? encodeCursor({ v: 1, f, p: fromPosition(page.next) }) : null,
+    };
+  }
+  if (state?.p !== undefined) throw invalidCursor();
+  return mergeStatuses(store, range, limit, state?.m ?? {}, f);
+}
+
+type MergeState = Partial<Record<PayoutStatus, Position | 0>>;
+
+/**
+ * The unfiltered list: each status partition is read from its own position and the pages are merged newest
+ * first, consuming a prefix of each, so every partition's next position is exact (ties on requested_at can
+ * neither repeat nor skip a payout).
+ */
+async function mergeStatuses(store: AdminPayoutStore, range: RequestedRange, limit: number, state: MergeState, f: string): Promise<ListedPage> {
+  const open = PAYOUT_STATUSES.filter((status) => state[status] !== 0);
+  const pages = await Promise.all(
+    open.map(async (status) => {
+      const at = state[status];
+      const page: IndexPage<PayoutRow> = await store.queryByStatus(status, range, limit, Array.isArray(at) ? toPosition(at) : undefined);
+      return { status, page, taken: 0 };
+    }),
+  );
+  const rows: PayoutRow[] = [];
+  while (rows.length < limit) {
+    // A partition that ran out of read items but has more in the table could hold the next-newest payout: stop here.
+    if (pages.some(({ page, taken }) => taken === page.items.length && page.next)) break;
+    let best: (typeof pages)[number] | undefined;
+    for (const candidate of pages) {
+      const head = candidate.page.items[candidate.taken];
+      if (!head) continue;
+      const bestHead = best?.page.items[best.taken];
+      if (!bestHead || head.requested_at > bestHead.requested_at) best = candidate;
+    }
+    if (!best) break;
+    rows.push(best.page.items[best.taken] as PayoutRow);
+    best.taken += 1;
+  }
+  const next: MergeState = { ...state };
+  for (const { status, page, taken } of pages) {
+    if (taken === page.items.length) next[status] = page.next ? fromPosition(page.next) : 0;
+    else if (taken > 0) next[status] = fromPosition({ requested_at: page.items[taken - 1]!.requested_at, payout_id: page.items[taken - 1]!.payout_id });
+  }
+  const done = PAYOUT_STATUSES.every((status) => next[status] === 0);
+  return { rows, source: 'merge', nextCursor: done ? null : encodeCursor({ v: 1, f, m: next }) };
+}
