@@ -4,7 +4,7 @@ import type { AdminPayoutStore, IndexPage, IndexPosition, PayoutRow, RequestedRa
 import { BadRequestError } from '../domain/errors.ts';
 import { PAYOUT_STATUSES, type PayoutStatus } from '../domain/payout.ts';
 import { PAYOUT_ID_PATTERN } from '../schemas/common.ts';
-import { encodeCursor } from './cursor.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 
 /** The admin listing's filters, as validated by shared/schemas/admin.ts (from/to already normalized to UTC). */
 export interface ListFilters {
@@ -55,22 +55,15 @@ function fingerprintOf(filters: ListFilters): string {
 }
 
 function decodeListCursor(cursor: string, filters: ListFilters): CursorState {
-  // The same encoding as shared/usecases/cursor.ts, with room for one position per status.
-  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalidCursor();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor();
-  }
-  const result = cursorSchema.safeParse(parsed);
-  if (!result.success || result.data.f !== fingerprintOf(filters)) throw invalidCursor();
-  const positions = [result.data.p, ...Object.values(result.data.m ?? {})].filter((entry): entry is Position => Array.isArray(entry));
+  // Room for one position per status, so longer than the affiliate list's cursors.
+  const state = decodeCursor(cursor, cursorSchema, { maxLength: MAX_CURSOR_LENGTH, message: invalidCursor().message });
+  if (state.f !== fingerprintOf(filters)) throw invalidCursor();
+  const positions = [state.p, ...Object.values(state.m ?? {})].filter((entry): entry is Position => Array.isArray(entry));
   // A position outside the requested range would make DynamoDB refuse the query: it is not a cursor we minted.
   if (positions.some(([at]) => (filters.from !== undefined && at < filters.from) || (filters.to !== undefined && at > filters.to))) {
     throw invalidCursor();
   }
-  return result.data;
+  return state;
 }
 
 const toPosition = ([requested_at, payout_id]: Position): IndexPosition => ({ requested_at, payout_id });

@@ -9,9 +9,13 @@ export function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-export function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T {
-  const invalid = () => new BadRequestError('INVALID_CURSOR', 'The cursor is not valid; start again without it.');
-  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw invalid();
+export function decodeCursor<T>(
+  cursor: string,
+  schema: z.ZodType<T>,
+  { maxLength = 1024, message = 'The cursor is not valid; start again without it.' } = {},
+): T {
+  const invalid = () => new BadRequestError('INVALID_CURSOR', message);
+  if (cursor.length > maxLength || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
