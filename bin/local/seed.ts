@@ -4,16 +4,20 @@ import * as z from 'zod';
 import { PAYMENT_METHODS } from '../../shared/domain/payout.ts';
 
 /** One affiliate of a SEED_FILE: the fields the commissions system would have written. */
-export const seedAffiliate = z.strictObject({
-  affiliate_id: z.string().min(1),
-  user_id: z.string().min(1),
-  status: z.string().min(1),
-  tier: z.string().min(1).optional(),
-  total_earned: z.number().int().nonnegative(),
-  payment_method: z.enum(PAYMENT_METHODS).optional(),
-  payment_email: z.email().optional(),
-});
-export type SeedAffiliate = z.infer<typeof seedAffiliate>;
+export const seedAffiliate = z
+  .object({
+    affiliate_id: z.string().min(1),
+    user_id: z.string().min(1),
+    status: z.string().min(1),
+    tier: z.string().min(1).nullish(),
+    total_earned: z.number().int().nonnegative(),
+    payment_method: z.enum(PAYMENT_METHODS).nullish(),
+    payment_email: z.email().nullish(),
+  })
+  // Other fields of an exported affiliate record are dropped; null optional fields are left out.
+  .transform((affiliate) => Object.fromEntries(Object.entries(affiliate).filter(([, value]) => value != null)) as SeedFields);
+type SeedFields = { affiliate_id: string; user_id: string; status: string; tier?: string; total_earned: number; payment_method?: (typeof PAYMENT_METHODS)[number]; payment_email?: string };
+export type SeedAffiliate = z.output<typeof seedAffiliate>;
 
 /** The demo affiliates `npm start` seeds when no SEED_FILE is given. */
 export const DEMO_AFFILIATES: SeedAffiliate[] = [

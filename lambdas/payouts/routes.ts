@@ -69,7 +69,7 @@ export function payoutRoutes(payouts: AffiliatePayouts, maxPayoutCents: number):
       access: 'affiliate',
       handle: async ({ event, headers, params, principal }) => {
         // A cancel takes no fields; an empty body or `{}` is fine, anything else is refused.
-        const body = readJsonObject(event, headers, { optional: true });
+        const body = readJsonObject(event, headers);
         if (Object.keys(body).length > 0) {
           throw new BadRequestError('VALIDATION_ERROR', `Unknown field(s): ${Object.keys(body).join(', ')}`);
         }

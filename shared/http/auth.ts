@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { assertStrongSecret, type AuthConfig } from '../config.ts';
-import { UnauthorizedError } from '../domain/errors.ts';
+import { ServiceUnavailableError, UnauthorizedError } from '../domain/errors.ts';
 
 /** Who is calling: the token's subject, and whether it carries the admin role. */
 export interface Principal {
@@ -16,6 +16,13 @@ export type SecretLoader = (secretArn: string) => Promise<string>;
 /** Longer than any real token; a 50 KB header is refused before any parsing. */
 const MAX_TOKEN_LENGTH = 8_192;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/**
+ * A warm function remembers tokens it has verified, by their exact text, for at most a minute and never past
+ * their `exp`: a dashboard's many calls with one token pay for one signature check (WebCrypto's verify is
+ * asynchronous and costs more than the rest of a warm request). Bounded, so it cannot grow with traffic.
+ */
+const VERIFIED_TTL_MS = 60_000;
+const MAX_VERIFIED = 1_000;
 
 /** An admin is a token with "role": "admin" or "admin" in its Cognito groups. */
 export function isAdminClaims(payload: JWTPayload): boolean {
@@ -69,8 +76,13 @@ export function createAuthenticator(auth: AuthConfig, loadSecret?: SecretLoader)
     return key;
   };
 
+  const verified = new Map<string, { principal: Principal; until: number }>();
+
   return async (authorization) => {
     const token = bearerToken(authorization);
+    const known = verified.get(token);
+    if (known && known.until > Date.now()) return known.principal;
+    if (known) verified.delete(token);
     try {
       const resolved = await resolveKey();
       const options = {
@@ -85,8 +97,16 @@ export function createAuthenticator(auth: AuthConfig, loadSecret?: SecretLoader)
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
         throw new UnauthorizedError('The token has no usable "sub" claim.');
       }
-      return { userId: payload.sub, isAdmin: isAdminClaims(payload) };
+      const principal: Principal = Object.freeze({ userId: payload.sub, isAdmin: isAdminClaims(payload) });
+      if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
+      // `exp` is required, so it is a number here; the cache never outlives it (jose's 5 s tolerance is not reused).
+      verified.set(token, { principal, until: Math.min(Date.now() + VERIFIED_TTL_MS, Number(payload.exp) * 1000) });
+      return principal;
     } catch (error) {
+      // The provider's key set could not be fetched: our outage, not a bad token.
+      if (error instanceof joseErrors.JWKSTimeout || (auth.mode === 'jwks' && error instanceof TypeError && /fetch/i.test(error.message))) {
+        throw new ServiceUnavailableError('The token could not be checked right now; retry in a moment.', { cause: error });
+      }
       if (error instanceof joseErrors.JOSEError || error instanceof UnauthorizedError || error instanceof TypeError) {
         throw explain(error);
       }

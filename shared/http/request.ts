@@ -31,16 +31,17 @@ export function parseWith<T>(schema: z.ZodType<T>, input: unknown, code = 'VALID
 
 /**
  * Reads a JSON object body: 415 unless the content type is JSON, 413 past the size limit, 400 for malformed JSON
- * or anything but an object. `optional` bodies (a cancel) may be absent altogether; `maxBytes` raises the limit
+ * or anything but an object. An absent body reads as `{}`; `maxBytes` raises the limit
  * for a route whose bodies are legitimately larger (the admin bulk move).
  */
 export function readJsonObject(
   event: APIGatewayProxyEventV2,
   headers: Record<string, string>,
-  { optional = false, maxBytes = MAX_BODY_BYTES } = {},
+  { maxBytes = MAX_BODY_BYTES } = {},
 ): Record<string, unknown> {
   const raw = event.body ?? '';
-  if (raw.length === 0 && optional) return {};
+  // No body at all is an empty object: the schema then names what is missing (400), whatever the content type.
+  if (raw.length === 0) return {};
   const contentType = headers['content-type'];
   if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) {
     throw new UnsupportedMediaTypeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with "Content-Type: application/json".');

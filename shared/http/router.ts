@@ -68,11 +68,10 @@ export function createRouter(routes: Route[], authenticate: Authenticator) {
         })
       : [];
     if (candidates.length === 0) throw new NotFoundError('ROUTE_NOT_FOUND', `No route matches ${method} ${event.rawPath}.`);
-    const matched = candidates.find((candidate) => candidate.route.method === method);
-    if (!matched) {
-      const allowed = [...new Set(candidates.filter((c) => literalCount(c.route) === literalCount(candidates[0]!.route)).map((c) => c.route.method))];
-      throw new MethodNotAllowedError(method, [...allowed, 'OPTIONS']);
-    }
+    // The most specific path wins before the method is looked at: GET /payouts/request is a 405, not a payout id.
+    const specific = candidates.filter((candidate) => literalCount(candidate.route) === literalCount(candidates[0]!.route));
+    const matched = specific.find((candidate) => candidate.route.method === method);
+    if (!matched) throw new MethodNotAllowedError(method, [...new Set(specific.map((c) => c.route.method)), 'OPTIONS']);
     const headers = lowerCaseHeaders(event);
     const principal = await authenticate(headers.authorization);
     if (matched.route.access === 'admin' && !principal.isAdmin) {

@@ -94,7 +94,8 @@ export class AffiliatePayouts {
     idempotencyKey?: string,
   ): Promise<UseCaseResult<{ payout: PayoutView }>> {
     const affiliateId = await this.affiliateIdOf(userId);
-    const scopedKey = idempotencyKey === undefined ? undefined : `${userId}#${idempotencyKey}`;
+    // The user id is encoded (no '#' left in it), so the first '#' always separates user from key.
+    const scopedKey = idempotencyKey === undefined ? undefined : `${encodeURIComponent(userId)}#${idempotencyKey}`;
     const fingerprint = fingerprintOf(body);
     const [affiliate, earlier] = await Promise.all([
       this.store.getAffiliate(affiliateId),
@@ -208,6 +209,8 @@ export class AffiliatePayouts {
     return {
       affiliate_id: affiliate.affiliate_id,
       tier: affiliate.tier ?? null,
+      // The balance both flat (as the seed's summary lists its figures) and grouped (as GET /payouts/balance).
+      ...balance,
       balance,
       minimum_payout: minimumPayoutFor(affiliate.tier, this.rules.tierMinimums, this.rules.defaultMinimumPayout),
       payout_count: payouts.length,
@@ -221,10 +224,7 @@ export class AffiliatePayouts {
       this.store.getAffiliate(affiliateId),
       this.store.allAffiliatePayouts(affiliateId),
     ]);
-    if (affiliate?.user_id !== userId) {
-      this.affiliateIds.delete(userId);
-      throw notAnAffiliate();
-    }
+    this.assertOwner(userId, affiliate);
     const { paid, pending } = sumPayouts(payouts);
     return { affiliate, payouts, balance: balanceOf(affiliate.total_earned, paid, pending) };
   }
@@ -239,9 +239,10 @@ export class AffiliatePayouts {
       this.store.getAffiliate(affiliateId),
       this.store.listAffiliatePayouts(affiliateId, limit, startKey),
     ]);
+    this.assertOwner(userId, affiliate);
     return {
       payouts: page.items.map((item) => toPayoutView(item)),
-      total: affiliate?.payout_count ?? page.items.length,
+      total: affiliate.payout_count,
       next_cursor: page.lastKey ? encodeCursor(page.lastKey) : null,
     };
   }
@@ -280,11 +281,19 @@ export class AffiliatePayouts {
     throw new ServiceUnavailableError('The payout is changing right now; retry in a moment.');
   }
 
+  /** The record read with a cached mapping must still be the caller's; a stale mapping is dropped. */
+  private assertOwner(userId: string, affiliate: Affiliate | undefined): asserts affiliate is Affiliate {
+    if (affiliate?.user_id === userId) return;
+    this.affiliateIds.delete(userId);
+    throw notAnAffiliate();
+  }
+
   /** The payout if it belongs to the caller; another affiliate's payout is a 404, exactly like a missing one. */
   private async ownPayout(userId: string, payoutId: string): Promise<Payout> {
     if (!PAYOUT_ID_PATTERN.test(payoutId)) throw payoutNotFound();
-    const [affiliateId, payout] = await Promise.all([this.affiliateIdOf(userId), this.store.getPayout(payoutId)]);
-    if (!payout || payout.affiliate_id !== affiliateId) throw payoutNotFound();
+    // The affiliate record (not only the cached mapping) proves ownership; both reads go out together.
+    const [affiliate, payout] = await Promise.all([this.affiliateOf(userId), this.store.getPayout(payoutId)]);
+    if (!payout || payout.affiliate_id !== affiliate.affiliate_id) throw payoutNotFound();
     return payout;
   }
 }
@@ -303,6 +312,7 @@ function inFlight(): ConflictError {
   return new ConflictError(
     'IDEMPOTENCY_IN_FLIGHT',
     'A request with this Idempotency-Key is still being processed; retry in a moment to get its answer.',
+    { headers: { 'Retry-After': '1' } },
   );
 }
 

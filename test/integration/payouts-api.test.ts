@@ -2,6 +2,7 @@ import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPayoutsHandler } from '../../lambdas/payouts/app.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { DynamoPayoutStore } from '../../shared/store/dynamodb/payout-store.ts';
 import { affiliate, payoutsApp, tokenFor } from '../support/app.ts';
 import { invoke } from '../support/http.ts';
 
@@ -18,6 +19,8 @@ const AFFILIATES = [
   affiliate('race', { total_earned: 7_777 }),
   affiliate('grow', { total_earned: 10_000 }),
   affiliate('cancel', { total_earned: 100_000 }),
+  affiliate('claw', { total_earned: 30_000 }),
+  affiliate('clawback', { total_earned: 30_000 }),
 ];
 
 let app: App;
@@ -62,6 +65,10 @@ describe('GET /payouts/balance and /payouts/summary', () => {
     expect(res.json.data).toMatchObject({
       affiliate_id: 'aff-rich',
       tier: 'tier1',
+      total_earned: 100_000,
+      total_paid: 0,
+      pending: 0,
+      available: 100_000,
       balance: { total_earned: 100_000, available: 100_000 },
       minimum_payout: 5_000,
       payout_count: 0,
@@ -183,6 +190,12 @@ describe('POST /payouts/request', () => {
     expect(res.json).toMatchObject({ success: false, code });
   });
 
+  it('answers 400 naming the amount to a request with no body at all', async () => {
+    const res = await invoke(app.handler, { method: 'POST', path: '/payouts/request', token: tokens.other! });
+    expect(res.status).toBe(400);
+    expect(res.json.message).toMatch(/amount is required/);
+  });
+
   it('decodes a base64 body the way a Function URL delivers it', async () => {
     const res = await invoke(app.handler, {
       method: 'POST',
@@ -234,6 +247,68 @@ describe('Concurrency: the balance guard', () => {
     expect(balance).toEqual({ total_earned: 20_000, total_paid: 0, pending: after.pending, available: 20_000 - after.pending });
     if (balance.available >= 1_000) expect((await request('grow', { amount: balance.available })).status).toBe(201);
     expect((await counters('grow')).pending).toBe(20_000);
+  });
+});
+
+describe('Earnings clawed back while requests race', () => {
+  it('never reserves more than what is earned when total_earned falls concurrently', async () => {
+    await app.db.client.send(
+      new UpdateCommand({
+        TableName: app.db.tables.affiliates,
+        Key: { affiliate_id: 'aff-claw' },
+        UpdateExpression: 'SET total_earned = :e',
+        ExpressionAttributeValues: { ':e': 30_000 },
+      }),
+    );
+    const lower = (to: number) =>
+      app.db.client.send(
+        new UpdateCommand({
+          TableName: app.db.tables.affiliates,
+          Key: { affiliate_id: 'aff-claw' },
+          UpdateExpression: 'SET total_earned = :e',
+          ExpressionAttributeValues: { ':e': to },
+        }),
+      );
+    await Promise.all([
+      ...Array.from({ length: 20 }, () => request('claw', { amount: 2_000 })),
+      lower(20_000),
+      lower(10_000),
+    ]);
+    const after = await counters('claw');
+    expect(after.earned).toBe(10_000);
+    // Requests that committed before the clawback keep their reservation; none committed against earnings that were gone.
+    const rows = await payoutsOf('claw');
+    expect(rows.reduce((sum, row) => sum + (row.amount as number), 0)).toBe(after.pending);
+    expect(after.pending).toBeLessThanOrEqual(30_000);
+    const balance = (await get('claw', '/payouts/balance')).json.data.balance;
+    expect(balance.available).toBe(Math.max(0, 10_000 - after.pending));
+    const next = await request('claw', { amount: 2_000 });
+    expect(next.status).toBe(after.pending + 2_000 <= 10_000 ? 201 : 400);
+  });
+});
+
+describe('A clawback between the read and the commit', () => {
+  it('cancels the reservation made on earnings that are gone, and re-decides on the fresh record', async () => {
+    // The commissions system lowers total_earned after the request read the record, before it commits.
+    class ClawbackFirst extends DynamoPayoutStore {
+      override async reservePayout(...args: Parameters<DynamoPayoutStore['reservePayout']>) {
+        await app.db.client.send(
+          new UpdateCommand({
+            TableName: app.db.tables.affiliates,
+            Key: { affiliate_id: 'aff-clawback' },
+            UpdateExpression: 'SET total_earned = :e',
+            ExpressionAttributeValues: { ':e': 5_000 },
+          }),
+        );
+        return super.reservePayout(...args);
+      }
+    }
+    const handler = createPayoutsHandler({ ...app.runtime, store: new ClawbackFirst(app.db.client, app.db.tables) });
+    const res = await invoke(handler, { method: 'POST', path: '/payouts/request', token: tokens.clawback!, body: { amount: 20_000 } });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ code: 'INSUFFICIENT_BALANCE', message: expect.stringContaining('5000 cents') });
+    expect(await counters('clawback')).toMatchObject({ earned: 5_000, pending: 0 });
+    expect(await payoutsOf('clawback')).toHaveLength(0);
   });
 });
 
@@ -305,6 +380,10 @@ describe('GET /payouts and GET /payouts/{id}', () => {
     } while (cursor);
     expect(seen).toHaveLength(total);
     expect([...seen].sort().reverse()).toEqual(seen);
+    // A page that ends exactly at the last payout says there is no next page.
+    const whole = await get('paging', '/payouts', { limit: String(total) });
+    expect(whole.json.data.payouts).toHaveLength(total);
+    expect(whole.json.data.next_cursor).toBeNull();
   });
 
   it.each([
@@ -391,6 +470,31 @@ describe('POST /payouts/{id}/cancel', () => {
     expect((await counters('cancel')).pending).toBe(5_000);
   });
 
+  it('answers 409 COUNTERS_OUT_OF_SYNC, never a 500, when the counters no longer cover the payout', async () => {
+    const payout = (await request('cancel', { amount: 5_000 })).json.data.payout;
+    const { pending } = await counters('cancel');
+    await app.db.client.send(
+      new UpdateCommand({
+        TableName: app.db.tables.affiliates,
+        Key: { affiliate_id: 'aff-cancel' },
+        UpdateExpression: 'SET total_pending = :p',
+        ExpressionAttributeValues: { ':p': 0 },
+      }),
+    );
+    const res = await invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel! });
+    expect(res.status).toBe(409);
+    expect(res.json.code).toBe('COUNTERS_OUT_OF_SYNC');
+    expect((await get('cancel', `/payouts/${payout.payout_id}`)).json.data.payout.status).toBe('pending');
+    await app.db.client.send(
+      new UpdateCommand({
+        TableName: app.db.tables.affiliates,
+        Key: { affiliate_id: 'aff-cancel' },
+        UpdateExpression: 'SET total_pending = :p',
+        ExpressionAttributeValues: { ':p': pending },
+      }),
+    );
+  });
+
   it('refuses fields in a cancel body', async () => {
     const payout = (await request('cancel', { amount: 5_000 })).json.data.payout;
     const res = await invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel!, body: { status: 'completed' } });
@@ -407,7 +511,8 @@ describe('Routing', () => {
     ['GET', '/payouts/%E2%82%AC', 404, 'PAYOUT_NOT_FOUND'],
     ['GET', '/payouts/%E0%A4%A', 404, 'ROUTE_NOT_FOUND'],
     ['DELETE', '/payouts/request', 405, 'METHOD_NOT_ALLOWED'],
-    ['GET', '/payouts/request', 404, 'PAYOUT_NOT_FOUND'],
+    ['GET', '/payouts/request', 405, 'METHOD_NOT_ALLOWED'],
+    ['GET', '/payouts/x/cancel', 405, 'METHOD_NOT_ALLOWED'],
     ['POST', '/payouts/balance', 405, 'METHOD_NOT_ALLOWED'],
     ['PUT', '/payouts', 405, 'METHOD_NOT_ALLOWED'],
   ])('%s %s -> %i', async (method, path, status, code) => {

@@ -93,6 +93,10 @@ describe('Faults the local database cannot produce', () => {
     const lost = await request('after-commit');
     expect(lost.status).toBe(503);
     expect(lost.json.message).toMatch(/same Idempotency-Key/);
+    // What made the retry safe: the idempotency record rode in the same transaction as the payout.
+    const sent = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(sent.map((item) => Object.values(item)[0]!.TableName)).toEqual(['pay', 'aff', 'idem']);
+    expect(sent[2]!.Put!.Item).toMatchObject({ idempotency_key: 'user-1#after-commit', status_code: 201 });
 
     // The write did commit: the retry finds the stored answer and replays it instead of paying twice.
     const stored = { success: true, message: 'Payout request submitted successfully', data: { payout: { payout_id: 'p-1', amount: 5_000 } } };

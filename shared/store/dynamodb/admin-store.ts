@@ -123,7 +123,8 @@ export class DynamoAdminStore extends DynamoPayoutStore implements AdminPayoutSt
       const result = await this.call(() =>
         this.documents.send(new QueryCommand({
           ...this.queryInput(query),
-          Limit: query.status ? Math.max(wanted, FILTERED_READ) : wanted,
+          // One more than wanted: a page that ends exactly at the partition's end then has no next position.
+          Limit: query.status ? Math.max(wanted + 1, FILTERED_READ) : wanted + 1,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         })),
       );

@@ -14,7 +14,8 @@ export function createDocumentClient({ region, endpoint }: ClientOptions): Dynam
   const config: DynamoDBClientConfig = {
     region,
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+    // throwOnRequestTimeout: without it, @smithy/node-http-handler only logs a warning when requestTimeout passes.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   };
   if (endpoint) {
     config.endpoint = endpoint;

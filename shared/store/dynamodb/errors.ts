@@ -13,7 +13,8 @@ const RETRYABLE_NAMES = new Set([
   'RequestTimeout',
   'AbortError',
 ]);
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND']);
+// The network codes the SDK itself retries (its timeout and network lists): when its retries run out, still a 503.
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

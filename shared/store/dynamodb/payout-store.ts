@@ -23,6 +23,7 @@ import type {
 } from '../../domain/ports.ts';
 import { AFFILIATES, IDEMPOTENCY, PAYOUTS, type TableNames } from './tables.ts';
 import { translateStoreError } from './errors.ts';
+import { ConflictError } from '../../domain/errors.ts';
 
 type Item = Record<string, unknown>;
 
@@ -207,7 +208,8 @@ export class DynamoPayoutStore implements PayoutStore {
       if (affiliateReason?.code === 'ConditionalCheckFailed') {
         return { kind: 'affiliate-changed', affiliate: affiliateReason.item ? toAffiliate(affiliateReason.item) : undefined };
       }
-      if (reasons.some((reason) => reason.code === 'TransactionConflict')) throw translateConflict(error);
+      const transient = transientCancellation(error, reasons);
+      if (transient) throw transient;
       throw new UnexpectedCancellation(
         `Payout reservation cancelled: ${reasons.map((reason) => reason.code).join(', ')} (payout ${payoutReason?.code})`,
         { cause: error },
@@ -275,7 +277,15 @@ export class DynamoPayoutStore implements PayoutStore {
       if (payoutReason?.code === 'ConditionalCheckFailed') {
         return { kind: 'status-changed', current: payoutReason.item as Payout | undefined };
       }
-      if (reasons.some((reason) => reason.code === 'TransactionConflict')) throw translateConflict(error);
+      const transient = transientCancellation(error, reasons);
+      if (transient) throw transient;
+      if (affiliateReason?.code === 'ConditionalCheckFailed') {
+        // The counters hold less than this payout: they drifted (e.g. adopted tables never backfilled).
+        throw new ConflictError(
+          'COUNTERS_OUT_OF_SYNC',
+          `The affiliate's payout counters do not cover this payout, so nothing was changed; compare them with GET /admin/affiliates/${payout.affiliate_id}/balance and repair them first.`,
+        );
+      }
       throw new UnexpectedCancellation(
         `Payout move ${payout.status} -> ${to} cancelled: affiliate counters ${affiliateReason?.code ?? 'n/a'}`,
         { cause: error },
@@ -290,12 +300,17 @@ export class DynamoPayoutStore implements PayoutStore {
     limit: number,
     startKey?: Record<string, string>,
   ): Promise<Page<PayoutListItem>> {
+    // One more than the page: DynamoDB returns a LastEvaluatedKey whenever Limit is reached, even at the end.
     const result = await this.call(() =>
-      this.client.send(new QueryCommand({ ...this.affiliateQuery(affiliateId), Limit: limit, ExclusiveStartKey: startKey })),
+      this.client.send(new QueryCommand({ ...this.affiliateQuery(affiliateId), Limit: limit + 1, ExclusiveStartKey: startKey })),
     );
+    const items = (result.Items ?? []) as PayoutListItem[];
+    if (items.length <= limit) return { items };
+    const page = items.slice(0, limit);
+    const last = page.at(-1)!;
     return {
-      items: (result.Items ?? []) as PayoutListItem[],
-      ...(result.LastEvaluatedKey ? { lastKey: result.LastEvaluatedKey } : {}),
+      items: page,
+      lastKey: { payout_id: last.payout_id, affiliate_id: last.affiliate_id, requested_at: last.requested_at },
     };
   }
 
@@ -335,4 +350,16 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 /** Two transactions touched the same item at once (real DynamoDB only): retryable. */
 function translateConflict(error: unknown): unknown {
   return translateStoreError(Object.assign(new Error('Transaction conflict', { cause: error }), { name: 'TransactionConflictException' }));
+}
+
+/**
+ * A transaction cancelled for a transient reason, as a retryable 503: throttled (real DynamoDB cancels a
+ * throttled transaction with ThrottlingError / ProvisionedThroughputExceeded reasons) or in conflict.
+ */
+function transientCancellation(error: unknown, reasons: { code: string }[]): unknown {
+  if (reasons.some((reason) => reason.code === 'ThrottlingError' || reason.code === 'ProvisionedThroughputExceeded')) {
+    return translateStoreError(Object.assign(new Error('Transaction throttled', { cause: error }), { name: 'ThrottlingException' }));
+  }
+  if (reasons.some((reason) => reason.code === 'TransactionConflict')) return translateConflict(error);
+  return undefined;
 }
