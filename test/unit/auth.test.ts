@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../shared/http/auth.ts';
 import { UnauthorizedError } from '../../shared/domain/errors.ts';
 
@@ -66,6 +66,29 @@ describe('Function: createAuthenticator (HS256)', () => {
     const wrongIssuer = await sign({ sub: 'u', exp: now() + 60, iss: 'https://evil.example', aud: 'dashboard' });
     await expect(strict(`Bearer ${good}`)).resolves.toMatchObject({ userId: 'u' });
     await expect(strict(`Bearer ${wrongIssuer}`)).rejects.toThrow(/iss/);
+  });
+});
+
+describe('Function: createAuthenticator (verified-token cache)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('never serves a remembered token past its exp', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-21T12:00:00Z') });
+    const authenticate = createAuthenticator({ mode: 'hs256', secret: SECRET });
+    const token = `Bearer ${await sign({ sub: 'u', exp: now() + 10 })}`;
+    await expect(authenticate(token)).resolves.toMatchObject({ userId: 'u' });
+    vi.setSystemTime(new Date('2026-11-21T12:00:09Z'));
+    await expect(authenticate(token)).resolves.toMatchObject({ userId: 'u' });
+    vi.setSystemTime(new Date('2026-11-21T12:00:16Z'));
+    await expect(authenticate(token)).rejects.toThrow(/expired/);
+  });
+
+  it('checks the signature of every distinct token, even one byte apart', async () => {
+    const authenticate = createAuthenticator({ mode: 'hs256', secret: SECRET });
+    const token = await sign({ sub: 'u', exp: now() + 60 });
+    await authenticate(`Bearer ${token}`);
+    const flipped = token.slice(0, -2) + (token.endsWith('A') ? 'B' : 'A') + token.slice(-1);
+    await expect(authenticate(`Bearer ${flipped}`)).rejects.toThrow(UnauthorizedError);
   });
 });
 
