@@ -70,13 +70,10 @@ export class PayoutsStack extends Stack {
       description: 'Affiliate payouts API: balance, history, payout requests',
       environment: checked({ ...commonEnv, IDEMPOTENCY_TABLE: idempotency.table.tableName }),
     });
-    this.payouts.allowTable(affiliates, ['GetItem', 'UpdateItem', 'ConditionCheckItem'], [AFFILIATES.userIndex.name]);
-    this.payouts.allowTable(
-      payouts,
-      ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
-      [PAYOUTS.affiliateIndex.name],
-    );
-    this.payouts.allowTable(idempotency, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem']);
+    // Exactly the item actions the code sends (a TransactWriteItems is authorized per Put/Update inside it).
+    this.payouts.allowTable(affiliates, ['GetItem', 'UpdateItem'], [AFFILIATES.userIndex.name]);
+    this.payouts.allowTable(payouts, ['GetItem', 'PutItem', 'UpdateItem'], [PAYOUTS.affiliateIndex.name]);
+    this.payouts.allowTable(idempotency, ['GetItem', 'PutItem']);
 
     this.admin = new ApiFunction(this, 'AdminPayoutsApi', {
       ...functionDefaults,
@@ -87,10 +84,10 @@ export class PayoutsStack extends Stack {
     // BatchGetItem: the admin listing reads the full rows of a page of index hits in one call.
     this.admin.allowTable(
       payouts,
-      ['GetItem', 'BatchGetItem', 'UpdateItem', 'ConditionCheckItem'],
+      ['GetItem', 'BatchGetItem', 'UpdateItem'],
       [PAYOUTS.affiliateIndex.name, PAYOUTS.statusIndex.name],
     );
-    this.admin.allowTable(affiliates, ['GetItem', 'UpdateItem', 'ConditionCheckItem']);
+    this.admin.allowTable(affiliates, ['GetItem', 'UpdateItem']);
 
     if (this.jwtSecret) {
       this.payouts.allowSecretRead(this.jwtSecret);

@@ -15,7 +15,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * The item-level DynamoDB actions a function may be granted on a table. TransactWriteItems has no action of its own:
  * IAM authorizes each item by its Put/Update/Delete/ConditionCheck action. BatchGetItem is its own action.
  */
-export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem';
 
 export interface ApiFunctionProps {
   /** Handler entry, relative to the repository root, exporting `handler`. */

@@ -215,17 +215,14 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
       expect(allowedPairs(s.template, ids.payoutsRole)).toEqual(
         [
           ...pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], arnOf(ids.payoutsLogs)),
-          ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], arnOf(ids.affiliates)),
+          ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem'], arnOf(ids.affiliates)),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.affiliates, AFFILIATES.userIndex.name)),
           ...pairs(
-            ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+            ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
             arnOf(ids.payouts),
           ),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.affiliateIndex.name)),
-          ...pairs(
-            ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
-            arnOf(ids.idempotency),
-          ),
+          ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem'], arnOf(ids.idempotency)),
           ...pairs(['secretsmanager:GetSecretValue'], { Ref: ids.secret }),
         ].sort(),
       );
@@ -236,12 +233,12 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
         [
           ...pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], arnOf(ids.adminLogs)),
           ...pairs(
-            ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+            ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
             arnOf(ids.payouts),
           ),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.affiliateIndex.name)),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.statusIndex.name)),
-          ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], arnOf(ids.affiliates)),
+          ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem'], arnOf(ids.affiliates)),
           ...pairs(['secretsmanager:GetSecretValue'], { Ref: ids.secret }),
         ].sort(),
       );
