@@ -1,6 +1,10 @@
 import * as z from 'zod';
 import { DEFAULT_TABLE_NAMES, type TableNames } from './store/dynamodb/tables.ts';
 
+// Our schemas parse small objects a few times per request: zod's JIT (a `new Function` compiled on each
+// schema's first parse) costs more at cold start than it ever saves.
+z.config({ jitless: true });
+
 /** The seed's tier thresholds, in cents. An affiliate with no tier, or a tier not listed, gets the default minimum. */
 export const DEFAULT_TIER_MINIMUMS: Readonly<Record<string, number>> = Object.freeze({
   tier1: 5_000,
