@@ -84,6 +84,8 @@ export async function startDynamoDbLocal({ port, timeoutMs = 30_000 }: { port?: 
     join(dir, 'DynamoDBLocal.jar'),
     '-inMemory',
     '-sharedDb',
+    // No telemetry: nothing leaves this machine, and no metadata file is written into the working directory.
+    '-disableTelemetry',
     '-port',
     String(chosen),
   ];
