@@ -99,7 +99,8 @@ export async function startDynamoDbLocal({ port, timeoutMs = 30_000 }: { port?: 
   ].join('\n');
   const child = spawn('sh', ['-c', watchdog, 'dynamodb-local', ...javaArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   // Never leave the emulator behind, even when the parent dies without a clean shutdown.
-  const killOnExit = () => child.kill('SIGKILL');
+  // TERM, which the watchdog shell traps to stop the JVM too (a KILL would orphan the JVM).
+  const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
   let stderr = '';

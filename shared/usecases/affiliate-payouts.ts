@@ -140,7 +140,9 @@ export class AffiliatePayouts {
             };
       const outcome = await this.store.reservePayout(
         payout,
-        { earnedAtLeast: affiliate.total_earned, paidAtMost: affiliate.total_paid, pendingAtMost: affiliate.total_pending },
+        // Other reservations may add to pending meanwhile, as long as this payout still fits what was read: a
+        // guard of "pending unchanged" made concurrent requests of one affiliate retry each other for nothing.
+        { earnedAtLeast: affiliate.total_earned, paidAtMost: affiliate.total_paid, pendingAtMost: affiliate.total_earned - affiliate.total_paid - payout.amount },
         idempotency,
       );
       switch (outcome.kind) {

@@ -15,7 +15,8 @@ export function createDocumentClient({ region, endpoint }: ClientOptions): Dynam
     region,
     maxAttempts: 3,
     // throwOnRequestTimeout: without it, @smithy/node-http-handler only logs a warning when requestTimeout passes.
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+    // Three attempts of at most 2 s stay well inside the function's timeout.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   };
   if (endpoint) {
     config.endpoint = endpoint;

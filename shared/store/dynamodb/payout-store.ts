@@ -150,8 +150,9 @@ export class DynamoPayoutStore implements PayoutStore {
         Update: {
           TableName: this.tables.affiliates,
           Key: { [AFFILIATES.partitionKey]: payout.affiliate_id },
-          // earned may only have risen and paid/pending only fallen since the read, so
-          // paid + pending + amount <= earned still holds at commit: the reservation can never overdraw.
+          // earned may only have risen and paid only fallen since the read, and pending is at most
+          // earned - paid - amount as read (the caller's bound), so paid + pending + amount <= earned
+          // still holds at commit: the reservation can never overdraw.
           ConditionExpression:
             '#status = :active AND total_earned >= :earned' +
             ' AND (attribute_not_exists(total_paid) OR total_paid <= :paid)' +
