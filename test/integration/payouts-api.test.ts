@@ -36,6 +36,18 @@ async function payoutsOf(id: string) {
   return Items.filter((item) => item.affiliate_id === `aff-${id}`);
 }
 
+/** Writes one affiliate field directly, as the commissions system (or a drifted counter) would. */
+const setField = (who: string, field: 'total_earned' | 'total_pending', value: number) =>
+  app.db.client.send(
+    new UpdateCommand({
+      TableName: app.db.tables.affiliates,
+      Key: { affiliate_id: `aff-${who}` },
+      UpdateExpression: 'SET #field = :value',
+      ExpressionAttributeNames: { '#field': field },
+      ExpressionAttributeValues: { ':value': value },
+    }),
+  );
+
 const request = (who: string, body: unknown, headers: Record<string, string> = {}) =>
   invoke(app.handler, { method: 'POST', path: '/payouts/request', token: tokens[who]!, body, headers });
 const get = (who: string, path: string, query?: Record<string, string>) =>
@@ -252,23 +264,8 @@ describe('Concurrency: the balance guard', () => {
 
 describe('Earnings clawed back while requests race', () => {
   it('never reserves more than what is earned when total_earned falls concurrently', async () => {
-    await app.db.client.send(
-      new UpdateCommand({
-        TableName: app.db.tables.affiliates,
-        Key: { affiliate_id: 'aff-claw' },
-        UpdateExpression: 'SET total_earned = :e',
-        ExpressionAttributeValues: { ':e': 30_000 },
-      }),
-    );
-    const lower = (to: number) =>
-      app.db.client.send(
-        new UpdateCommand({
-          TableName: app.db.tables.affiliates,
-          Key: { affiliate_id: 'aff-claw' },
-          UpdateExpression: 'SET total_earned = :e',
-          ExpressionAttributeValues: { ':e': to },
-        }),
-      );
+    await setField('claw', 'total_earned', 30_000);
+    const lower = (to: number) => setField('claw', 'total_earned', to);
     await Promise.all([
       ...Array.from({ length: 20 }, () => request('claw', { amount: 2_000 })),
       lower(20_000),
@@ -292,14 +289,7 @@ describe('A clawback between the read and the commit', () => {
     // The commissions system lowers total_earned after the request read the record, before it commits.
     class ClawbackFirst extends DynamoPayoutStore {
       override async reservePayout(...args: Parameters<DynamoPayoutStore['reservePayout']>) {
-        await app.db.client.send(
-          new UpdateCommand({
-            TableName: app.db.tables.affiliates,
-            Key: { affiliate_id: 'aff-clawback' },
-            UpdateExpression: 'SET total_earned = :e',
-            ExpressionAttributeValues: { ':e': 5_000 },
-          }),
-        );
+        await setField('clawback', 'total_earned', 5_000);
         return super.reservePayout(...args);
       }
     }
@@ -473,26 +463,12 @@ describe('POST /payouts/{id}/cancel', () => {
   it('answers 409 COUNTERS_OUT_OF_SYNC, never a 500, when the counters no longer cover the payout', async () => {
     const payout = (await request('cancel', { amount: 5_000 })).json.data.payout;
     const { pending } = await counters('cancel');
-    await app.db.client.send(
-      new UpdateCommand({
-        TableName: app.db.tables.affiliates,
-        Key: { affiliate_id: 'aff-cancel' },
-        UpdateExpression: 'SET total_pending = :p',
-        ExpressionAttributeValues: { ':p': 0 },
-      }),
-    );
+    await setField('cancel', 'total_pending', 0);
     const res = await invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel! });
     expect(res.status).toBe(409);
     expect(res.json.code).toBe('COUNTERS_OUT_OF_SYNC');
     expect((await get('cancel', `/payouts/${payout.payout_id}`)).json.data.payout.status).toBe('pending');
-    await app.db.client.send(
-      new UpdateCommand({
-        TableName: app.db.tables.affiliates,
-        Key: { affiliate_id: 'aff-cancel' },
-        UpdateExpression: 'SET total_pending = :p',
-        ExpressionAttributeValues: { ':p': pending },
-      }),
-    );
+    await setField('cancel', 'total_pending', pending);
   });
 
   it('refuses fields in a cancel body', async () => {
