@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_TABLE_NAMES, type TableNames } from './store/dynamodb/tables.ts';
 
 // Our schemas parse small objects a few times per request: zod's JIT (a `new Function` compiled on each
@@ -13,10 +13,35 @@ export const DEFAULT_TIER_MINIMUMS: Readonly<Record<string, number>> = Object.fr
   tier4: 20_000,
 });
 
-const cents = z.coerce.number().int().nonnegative();
-const csv = z
-  .string()
-  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean));
+// zod/mini loads no locale: every check an operator can trip carries the text classic zod's English locale gave
+// it, so a misconfigured function still says what is wrong with which variable.
+const nonEmpty = z.string().check(z.minLength(1, { error: 'Too small: expected string to have >=1 characters' }));
+const url = z.url({ error: 'Invalid URL' });
+
+/** A whole number from a string (safe integers only), `> 0` or `>= 0`. */
+const wholeNumber = (sign: 'positive' | 'nonnegative') =>
+  z.coerce
+    .number({ error: (issue) => `Invalid input: expected number, received ${String(issue.input)}` })
+    .check(
+      z.int({
+        error: (issue) =>
+          issue.code === 'too_big'
+            ? `Too big: expected int to be <=${Number.MAX_SAFE_INTEGER}`
+            : issue.code === 'too_small'
+              ? `Too small: expected int to be >=${Number.MIN_SAFE_INTEGER}`
+              : 'Invalid input: expected int, received number',
+      }),
+      sign === 'positive'
+        ? z.positive({ error: 'Too small: expected number to be >0' })
+        : z.nonnegative({ error: 'Too small: expected number to be >=0' }),
+    );
+
+const csv = z.pipe(
+  z.string(),
+  z.transform((value: string) => value.split(',').map((part) => part.trim()).filter(Boolean)),
+);
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 /** How tokens are verified: a shared HS256 secret, a secret held in Secrets Manager, or a provider's JWKS. */
 export type AuthConfig =
@@ -25,23 +50,31 @@ export type AuthConfig =
   | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string };
 
 const envSchema = z.object({
-  AFFILIATES_TABLE: z.string().min(1).default(DEFAULT_TABLE_NAMES.affiliates),
-  PAYOUTS_TABLE: z.string().min(1).default(DEFAULT_TABLE_NAMES.payouts),
-  IDEMPOTENCY_TABLE: z.string().min(1).default(DEFAULT_TABLE_NAMES.idempotency),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  JWT_SECRET: z.string().optional(),
-  JWT_SECRET_ARN: z.string().min(1).optional(),
-  JWKS_URL: z.url().optional(),
-  JWT_ISSUER: z.string().min(1).optional(),
-  JWT_AUDIENCE: z.string().min(1).optional(),
-  CORS_ALLOWED_ORIGINS: csv.default(['*']),
-  MINIMUM_PAYOUT_CENTS: cents.default(1_000),
-  TIER_MINIMUMS_JSON: z.string().optional(),
-  MAX_PAYOUT_CENTS: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(10_000_000),
-  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
-  AFFILIATE_CACHE_TTL_SECONDS: z.coerce.number().int().nonnegative().default(60),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  AFFILIATES_TABLE: z._default(nonEmpty, DEFAULT_TABLE_NAMES.affiliates),
+  PAYOUTS_TABLE: z._default(nonEmpty, DEFAULT_TABLE_NAMES.payouts),
+  IDEMPOTENCY_TABLE: z._default(nonEmpty, DEFAULT_TABLE_NAMES.idempotency),
+  DYNAMODB_ENDPOINT: z.optional(url),
+  AWS_REGION: z._default(nonEmpty, 'us-east-1'),
+  JWT_SECRET: z.optional(z.string()),
+  JWT_SECRET_ARN: z.optional(nonEmpty),
+  JWKS_URL: z.optional(url),
+  JWT_ISSUER: z.optional(nonEmpty),
+  JWT_AUDIENCE: z.optional(nonEmpty),
+  CORS_ALLOWED_ORIGINS: z._default(csv, ['*']),
+  MINIMUM_PAYOUT_CENTS: z._default(wholeNumber('nonnegative'), 1_000),
+  TIER_MINIMUMS_JSON: z.optional(z.string()),
+  MAX_PAYOUT_CENTS: z._default(
+    wholeNumber('positive').check(
+      z.maximum(Number.MAX_SAFE_INTEGER, { error: `Too big: expected number to be <=${Number.MAX_SAFE_INTEGER}` }),
+    ),
+    10_000_000,
+  ),
+  IDEMPOTENCY_TTL_SECONDS: z._default(wholeNumber('positive'), 86_400),
+  AFFILIATE_CACHE_TTL_SECONDS: z._default(wholeNumber('nonnegative'), 60),
+  LOG_LEVEL: z._default(
+    z.enum(LOG_LEVELS, { error: `Invalid option: expected one of ${LOG_LEVELS.map((level) => `"${level}"`).join('|')}` }),
+    'info',
+  ),
 });
 
 export interface Config {
@@ -102,7 +135,7 @@ function parseTierMinimums(json: string | undefined): Readonly<Record<string, nu
   } catch {
     throw new ConfigError('TIER_MINIMUMS_JSON must be JSON, e.g. {"tier1":5000}.');
   }
-  const result = z.record(z.string(), z.number().int().nonnegative()).safeParse(parsed);
+  const result = z.record(z.string(), z.int().check(z.nonnegative())).safeParse(parsed);
   if (!result.success) throw new ConfigError('TIER_MINIMUMS_JSON must map tier names to whole cents.');
   return Object.freeze({ ...result.data });
 }

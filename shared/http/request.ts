@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../domain/errors.ts';
 
 /** Payout bodies are a few hundred bytes; anything near this is not a client of ours. */
@@ -15,7 +15,7 @@ export function lowerCaseHeaders(event: APIGatewayProxyEventV2): Record<string, 
 }
 
 /** The first zod issue as a sentence, for a 400 a person can act on. */
-export function describeIssue(error: z.ZodError): string {
+export function describeIssue(error: z.core.$ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'The request is not valid.';
   const field = issue.path.map(String).join('.');
@@ -23,7 +23,7 @@ export function describeIssue(error: z.ZodError): string {
   return field && !message.startsWith(field) ? `${field}: ${message}` : message;
 }
 
-export function parseWith<T>(schema: z.ZodType<T>, input: unknown, code = 'VALIDATION_ERROR'): T {
+export function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, code = 'VALIDATION_ERROR'): T {
   const result = schema.safeParse(input);
   if (!result.success) throw new BadRequestError(code, describeIssue(result.error));
   return result.data;

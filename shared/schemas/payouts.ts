@@ -1,35 +1,35 @@
-import * as z from 'zod';
-import { balanceView, centsAmount, pageLimit, paymentEmail, paymentMethod, payoutView } from './common.ts';
+import * as z from 'zod/mini';
+import { balanceView, centsAmount, pageLimit, paymentEmail, paymentMethod, payoutView, strictError } from './common.ts';
 
 /** POST /payouts/request. Strict: an unknown field (status, affiliate_id, a counter) is refused, not ignored. */
 export const payoutRequestBody = (maxCents: number) =>
   z.strictObject(
     {
       amount: centsAmount(maxCents),
-      payment_method: paymentMethod.optional(),
-      payment_email: paymentEmail.optional(),
+      payment_method: z.optional(paymentMethod),
+      payment_email: z.optional(paymentEmail),
     },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys.join(', ')}` : undefined) },
+    strictError('field'),
   );
 export type PayoutRequestBody = z.infer<ReturnType<typeof payoutRequestBody>>;
 
 /** GET /payouts query string. */
 export const listPayoutsQuery = z.strictObject(
-  { limit: pageLimit, cursor: z.string().max(1024, { error: 'cursor is not valid' }).optional() },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown query parameter(s): ${issue.keys.join(', ')}` : undefined) },
+  { limit: pageLimit, cursor: z.optional(z.string().check(z.maxLength(1024, { error: 'cursor is not valid' }))) },
+  strictError('query parameter'),
 );
 
 export const summaryView = z.object({
   affiliate_id: z.string(),
-  tier: z.string().nullable(),
+  tier: z.nullable(z.string()),
   balance: balanceView,
-  minimum_payout: z.number().int(),
-  payout_count: z.number().int(),
-  last_payout: payoutView.omit({ history: true }).nullable(),
+  minimum_payout: z.int(),
+  payout_count: z.int(),
+  last_payout: z.nullable(z.omit(payoutView, { history: true })),
 });
 
 export const payoutListView = z.object({
   payouts: z.array(payoutView),
-  total: z.number().int(),
-  next_cursor: z.string().nullable(),
+  total: z.int(),
+  next_cursor: z.nullable(z.string()),
 });

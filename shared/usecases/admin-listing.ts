@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AdminPayoutStore, IndexPage, IndexPosition, PayoutRow, RequestedRange } from '../domain/admin-ports.ts';
 import { BadRequestError } from '../domain/errors.ts';
 import { PAYOUT_STATUSES, type PayoutStatus } from '../domain/payout.ts';
@@ -26,18 +26,18 @@ export interface ListedPage {
  * status or affiliate query) or one position per status partition (`m`, the unfiltered merge; 0 = exhausted,
  * absent = not started). Partition keys are implied by the filters, so the cursor stays short.
  */
-const position = z.tuple([z.string().min(1).max(64), z.string().regex(PAYOUT_ID_PATTERN)]);
+const position = z.tuple([z.string().check(z.minLength(1), z.maxLength(64)), z.string().check(z.regex(PAYOUT_ID_PATTERN))]);
 const mergeState = z.strictObject(
-  Object.fromEntries(PAYOUT_STATUSES.map((status) => [status, z.union([position, z.literal(0)]).optional()])) as Record<
+  Object.fromEntries(PAYOUT_STATUSES.map((status) => [status, z.optional(z.union([position, z.literal(0)]))])) as Record<
     PayoutStatus,
-    z.ZodOptional<z.ZodUnion<[typeof position, z.ZodLiteral<0>]>>
+    z.ZodMiniOptional<z.ZodMiniUnion<[typeof position, z.ZodMiniLiteral<0>]>>
   >,
 );
 const cursorSchema = z.strictObject({
   v: z.literal(1),
-  f: z.string().regex(/^[0-9a-f]{16}$/),
-  p: position.optional(),
-  m: mergeState.optional(),
+  f: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
+  p: z.optional(position),
+  m: z.optional(mergeState),
 });
 type CursorState = z.infer<typeof cursorSchema>;
 type Position = z.infer<typeof position>;

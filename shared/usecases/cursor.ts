@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BadRequestError } from '../domain/errors.ts';
 
 /**
@@ -11,7 +11,7 @@ export function encodeCursor(key: Record<string, unknown>): string {
 
 export function decodeCursor<T>(
   cursor: string,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   { maxLength = 1024, message = 'The cursor is not valid; start again without it.' } = {},
 ): T {
   const invalid = () => new BadRequestError('INVALID_CURSOR', message);
@@ -29,7 +29,7 @@ export function decodeCursor<T>(
 
 /** The key of the affiliate-payouts index: table key plus index keys. */
 export const affiliateIndexKey = z.strictObject({
-  payout_id: z.string().min(1).max(128),
-  affiliate_id: z.string().min(1).max(256),
-  requested_at: z.string().min(1).max(64),
+  payout_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  affiliate_id: z.string().check(z.minLength(1), z.maxLength(256)),
+  requested_at: z.string().check(z.minLength(1), z.maxLength(64)),
 });
