@@ -1,22 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PAYMENT_METHODS } from '../../shared/domain/payout.ts';
 
-/** One affiliate of a SEED_FILE: the fields the commissions system would have written. */
-export const seedAffiliate = z
-  .object({
-    affiliate_id: z.string().min(1),
-    user_id: z.string().min(1),
-    status: z.string().min(1),
-    tier: z.string().min(1).nullish(),
-    total_earned: z.number().int().nonnegative(),
-    payment_method: z.enum(PAYMENT_METHODS).nullish(),
-    payment_email: z.email().nullish(),
-  })
-  // Other fields of an exported affiliate record are dropped; null optional fields are left out.
-  .transform((affiliate) => Object.fromEntries(Object.entries(affiliate).filter(([, value]) => value != null)) as SeedFields);
+const text = (name: string) => z.string({ error: `${name} must be a non-empty string` }).check(z.minLength(1, { error: `${name} must be a non-empty string` }));
+
 type SeedFields = { affiliate_id: string; user_id: string; status: string; tier?: string; total_earned: number; payment_method?: (typeof PAYMENT_METHODS)[number]; payment_email?: string };
+
+/**
+ * One affiliate of a SEED_FILE: the fields the commissions system would have written. zod/mini, like the Lambda
+ * code, so no classic zod (and its English messages) is ever loaded next to the functions in tests.
+ */
+export const seedAffiliate = z.pipe(
+  z.object({
+    affiliate_id: text('affiliate_id'),
+    user_id: text('user_id'),
+    status: text('status'),
+    tier: z.nullish(text('tier')),
+    total_earned: z.int({ error: 'total_earned must be a whole number of cents' }).check(z.nonnegative({ error: 'total_earned must not be negative' })),
+    payment_method: z.nullish(z.enum(PAYMENT_METHODS, { error: `payment_method must be one of: ${PAYMENT_METHODS.join(', ')}` })),
+    payment_email: z.nullish(z.email({ error: 'payment_email must be a valid e-mail address' })),
+  }, { error: 'each affiliate must be an object' }),
+  // Other fields of an exported affiliate record are dropped; null optional fields are left out.
+  z.transform((affiliate) => Object.fromEntries(Object.entries(affiliate).filter(([, value]) => value != null)) as SeedFields),
+);
 export type SeedAffiliate = z.output<typeof seedAffiliate>;
 
 /** The demo affiliates `npm start` seeds when no SEED_FILE is given. */
@@ -34,7 +41,7 @@ export function readSeedFile(path: string): SeedAffiliate[] {
   } catch (error) {
     throw new Error(`SEED_FILE ${path} could not be read as JSON: ${(error as Error).message}`);
   }
-  const result = z.array(seedAffiliate).min(1).safeParse(parsed);
+  const result = z.array(seedAffiliate, { error: 'SEED_FILE must hold a JSON array of affiliates' }).check(z.minLength(1, { error: 'SEED_FILE must list at least one affiliate' })).safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new Error(`SEED_FILE ${path} is not valid at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
