@@ -3,6 +3,7 @@ import { adminPayoutPage } from '../../shared/schemas/admin.ts';
 import { CSV_COLUMNS } from '../../shared/usecases/csv.ts';
 import { affiliate } from '../support/app.ts';
 import { adminApp, steppingClock, type AdminApp } from '../support/admin.ts';
+import { parseCsv } from '../support/csv.ts';
 
 interface Made {
   id: string;
@@ -11,25 +12,6 @@ interface Made {
   requested_at: string;
 }
 
-/** Reads CSV (RFC 4180) back into rows of cells. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const char = text[index];
-    if (quoted) {
-      if (char === '"' && text[index + 1] === '"') (cell += '"'), (index += 1);
-      else if (char === '"') quoted = false;
-      else cell += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') row.push(cell), (cell = '');
-    else if (char === '\r' && text[index + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), (index += 1);
-    else cell += char;
-  }
-  return rows;
-}
 
 describe('Admin listing and CSV export (GET /admin/payouts, /admin/payouts/export on DynamoDB Local)', () => {
   let app: AdminApp;

@@ -7,6 +7,7 @@ import { mapPool, sizes, writeFigures } from './support/figures.ts';
 import { FAULT_KINDS, FaultInjector, WRITE_COMMANDS, type FaultKind, type FaultRule } from './support/faults.ts';
 import { checkInvariants, countersOf } from './support/invariants.ts';
 import { snapshot, systemOn, wipe, type Snapshot, type System } from './support/system.ts';
+import { mulberry } from './support/random.ts';
 
 /**
  * Fault injection, call site by call site: for every operation of both functions, its DynamoDB calls are recorded;
@@ -445,13 +446,3 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
 
 const clip = (line: string) => (line.length > 400 ? `${line.slice(0, 400)}…` : line);
 
-/** mulberry32: a tiny seeded random generator. */
-function mulberry(start: number): () => number {
-  let seed = start;
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

@@ -6,6 +6,7 @@ import { FaultInjector } from './support/faults.ts';
 import { sizes, writeFigures } from './support/figures.ts';
 import { checkInvariants, countersOf, type Acknowledged } from './support/invariants.ts';
 import { createSystem, raiseEarned, snapshot, systemOn, type System } from './support/system.ts';
+import { mulberry } from './support/random.ts';
 
 /**
  * The storm: hundreds of requests at once across 10 affiliates — payout requests (with and without keys, twins
@@ -85,15 +86,6 @@ class Instances {
   }
 }
 
-function mulberry(start: number): () => number {
-  let seed = start;
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe(`Storm: ${sizes.stormRequests} concurrent requests across ${AFFILIATES} affiliates`, () => {
   let system: System;
