@@ -13,7 +13,10 @@ export interface IdempotencyRecord {
   expiresAt: number;
 }
 
-/** Bounds read from the affiliate record; the reservation commits only while they still hold. */
+/**
+ * What must still hold when the reservation commits: earned not below, paid not above what was read, and pending
+ * not above earned − paid − amount as read. Together they keep paid + pending + amount ≤ earned.
+ */
 export interface ReservationGuard {
   earnedAtLeast: Cents;
   paidAtMost: Cents;

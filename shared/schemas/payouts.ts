@@ -19,9 +19,11 @@ export const listPayoutsQuery = z.strictObject(
   strictError('query parameter'),
 );
 
+/** GET /payouts/summary: the balance figures flat (as the seed's summary lists them) and grouped. */
 export const summaryView = z.object({
   affiliate_id: z.string(),
   tier: z.nullable(z.string()),
+  ...balanceView.shape,
   balance: balanceView,
   minimum_payout: z.int(),
   payout_count: z.int(),
@@ -33,3 +35,6 @@ export const payoutListView = z.object({
   total: z.int(),
   next_cursor: z.nullable(z.string()),
 });
+
+export type SummaryView = z.infer<typeof summaryView>;
+export type PayoutListView = z.infer<typeof payoutListView>;

@@ -13,7 +13,7 @@ import {
 import { describeCents, type Cents } from '../domain/money.ts';
 import { PAYMENT_METHODS, type PaymentMethod, type Payout } from '../domain/payout.ts';
 import type { IdempotencyRecord, PayoutStore } from '../domain/ports.ts';
-import type { PayoutRequestBody } from '../schemas/payouts.ts';
+import type { PayoutListView, PayoutRequestBody, SummaryView } from '../schemas/payouts.ts';
 import { PAYOUT_ID_PATTERN, type PayoutView } from '../schemas/common.ts';
 import { affiliateIndexKey, decodeCursor, encodeCursor } from './cursor.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -205,7 +205,7 @@ export class AffiliatePayouts {
     return { balance };
   }
 
-  async summary(userId: string) {
+  async summary(userId: string): Promise<SummaryView> {
     const { affiliate, balance, payouts } = await this.balanceAndPayouts(userId);
     const last = payouts[0];
     return {
@@ -231,7 +231,7 @@ export class AffiliatePayouts {
     return { affiliate, payouts, balance: balanceOf(affiliate.total_earned, paid, pending) };
   }
 
-  async list(userId: string, limit: number, cursor?: string) {
+  async list(userId: string, limit: number, cursor?: string): Promise<PayoutListView> {
     const affiliateId = await this.affiliateIdOf(userId);
     const startKey = cursor === undefined ? undefined : decodeCursor(cursor, affiliateIndexKey);
     if (startKey && startKey.affiliate_id !== affiliateId) {

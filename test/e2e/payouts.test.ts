@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { balanceView, errorEnvelope } from '../../shared/schemas/common.ts';
+import { payoutListView, summaryView } from '../../shared/schemas/payouts.ts';
 import { affiliate, tokenFor } from '../support/app.ts';
 import { call, startServer, type RunningServer } from '../support/server.ts';
 
@@ -42,9 +44,13 @@ describe('The server `npm start` runs, over HTTP', () => {
       available: 25_000,
     });
     const history = await call(server.baseUrl, '/payouts?limit=5', { token });
+    // The zod response schemas are the contract: every answer must parse with them.
+    expect(payoutListView.safeParse(history.json.data).success).toBe(true);
     expect(history.json.data).toMatchObject({ total: 1, next_cursor: null, payouts: [{ payout_id: id, status: 'pending' }] });
     expect((await call(server.baseUrl, `/payouts/${id}`, { token })).json.data.payout.history).toHaveLength(1);
     const summary = await call(server.baseUrl, '/payouts/summary', { token });
+    expect(summaryView.safeParse(summary.json.data).success).toBe(true);
+    expect(balanceView.safeParse((await call(server.baseUrl, '/payouts/balance', { token })).json.data.balance).success).toBe(true);
     expect(summary.json.data).toMatchObject({ minimum_payout: 10_000, payout_count: 1, last_payout: { payout_id: id } });
     const cancelled = await call(server.baseUrl, `/payouts/${id}/cancel`, { method: 'POST', token });
     expect(cancelled.status).toBe(200);
@@ -95,6 +101,7 @@ describe('The server `npm start` runs, over HTTP', () => {
     const res = await call(server.baseUrl, '/payouts', bearer ? { token: bearer } : {});
     expect(res.status).toBe(status);
     expect(res.json).toMatchObject({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
+    expect(errorEnvelope.safeParse(res.json).success).toBe(true);
   });
 
   it('answers 404, 405 and 415 with the error envelope', async () => {
