@@ -5,7 +5,7 @@ import { PAYMENT_METHODS } from '../../shared/domain/payout.ts';
 
 const text = (name: string) => z.string({ error: `${name} must be a non-empty string` }).check(z.minLength(1, { error: `${name} must be a non-empty string` }));
 
-type SeedFields = { affiliate_id: string; user_id: string; status: string; tier?: string; total_earned: number; payment_method?: (typeof PAYMENT_METHODS)[number]; payment_email?: string };
+type SeedFields = { affiliate_id: string; user_id: string; status: string; tier?: string; total_earned: number; payment_method?: (typeof PAYMENT_METHODS)[number]; payment_email?: string; stripe_account_id?: string };
 
 /**
  * One affiliate of a SEED_FILE: the fields the commissions system would have written. zod/mini, like the Lambda
@@ -20,6 +20,7 @@ export const seedAffiliate = z.pipe(
     total_earned: z.int({ error: 'total_earned must be a whole number of cents' }).check(z.nonnegative({ error: 'total_earned must not be negative' })),
     payment_method: z.nullish(z.enum(PAYMENT_METHODS, { error: `payment_method must be one of: ${PAYMENT_METHODS.join(', ')}` })),
     payment_email: z.nullish(z.email({ error: 'payment_email must be a valid e-mail address' })),
+    stripe_account_id: z.nullish(z.string().check(z.regex(/^acct_[A-Za-z0-9_]{1,250}$/, { error: 'stripe_account_id must look like acct_…' }))),
   }, { error: 'each affiliate must be an object' }),
   // Other fields of an exported affiliate record are dropped; null optional fields are left out.
   z.transform((affiliate) => Object.fromEntries(Object.entries(affiliate).filter(([, value]) => value != null)) as SeedFields),

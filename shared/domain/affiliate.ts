@@ -15,6 +15,8 @@ export interface Affiliate {
   payout_count: number;
   payment_method?: string;
   payment_email?: string;
+  /** The affiliate's Stripe connected account (acct_…), for payouts by stripe. */
+  stripe_account_id?: string;
 }
 
 export const ACTIVE = 'active';

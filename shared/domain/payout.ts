@@ -4,7 +4,7 @@ import type { Cents } from './money.ts';
 export const PAYOUT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled', 'returned'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 
-export const PAYMENT_METHODS = ['paypal', 'zelle'] as const;
+export const PAYMENT_METHODS = ['paypal', 'zelle', 'stripe'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 /** One entry of a payout's status history. `from` is null for the request that created it. */
@@ -30,6 +30,10 @@ export interface Payout {
   notes?: string;
   processed_at?: string;
   processed_by?: string;
+  /** Stripe payouts: the affiliate's connected account (acct_…), copied from the affiliate at request time. */
+  stripe_account_id?: string;
+  /** Why a processing or failed payout is where it is, in words an affiliate can read (no provider internals). */
+  status_reason?: string;
   history: StatusChange[];
 }
 

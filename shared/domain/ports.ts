@@ -37,7 +37,7 @@ export interface MoveRequest {
   to: PayoutStatus;
   change: StatusChange;
   /** Fields set alongside the status (transaction_id, notes, processed_at, processed_by). */
-  set: Partial<Pick<Payout, 'transaction_id' | 'notes' | 'processed_at' | 'processed_by'>>;
+  set: Partial<Pick<Payout, 'transaction_id' | 'notes' | 'processed_at' | 'processed_by' | 'status_reason'>>;
 }
 
 export type MoveOutcome =

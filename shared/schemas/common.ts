@@ -79,6 +79,8 @@ export const payoutView = z.object({
   processed_at: z.nullable(z.string()),
   transaction_id: z.nullable(z.string()),
   notes: z.nullable(z.string()),
+  /** Why a processing or failed payout is there, when a provider said so (e.g. "PayPal: … not claimed it yet"). */
+  status_reason: z.optional(z.string()),
   history: z.optional(z.array(statusChange)),
 });
 export type PayoutView = z.infer<typeof payoutView>;

@@ -169,6 +169,9 @@ export class AffiliatePayouts {
     if (!method || !(PAYMENT_METHODS as readonly string[]).includes(method)) {
       throw new BadRequestError('PAYMENT_METHOD_REQUIRED', `Choose a payment_method (${PAYMENT_METHODS.join(' or ')}).`);
     }
+    if (method === 'stripe' && !affiliate.stripe_account_id) {
+      throw new BadRequestError('STRIPE_ACCOUNT_REQUIRED', 'To be paid by stripe, connect a Stripe account first (no stripe_account_id on file).');
+    }
     const email = body.payment_email ?? affiliate.payment_email;
     if (!email) {
       throw new BadRequestError('PAYMENT_EMAIL_REQUIRED', `A payment_email is required to pay by ${method}.`);
@@ -192,6 +195,7 @@ export class AffiliatePayouts {
       currency: 'USD',
       payment_method: method as PaymentMethod,
       payment_email: email,
+      ...(method === 'stripe' ? { stripe_account_id: affiliate.stripe_account_id } : {}),
       status: 'pending',
       requested_at: at,
       updated_at: at,

@@ -4,7 +4,7 @@ import { createAdminPayoutsHandler } from '../../lambdas/admin-payouts/app.ts';
 import { createPayoutsHandler } from '../../lambdas/payouts/app.ts';
 import type { LambdaHttpHandler } from '../../shared/http/lambda.ts';
 import type { Clock } from '../../shared/usecases/affiliate-payouts.ts';
-import { testRuntime, tokenFor } from './app.ts';
+import { testProviderConfig, testRuntime, tokenFor } from './app.ts';
 import { createTestTables } from './dynamo.ts';
 import { invoke } from './http.ts';
 
@@ -27,7 +27,7 @@ export async function adminApp(affiliates: SeedAffiliate[], options: { clock?: C
   await db.seed(affiliates);
   const runtime = testRuntime(db, options.env);
   const payouts: LambdaHttpHandler = createPayoutsHandler(runtime, options.clock);
-  const admin: LambdaHttpHandler = createAdminPayoutsHandler(runtime, options.clock);
+  const admin: LambdaHttpHandler = createAdminPayoutsHandler(runtime, options.clock, testProviderConfig(db));
   const adminToken = await tokenFor('admin-1', { role: 'admin' });
   const tokens = new Map<string, string>();
   const affiliateToken = async (userId: string) => {

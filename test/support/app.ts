@@ -1,6 +1,7 @@
 import type { SeedAffiliate } from '../../bin/local/seed.ts';
 import { signToken } from '../../bin/local/tokens.ts';
 import { loadConfig } from '../../shared/config.ts';
+import { loadProviderConfig } from '../../shared/providers/config.ts';
 import { createRuntime, type Runtime } from '../../shared/runtime.ts';
 import { createPayoutsHandler } from '../../lambdas/payouts/app.ts';
 import type { Clock } from '../../shared/usecases/affiliate-payouts.ts';
@@ -37,6 +38,16 @@ export function testRuntime(db: TestTables, env: Record<string, string> = {}): R
     ...env,
   });
   return createRuntime(config, 'test');
+}
+
+/** The provider settings of the admin/sender/webhooks functions on this test file's tables (both providers configured). */
+export function testProviderConfig(db: TestTables, env: Record<string, string> = {}) {
+  return loadProviderConfig({
+    ATTEMPTS_TABLE: db.providerTables.attempts,
+    PROVIDER_EVENTS_TABLE: db.providerTables.events,
+    PAYOUT_PROVIDERS: 'stripe,paypal',
+    ...env,
+  });
 }
 
 /** Tables, seeded affiliates and the payouts handler, all real: DynamoDB Local behind the real code. */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { createTables, deleteTables } from '../../bin/local/tables.ts';
+import { createProviderTables, deleteProviderTables } from '../../bin/local/provider-tables.ts';
+import type { ProviderTableNames } from '../../shared/store/dynamodb/provider-tables.ts';
 import { seedAffiliates, type SeedAffiliate } from '../../bin/local/seed.ts';
 import { createDocumentClient } from '../../shared/store/dynamodb/client.ts';
 import type { TableNames } from '../../shared/store/dynamodb/tables.ts';
@@ -13,16 +15,20 @@ export async function createTestTables(endpoint = inject('dynamoEndpoint')) {
     payouts: `payouts-${suffix}`,
     idempotency: `idempotency-${suffix}`,
   };
+  const providerTables: ProviderTableNames = { attempts: `attempts-${suffix}`, events: `provider-events-${suffix}` };
   await createTables(endpoint, tables);
+  await createProviderTables(endpoint, providerTables);
   const client = createDocumentClient({ region: 'us-east-1', endpoint });
   return {
     endpoint,
     tables,
+    providerTables,
     client,
     seed: (affiliates: SeedAffiliate[]) => seedAffiliates(client, tables.affiliates, affiliates),
     drop: async () => {
       client.destroy();
       await deleteTables(endpoint, tables);
+      await deleteProviderTables(endpoint, providerTables);
     },
   };
 }

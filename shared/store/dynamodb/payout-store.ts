@@ -26,6 +26,16 @@ import { translateStoreError } from './errors.ts';
 import { ConflictError } from '../../domain/errors.ts';
 
 type Item = Record<string, unknown>;
+/** One item of a TransactWriteItems call. */
+export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** An extra item of a move (see movePayout) failed its condition: nothing was written. */
+export class ExtraConditionFailed extends Error {
+  override readonly name = 'ExtraConditionFailed';
+  constructor(readonly index: number, readonly item: Item | undefined) {
+    super(`extra item ${index} of the move failed its condition`);
+  }
+}
 
 /** Thrown when a transaction failed for a reason this store does not turn into an outcome. */
 class UnexpectedCancellation extends Error {
@@ -218,7 +228,11 @@ export class DynamoPayoutStore implements PayoutStore {
     }
   }
 
-  async movePayout({ payout, to, change, set }: MoveRequest): Promise<MoveOutcome> {
+  /**
+   * `extra`: items committed in the same transaction (a provider attempt); if one of their conditions fails the
+   * move is not made and ExtraConditionFailed is thrown.
+   */
+  async movePayout({ payout, to, change, set }: MoveRequest, extra: readonly TransactItem[] = []): Promise<MoveOutcome> {
     const delta = counterDelta(payout.status, to, payout.amount);
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {
@@ -269,15 +283,20 @@ export class DynamoPayoutStore implements PayoutStore {
         },
       });
     }
+    const core = items.length;
+    items.push(...extra);
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (!reasons) throw translateStoreError(error);
-      const [payoutReason, affiliateReason] = reasons;
+      const [payoutReason] = reasons;
+      const affiliateReason = core > 1 ? reasons[1] : undefined;
       if (payoutReason?.code === 'ConditionalCheckFailed') {
         return { kind: 'status-changed', current: payoutReason.item as Payout | undefined };
       }
+      const extraIndex = reasons.findIndex((reason, index) => index >= core && reason.code === 'ConditionalCheckFailed');
+      if (extraIndex >= 0) throw new ExtraConditionFailed(extraIndex - core, reasons[extraIndex]?.item);
       const transient = transientCancellation(error, reasons);
       if (transient) throw transient;
       if (affiliateReason?.code === 'ConditionalCheckFailed') {

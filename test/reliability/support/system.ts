@@ -4,7 +4,7 @@ import { createPayoutsHandler } from '../../../lambdas/payouts/app.ts';
 import type { LambdaHttpHandler } from '../../../shared/http/lambda.ts';
 import type { Runtime } from '../../../shared/runtime.ts';
 import { AFFILIATES, IDEMPOTENCY, PAYOUTS, type TableNames } from '../../../shared/store/dynamodb/tables.ts';
-import { testRuntime, tokenFor } from '../../support/app.ts';
+import { testProviderConfig, testRuntime, tokenFor } from '../../support/app.ts';
 import { createTestTables, type TestTables } from '../../support/dynamo.ts';
 import { invoke, type EventOptions, type InvokeResult } from '../../support/http.ts';
 
@@ -49,7 +49,7 @@ export function cachedToken(sub: string, admin = false): Promise<string> {
 /** Handlers for a runtime: the same factories the Lambda entry points call. */
 export function systemOn(db: TestTables, runtime: Runtime): System {
   const payouts = createPayoutsHandler(runtime);
-  const admin = createAdminPayoutsHandler(runtime);
+  const admin = createAdminPayoutsHandler(runtime, undefined, testProviderConfig(db));
   return {
     db,
     runtime,

@@ -1,0 +1,61 @@
+import type { Attempt, AttemptError } from './attempt.ts';
+import type { Payout, PayoutStatus } from './payout.ts';
+import type { MoveOutcome } from './ports.ts';
+
+/** A provider event as stored: for replays (same key = no second effect) and for operators (flagged). */
+export interface ProviderEventRecord {
+  /** `<provider>:<event id>`, or `poll:<payout>:<attempt>:<at>` for a sweeper observation that was flagged. */
+  event_key: string;
+  provider: string;
+  event_type: string;
+  payout_id?: string;
+  received_at: string;
+  outcome: 'applied' | 'none' | 'stay' | 'flagged' | 'ignored';
+  reason?: string;
+}
+
+/** A payout move caused by a provider, with what it does to the attempt, and the event that caused it (if any). */
+export interface ProviderMove {
+  payout: Payout;
+  to: PayoutStatus;
+  by: string;
+  at: string;
+  note?: string;
+  set: Partial<Pick<Payout, 'transaction_id' | 'processed_at' | 'processed_by' | 'status_reason'>>;
+  /** The attempt this move finishes (status condition: still open), or a new queued attempt to put. */
+  attempt?: { finish: Attempt; status: 'succeeded' | 'failed'; reference?: string; error?: AttemptError } | { create: Attempt };
+  event?: ProviderEventRecord;
+}
+
+export type ProviderMoveOutcome =
+  | MoveOutcome
+  /** The attempt was no longer open, or the new attempt existed already: nothing written. */
+  | { kind: 'attempt-changed' }
+  /** This event was recorded before: a replay, nothing written. */
+  | { kind: 'event-replayed' };
+
+/** The port of sending and syncing payouts with providers; DynamoAttemptStore implements it. */
+export interface AttemptStore {
+  getPayout(payoutId: string): Promise<Payout | undefined>;
+  getAttempt(payoutId: string, attempt: number): Promise<Attempt | undefined>;
+  listAttempts(payoutId: string): Promise<Attempt[]>;
+  /** Every payout status change of this feature: the move, the attempt and the event record in one transaction. */
+  applyMove(move: ProviderMove): Promise<ProviderMoveOutcome>;
+  /** A new attempt for a processing payout whose previous one failed on our side (previous must still be that). */
+  queueRetry(payout: Payout, previous: Attempt, next: Attempt): Promise<'queued' | 'conflict'>;
+  /** queued -> sent with the provider's references; false when the attempt was not queued any more. */
+  markSent(attempt: Attempt, reference: string, itemId: string | undefined, at: string): Promise<boolean>;
+  /** open -> failed (the payout does not move: an error on our side); false when it was not open any more. */
+  markFailed(attempt: Attempt, error: AttemptError, at: string): Promise<boolean>;
+  /** Sets a processing payout's status_reason (no status change), with the event record if any. */
+  setReason(payout: Payout, reason: string, at: string, event?: ProviderEventRecord): Promise<'set' | 'changed' | 'event-replayed'>;
+  /** Records an event that moves nothing; 'replay' when it was recorded before. */
+  recordEvent(event: ProviderEventRecord, flag?: boolean): Promise<'recorded' | 'replay'>;
+  getEvent(eventKey: string): Promise<ProviderEventRecord | undefined>;
+  /** Open attempts in one status, last changed before `before`, oldest first (a GSI read: a hint, not a guard). */
+  openAttempts(status: 'queued' | 'sent', before: string, limit: number): Promise<Attempt[]>;
+  /** Touches a queued attempt so its stream record reaches the sender again; false when no longer queued. */
+  redrive(attempt: Attempt, at: string): Promise<boolean>;
+  /** Records that a sent attempt was polled (so the next sweep waits again). */
+  touchPolled(attempt: Attempt, at: string): Promise<void>;
+}
