@@ -9,6 +9,9 @@ import { createDocumentClient } from '../shared/store/dynamodb/client.ts';
 import { startDynamoDbLocal } from './local/dynamodb-local.ts';
 import { createLocalServer, type FunctionUrlHandler } from './local/server.ts';
 import { createTables } from './local/tables.ts';
+import { createProviderTables } from './local/provider-tables.ts';
+import { startLocalProviders, type LocalProviders } from './local/providers.ts';
+import { DEFAULT_PROVIDER_TABLE_NAMES } from '../shared/store/dynamodb/provider-tables.ts';
 import { DEMO_AFFILIATES, readSeedFile, seedAffiliates } from './local/seed.ts';
 import { DEV_JWT_SECRET, signToken } from './local/tokens.ts';
 
@@ -25,11 +28,13 @@ async function main(): Promise<void> {
 
   const dynamo = await startDynamoDbLocal();
   let server: ReturnType<typeof createLocalServer> | undefined;
+  let providers: LocalProviders | undefined;
   let closing = false;
   const shutdown = async (code: number) => {
     if (closing) return;
     closing = true;
     server?.close();
+    await providers?.stop().catch(() => undefined);
     await dynamo.stop();
     process.exit(code);
   };
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
 
   try {
     await createTables(dynamo.endpoint, DEFAULT_TABLE_NAMES);
+    await createProviderTables(dynamo.endpoint, DEFAULT_PROVIDER_TABLE_NAMES);
     const client = createDocumentClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
     await seedAffiliates(client, DEFAULT_TABLE_NAMES.affiliates, affiliates);
     client.destroy();
@@ -52,19 +58,22 @@ async function main(): Promise<void> {
       JWT_SECRET: secret,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     });
+    // Provider payments first: they set the provider variables the admin function reads at cold start.
+    providers = await startLocalProviders(dynamo.endpoint);
     const payouts = (await import('../lambdas/payouts/handler.ts')).handler as FunctionUrlHandler;
     const admin = (await import('../lambdas/admin-payouts/handler.ts')).handler as FunctionUrlHandler;
 
-    server = createLocalServer({ payouts, admin });
+    server = createLocalServer({ payouts, admin, webhooks: providers.webhooks });
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(port, process.env.HOST, () => resolve());
     });
     const base = `http://localhost:${(server.address() as AddressInfo).port}`;
+    providers.setWebhookBase(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     const demo = affiliates.find((affiliate) => affiliate.status === 'active') ?? affiliates[0]!;
     const affiliateToken = await signToken(secret, { sub: demo.user_id });
     const adminToken = await signToken(secret, { sub: ADMIN_USER, role: 'admin' });
-    printBanner({ base, dynamoEndpoint: dynamo.endpoint, count: affiliates.length, demo, affiliateToken, adminToken });
+    printBanner({ base, dynamoEndpoint: dynamo.endpoint, count: affiliates.length, demo, affiliateToken, adminToken, providers: providers.describe() });
   } catch (error) {
     console.error(`Could not start: ${(error as Error).message}`);
     await shutdown(1);
@@ -78,6 +87,7 @@ function printBanner(info: {
   demo: { affiliate_id: string; user_id: string };
   affiliateToken: string;
   adminToken: string;
+  providers: string[];
 }): void {
   const { base, affiliateToken, adminToken } = info;
   const auth = (token: string) => `-H "Authorization: Bearer ${token}"`;
@@ -87,6 +97,7 @@ function printBanner(info: {
     '',
     `Affiliate payouts API listening on ${base}`,
     `DynamoDB Local on ${info.dynamoEndpoint} (in memory), ${info.count} affiliate(s) seeded`,
+    ...info.providers,
     '',
     `Affiliate token (${info.demo.user_id} -> ${info.demo.affiliate_id}), valid 12 h:`,
     `  export AFFILIATE_TOKEN=${affiliateToken}`,
@@ -104,6 +115,8 @@ function printBanner(info: {
     `  curl -s ${base}/admin/payouts/PAYOUT_ID ${D}`,
     `  curl -s -X POST ${base}/admin/payouts/PAYOUT_ID/process ${D} -H "Content-Type: application/json" -d '{"status":"completed","transaction_id":"PAYPAL-123"}'`,
     `  curl -s -X POST ${base}/admin/payouts/process ${D} -H "Content-Type: application/json" -d '{"items":[{"payout_id":"PAYOUT_ID","status":"processing"}]}'`,
+    `  curl -s -X POST ${base}/admin/payouts/PAYOUT_ID/send ${D}`,
+    `  curl -s -X POST ${base}/admin/payouts/send ${D} -H "Content-Type: application/json" -d '{"payout_ids":["PAYOUT_ID"]}'`,
     `  curl -s "${base}/admin/payouts/export?status=pending" ${D}`,
     `  curl -s ${base}/admin/affiliates/${info.demo.affiliate_id}/balance ${D}`,
     '',

@@ -107,15 +107,20 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyStructured
   response.end(body);
 }
 
-/** Serves handlers like Function URLs: `/admin…` to the admin function, everything else to the payouts function. */
-export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin: FunctionUrlHandler }): Server {
+/**
+ * Serves handlers like Function URLs: `/admin…` to the admin function, `/webhooks/…` to the provider-webhooks
+ * function (when given), everything else to the payouts function.
+ */
+export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin: FunctionUrlHandler; webhooks?: FunctionUrlHandler }): Server {
   return createServer(async (request, response) => {
     try {
       const body = await readBody(request);
       const event = toFunctionUrlEvent(request, body);
       const isAdmin = event.rawPath === '/admin' || event.rawPath.startsWith('/admin/');
-      const handler = isAdmin ? handlers.admin : handlers.payouts;
-      const result = await handler(event, lambdaContext(event.requestContext.requestId, isAdmin ? 'admin-payouts' : 'payouts'));
+      const isWebhook = handlers.webhooks !== undefined && event.rawPath.startsWith('/webhooks/');
+      const handler = isWebhook ? handlers.webhooks! : isAdmin ? handlers.admin : handlers.payouts;
+      const name = isWebhook ? 'provider-webhooks' : isAdmin ? 'admin-payouts' : 'payouts';
+      const result = await handler(event, lambdaContext(event.requestContext.requestId, name));
       writeResult(response, result);
     } catch (error) {
       const statusCode = (error as { statusCode?: number }).statusCode ?? 502;

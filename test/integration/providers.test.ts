@@ -35,9 +35,9 @@ function attempt(provider: Provider, destination: string, amount = 5000, number 
 }
 
 const stripe = (overrides: Partial<ConstructorParameters<typeof StripeProvider>[0]> = {}) =>
-  new StripeProvider({ secretKey: SIM_STRIPE_KEY, webhookSecret: SIM_STRIPE_WEBHOOK_SECRET, apiBase: sim.url, timeoutMs: 1_000, ...overrides });
+  new StripeProvider({ secretKey: SIM_STRIPE_KEY, webhookSecret: SIM_STRIPE_WEBHOOK_SECRET, apiBase: sim.url, timeoutMs: 5_000, ...overrides });
 const paypal = (overrides: Partial<ConstructorParameters<typeof PaypalProvider>[0]> = {}) =>
-  new PaypalProvider({ clientId: SIM_PAYPAL_CLIENT_ID, clientSecret: SIM_PAYPAL_CLIENT_SECRET, apiBase: sim.url, webhookId: SIM_PAYPAL_WEBHOOK_ID, timeoutMs: 1_000, ...overrides });
+  new PaypalProvider({ clientId: SIM_PAYPAL_CLIENT_ID, clientSecret: SIM_PAYPAL_CLIENT_SECRET, apiBase: sim.url, webhookId: SIM_PAYPAL_WEBHOOK_ID, timeoutMs: 5_000, ...overrides });
 
 async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
   const error = await promise.then(() => undefined, (caught: unknown) => caught);
