@@ -64,6 +64,8 @@ export const CONTEXT_KEYS = [
   'maxPayoutCents',
   'idempotencyTtlSeconds',
   'affiliateCacheTtlSeconds',
+  /** Issue 10: "stripe,paypal" (or one) deploys provider payments; read by lib/payouts-stack.ts. */
+  'payoutProviders',
 ] as const;
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];

@@ -6,6 +6,7 @@ import { AFFILIATES, PAYOUTS } from '../shared/store/dynamodb/tables.ts';
 import { ApiFunction } from './constructs/api-function.ts';
 import { OperationalAlarms } from './constructs/operational-alarms.ts';
 import { PayoutTables } from './constructs/payout-tables.ts';
+import { ProviderPayments } from './constructs/provider-payments.ts';
 import { ContextError, type PayoutsStackOptions } from './options.ts';
 
 export interface PayoutsStackProps extends StackProps {
@@ -21,6 +22,7 @@ export class PayoutsStack extends Stack {
   readonly payouts: ApiFunction;
   readonly admin: ApiFunction;
   readonly alarms: OperationalAlarms;
+  readonly providers?: ProviderPayments;
   /** The HS256 secret, when tokens are not verified against a JWKS. */
   readonly jwtSecret?: ISecret;
 
@@ -98,6 +100,20 @@ export class PayoutsStack extends Stack {
     this.alarms.watchFunction('PayoutsApi', this.payouts.function);
     this.alarms.watchFunction('AdminPayoutsApi', this.admin.function);
     for (const { id: tableId, ref } of this.tables.all()) this.alarms.watchTable(tableId, ref);
+
+    // Paying through Stripe/PayPal (issue 10): on with context payoutProviders=stripe,paypal (or one of them).
+    const payoutProviders = this.node.tryGetContext('payoutProviders') as string | undefined;
+    if (payoutProviders !== undefined) {
+      this.providers = new ProviderPayments(this, 'ProviderPayments', {
+        stage: options.stage,
+        affiliates,
+        payouts,
+        admin: this.admin,
+        alarmTopic: this.alarms.topic,
+        logRetention: options.logRetention,
+        providers: String(payoutProviders).split(',').map((name) => name.trim()).filter(Boolean),
+      });
+    }
 
     this.acknowledgeFindings(options);
 

@@ -1,0 +1,283 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, CfnFunction, FilterCriteria, FilterRule, FunctionUrlAuthType, Runtime, StartingPosition, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ATTEMPTS, PROVIDER_EVENTS } from '../../shared/store/dynamodb/provider-tables.ts';
+import type { ApiFunction } from './api-function.ts';
+import { PROJECT_ROOT } from './api-function.ts';
+import type { TableRef } from './payout-tables.ts';
+
+export interface ProviderPaymentsProps {
+  stage: 'prod' | 'dev';
+  affiliates: TableRef;
+  payouts: TableRef;
+  /** The admin function: it queues attempts (send, retry) and lists them. */
+  admin: ApiFunction;
+  alarmTopic: ITopic;
+  logRetention: RetentionDays;
+  /** Providers with credentials in the secret (context `payoutProviders`, e.g. "stripe,paypal"); none by default. */
+  providers: readonly string[];
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * Paying through Stripe and PayPal (issue 10): the attempts table (its stream feeds the payout-sender) and the
+ * provider events table, the sender (stream source filtered to queued attempts, bisect, bounded retries, partial
+ * batch failures, an SQS dead-letter queue with an alarm), the provider-webhooks function behind its own Function
+ * URL, the sweeper on an EventBridge Scheduler schedule, and one Secrets Manager secret for the credentials
+ * (JSON: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET, PAYPAL_API_BASE,
+ * PAYPAL_WEBHOOK_ID), read once per cold start by those three functions only.
+ */
+export class ProviderPayments extends Construct {
+  readonly attempts: Table;
+  readonly events: Table;
+  readonly secret: Secret;
+  readonly sender: NodejsFunction;
+  readonly webhooks: NodejsFunction;
+  readonly webhooksUrl: FunctionUrl;
+  readonly sweeper: NodejsFunction;
+  readonly deadLetters: Queue;
+  readonly schedule: Schedule;
+
+  constructor(scope: Construct, id: string, props: ProviderPaymentsProps) {
+    super(scope, id);
+    const prod = props.stage === 'prod';
+    const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const safe = {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: prod },
+      deletionProtection: prod,
+      removalPolicy,
+    };
+    const string = (name: string) => ({ name, type: AttributeType.STRING });
+
+    this.attempts = new Table(this, 'Attempts', {
+      ...safe,
+      partitionKey: string(ATTEMPTS.partitionKey),
+      sortKey: { name: ATTEMPTS.sortKey, type: AttributeType.NUMBER },
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+    this.attempts.addGlobalSecondaryIndex({
+      indexName: ATTEMPTS.openIndex.name,
+      partitionKey: string(ATTEMPTS.openIndex.partitionKey),
+      sortKey: string(ATTEMPTS.openIndex.sortKey),
+      projectionType: ProjectionType.ALL,
+    });
+    this.events = new Table(this, 'ProviderEvents', { ...safe, partitionKey: string(PROVIDER_EVENTS.partitionKey) });
+    this.events.addGlobalSecondaryIndex({
+      indexName: PROVIDER_EVENTS.flaggedIndex.name,
+      partitionKey: string(PROVIDER_EVENTS.flaggedIndex.partitionKey),
+      sortKey: string(PROVIDER_EVENTS.flaggedIndex.sortKey),
+      projectionType: ProjectionType.ALL,
+    });
+
+    // The value is set by an operator (aws secretsmanager put-secret-value); the template holds no credential.
+    this.secret = new Secret(this, 'Credentials', {
+      description: 'Stripe and PayPal credentials for the payout-sender, provider-webhooks and sweeper functions (JSON)',
+      generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'unused', excludePunctuation: true },
+      removalPolicy,
+    });
+
+    const env = {
+      AFFILIATES_TABLE: props.affiliates.table.tableName,
+      PAYOUTS_TABLE: props.payouts.table.tableName,
+      ATTEMPTS_TABLE: this.attempts.tableName,
+      PROVIDER_EVENTS_TABLE: this.events.tableName,
+      PROVIDER_SECRET_ARN: this.secret.secretArn,
+      PAYOUT_PROVIDERS: props.providers.join(','),
+    };
+    const fn = (name: string, entry: string, description: string, timeout: Duration) =>
+      this.function(name, { entry, description, timeout, environment: env, logRetention: props.logRetention, removalPolicy });
+
+    this.sender = fn('Sender', 'lambdas/payout-sender/handler.ts', 'Payout sender: calls Stripe/PayPal for queued attempts (DynamoDB stream)', Duration.seconds(60));
+    this.webhooks = fn('Webhooks', 'lambdas/provider-webhooks/handler.ts', 'Provider webhooks: Stripe and PayPal events (signature-verified)', Duration.seconds(15));
+    this.sweeper = fn('Sweeper', 'lambdas/payout-sweeper/handler.ts', 'Payout sweeper: polls unanswered attempts, re-drives stuck ones', Duration.seconds(120));
+    this.webhooksUrl = this.webhooks.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+
+    // --- the stream into the sender
+    this.deadLetters = new Queue(this, 'SenderDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.sender.addEventSource(
+      new DynamoEventSource(this.attempts, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 25,
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.hours(6),
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.deadLetters),
+        filters: [
+          FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { status: { S: FilterRule.isEqual('queued') } } } }),
+          FilterCriteria.filter({ eventName: FilterRule.isEqual('MODIFY'), dynamodb: { NewImage: { status: { S: FilterRule.isEqual('queued') } } } }),
+        ],
+      }),
+    );
+
+    // --- the sweeper, every 5 minutes, with bounded retries (the default is 185 over 24 h)
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Lets the sweep schedule invoke the payout sweeper (and nothing else)',
+    });
+    this.schedule = new Schedule(this, 'SweepSchedule', {
+      schedule: ScheduleExpression.rate(FIVE_MINUTES),
+      target: new LambdaInvoke(this.sweeper, { retryAttempts: 2, maxEventAge: Duration.minutes(5), role: schedulerRole }),
+      description: 'Polls provider attempts without a final answer and re-drives queued ones',
+    });
+
+    // --- least privilege: item actions per table, Query per index, the one secret
+    const payoutsArn = props.payouts.table.tableArn;
+    const affiliatesArn = props.affiliates.table.tableArn;
+    const allow = (fnRole: { addToPrincipalPolicy(statement: PolicyStatement): unknown }, actions: string[], resources: string[]) =>
+      fnRole.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: actions.map((a) => `dynamodb:${a}`), resources }));
+    for (const worker of [this.sender, this.webhooks, this.sweeper]) {
+      const role = worker.role!;
+      allow(role, ['GetItem', 'UpdateItem'], [payoutsArn]);
+      allow(role, ['UpdateItem'], [affiliatesArn]);
+      allow(role, ['GetItem', 'UpdateItem', 'Query'], [this.attempts.tableArn]);
+      allow(role, ['GetItem', 'PutItem'], [this.events.tableArn]);
+      role.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }));
+    }
+    allow(this.sweeper.role!, ['Query'], [`${this.attempts.tableArn}/index/${ATTEMPTS.openIndex.name}`]);
+    // The admin function: send (the move + a Put of the attempt), retry (ConditionCheck on the payout, Update of
+    // the last attempt, Put of the next), and the attempts of a payout (Query on the table).
+    const admin = props.admin.role;
+    allow(admin, ['PutItem', 'UpdateItem', 'Query'], [this.attempts.tableArn]);
+    allow(admin, ['ConditionCheckItem'], [payoutsArn]);
+    for (const [name, value] of Object.entries({
+      ATTEMPTS_TABLE: this.attempts.tableName,
+      PROVIDER_EVENTS_TABLE: this.events.tableName,
+      PAYOUT_PROVIDERS: props.providers.join(','),
+    })) {
+      props.admin.function.addEnvironment(name, value);
+    }
+
+    const stack = Stack.of(this);
+    new CfnOutput(stack, 'ProviderWebhooksUrl', {
+      value: this.webhooksUrl.url,
+      description: 'Register <url>webhooks/stripe with Stripe and <url>webhooks/paypal with PayPal',
+    });
+    new CfnOutput(stack, 'ProviderSecretArn', {
+      value: this.secret.secretArn,
+      description: 'Put the Stripe/PayPal credentials JSON here (aws secretsmanager put-secret-value)',
+    });
+
+    // --- alarms: dead letters, provider errors on our side, functions failing
+    const action = new SnsAction(props.alarmTopic);
+    const alarm = (alarmId: string, metric: IMetric, description: string) => {
+      const created = new Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+    };
+    alarm('DeadLetters', this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }), 'Payout-sender gave up on attempts: see the dead-letter queue and re-drive them');
+    const namespace = `AffiliatePayouts/${Stack.of(this).stackName}`;
+    for (const [flag, description] of [
+      ['PROVIDER_OURS', 'A provider refused a payout for a reason on our side (balance, API key): fix it, then retry the payout'],
+      ['PROVIDER_FLAG', 'A provider event needs an operator (unknown payout, wrong amount, partial reversal)'],
+    ] as const) {
+      for (const worker of [this.sender, this.webhooks, this.sweeper]) {
+        new MetricFilter(this, `${flag}-${worker.node.id}`, {
+          logGroup: worker.logGroup as LogGroup,
+          filterPattern: FilterPattern.stringValue('$.alarm', '=', flag),
+          metricNamespace: namespace,
+          metricName: flag,
+          metricValue: '1',
+        });
+      }
+      alarm(flag, new Metric({ namespace, metricName: flag, period: FIVE_MINUTES, statistic: 'Sum' }), description);
+    }
+    for (const worker of [this.sender, this.webhooks, this.sweeper]) {
+      alarm(`${worker.node.id}Errors`, worker.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), `${worker.node.id} function threw or timed out`);
+    }
+
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'Provider API keys are issued by Stripe and PayPal and rotated in their dashboards; an operator puts the new value here.',
+    });
+    for (const worker of [this.sender, this.webhooks, this.sweeper]) {
+      Validations.of(worker).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason: 'Pinned to nodejs22.x like the API functions: the bundle targets node22 and the dependencies are tested on Node 22.',
+      });
+    }
+    if (!prod) {
+      for (const table of [this.attempts, this.events]) {
+        Validations.of(table).acknowledge({ id: 'AwsSolutions::AwsSolutions-DDB3', reason: 'stage=dev is a throwaway stack with test data: no point-in-time recovery, so it tears down fully.' });
+      }
+    }
+    Validations.of(this.sender.role!).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'dynamodb:ListStreams has no resource-level permission, so the stream event source needs it on "*"; every other stream action is on this table\'s stream only.',
+    });
+    const sweeperId = Stack.of(this).getLogicalId(this.sweeper.node.defaultChild as CfnFunction);
+    Validations.of(schedulerRole).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${sweeperId}.Arn>:*]`,
+      reason: 'lambda:InvokeFunction on the sweeper and its versions/aliases (arn:*), as CDK grants it; the role can invoke no other function.',
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the payout-sender event source; what lands here is alarmed and re-driven by hand.',
+    });
+  }
+
+  /** A worker function with the project's defaults (as ApiFunction) and no Function URL. */
+  private function(
+    id: string,
+    props: { entry: string; description: string; timeout: Duration; environment: Record<string, string>; logRetention: RetentionDays; removalPolicy: RemovalPolicy },
+  ): NodejsFunction {
+    const logGroup = new LogGroup(this, `${id}Logs`, { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (least privilege, no managed policies)`,
+    });
+    logGroup.grantWrite(role);
+    return new NodejsFunction(this, id, {
+      entry: `${PROJECT_ROOT}${props.entry}`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: props.timeout,
+      role,
+      logGroup,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        externalModules: [],
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  }
+}
+
