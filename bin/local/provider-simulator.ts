@@ -363,7 +363,7 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://sim');
-    const route = `${request.method} ${url.pathname.replace(/\/(tr|BATCH|ITEM)[A-Za-z0-9_]+$/, '/:id')}`;
+    const route = `${request.method} ${url.pathname.replace(/\/(tr_|BATCH|ITEM)[A-Za-z0-9_]+$/, '/:id')}`;
     calls[route] = (calls[route] ?? 0) + 1;
     const body = await readBody(request);
     const auth = request.headers.authorization ?? '';
