@@ -1,7 +1,10 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminPayoutsHandler } from '../../lambdas/admin-payouts/app.ts';
+import { createLogger } from '../../shared/logger.ts';
+import type { PayoutProvider } from '../../shared/providers/types.ts';
 import { DynamoAttemptStore } from '../../shared/store/dynamodb/attempt-store.ts';
+import { ProviderSync } from '../../shared/usecases/provider-sync.ts';
 import { sendView } from '../../shared/schemas/providers.ts';
 import { adminApp, type AdminApp } from '../support/admin.ts';
 import { affiliate, testProviderConfig } from '../support/app.ts';
@@ -142,5 +145,36 @@ describe('POST /admin/payouts/{id}/retry', () => {
     const id = await app.request('user-pp', 5000);
     const res = await invoke(app.admin, { method: 'POST', path: `/admin/payouts/${id}/retry`, token: app.adminToken });
     expect([res.status, res.json.code]).toEqual([409, 'PAYOUT_NOT_PROCESSING']);
+  });
+});
+
+describe('The sweeper and a lost stream record', () => {
+  it('re-drives an attempt left queued (the sender never ran): touched, then sent exactly once however often it is delivered', async () => {
+    const id = await app.request('user-pp', 5000);
+    await send(id);
+    const store = new DynamoAttemptStore(app.db.client, app.db.tables, app.db.providerTables);
+    const keys: string[] = [];
+    // The provider port, counting calls (the real adapters are proven against the simulator elsewhere).
+    const provider: PayoutProvider = {
+      name: 'paypal',
+      send: async (attempt) => {
+        keys.push(attempt.idempotency_key);
+        return { kind: 'accepted', reference: 'BATCH-R', item_id: 'ITEM-R' };
+      },
+      poll: async () => undefined,
+    };
+    const sync = new ProviderSync(store, { paypal: provider }, createLogger('silent'));
+    const before = (await store.listAttempts(id))[0]!;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const swept = await sync.sweep(0);
+    expect(swept.redriven).toBeGreaterThanOrEqual(1);
+    const touched = (await store.listAttempts(id))[0]!;
+    expect(touched).toMatchObject({ status: 'queued', redrives: 1 });
+    expect(touched.updated_at > before.updated_at).toBe(true);
+    // The stream delivers the touched record (and, at least once, maybe again).
+    expect(await sync.send({ payout_id: id, attempt: 1 })).toBe('sent');
+    expect(await sync.send({ payout_id: id, attempt: 1 })).toBe('skipped');
+    expect(keys).toEqual([`payout-${id}-attempt-1`]);
+    expect((await store.listAttempts(id))[0]).toMatchObject({ status: 'sent', provider_reference: 'BATCH-R', provider_item_id: 'ITEM-R' });
   });
 });
