@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { LOG_LEVELS, type LogLevel } from './logger.ts';
 import { DEFAULT_TABLE_NAMES, type TableNames } from './store/dynamodb/tables.ts';
 
 // Our schemas parse small objects a few times per request: zod's JIT (a `new Function` compiled on each
@@ -41,8 +42,6 @@ const csv = z.pipe(
   z.transform((value: string) => value.split(',').map((part) => part.trim()).filter(Boolean)),
 );
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-
 /** How tokens are verified: a shared HS256 secret, a secret held in Secrets Manager, or a provider's JWKS. */
 export type AuthConfig =
   | { mode: 'hs256'; secret: string; issuer?: string; audience?: string }
@@ -60,6 +59,8 @@ const envSchema = z.object({
   JWKS_URL: z.optional(url),
   JWT_ISSUER: z.optional(nonEmpty),
   JWT_AUDIENCE: z.optional(nonEmpty),
+  CURSOR_SECRET: z.optional(z.string()),
+  CURSOR_SECRET_ARN: z.optional(nonEmpty),
   CORS_ALLOWED_ORIGINS: z._default(csv, ['*']),
   MINIMUM_PAYOUT_CENTS: z._default(wholeNumber('nonnegative'), 1_000),
   TIER_MINIMUMS_JSON: z.optional(z.string()),
@@ -82,6 +83,8 @@ export interface Config {
   dynamoDbEndpoint?: string;
   region: string;
   auth: AuthConfig;
+  /** What pagination cursors are signed with when not the JWT secret (required with JWKS, which has none). */
+  cursorSecret?: { kind: 'value'; value: string } | { kind: 'arn'; arn: string };
   corsAllowedOrigins: string[];
   /** Minimum payout in cents for an affiliate whose tier has no entry in tierMinimums. */
   defaultMinimumPayout: number;
@@ -90,7 +93,7 @@ export interface Config {
   maxPayout: number;
   idempotencyTtlSeconds: number;
   affiliateCacheTtlMs: number;
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  logLevel: LogLevel;
 }
 
 /** Thrown at cold start when the environment is wrong: the function refuses to serve rather than run misconfigured. */
@@ -120,11 +123,23 @@ function parseAuth(env: z.infer<typeof envSchema>): AuthConfig {
   return { mode: 'hs256', secret: env.JWT_SECRET, ...optionalClaims };
 }
 
-/** Refuses a JWT secret shorter than 32 bytes; the message names the variable, never the value. */
-export function assertStrongSecret(secret: string): void {
+/** Refuses a secret shorter than 32 bytes; the message names the variable, never the value. */
+export function assertStrongSecret(secret: string, name = 'JWT_SECRET'): void {
   if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
-    throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes long.`);
+    throw new ConfigError(`${name} must be at least ${MIN_SECRET_BYTES} bytes long.`);
   }
+}
+
+function parseCursorSecret(env: z.infer<typeof envSchema>, auth: AuthConfig): Config['cursorSecret'] {
+  if (env.CURSOR_SECRET !== undefined) {
+    assertStrongSecret(env.CURSOR_SECRET, 'CURSOR_SECRET');
+    return { kind: 'value', value: env.CURSOR_SECRET };
+  }
+  if (env.CURSOR_SECRET_ARN) return { kind: 'arn', arn: env.CURSOR_SECRET_ARN };
+  if (auth.mode === 'jwks') {
+    throw new ConfigError('JWKS_URL needs CURSOR_SECRET or CURSOR_SECRET_ARN: pagination cursors are signed with a secret of ours.');
+  }
+  return undefined;
 }
 
 function parseTierMinimums(json: string | undefined): Readonly<Record<string, number>> {
@@ -151,11 +166,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment variable ${String(issue?.path[0] ?? '')}: ${issue?.message ?? ''}`);
   }
   const env = result.data;
+  const auth = parseAuth(env);
+  const cursorSecret = parseCursorSecret(env, auth);
   return Object.freeze({
     tables: { affiliates: env.AFFILIATES_TABLE, payouts: env.PAYOUTS_TABLE, idempotency: env.IDEMPOTENCY_TABLE },
     ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
     region: env.AWS_REGION,
-    auth: parseAuth(env),
+    auth,
+    ...(cursorSecret ? { cursorSecret } : {}),
     corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
     defaultMinimumPayout: env.MINIMUM_PAYOUT_CENTS,
     tierMinimums: parseTierMinimums(env.TIER_MINIMUMS_JSON),

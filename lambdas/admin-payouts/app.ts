@@ -1,16 +1,13 @@
+import type { Dependencies } from '../../shared/dependencies.ts';
 import { createHttpHandler, type LambdaHttpHandler } from '../../shared/http/lambda.ts';
-import type { Runtime } from '../../shared/runtime.ts';
-import { DynamoAdminStore } from '../../shared/store/dynamodb/admin-store.ts';
-import { AdminPayouts } from '../../shared/usecases/admin-payouts.ts';
-import type { Clock } from '../../shared/usecases/affiliate-payouts.ts';
+import { createServices } from '../../shared/usecases/services.ts';
 import { adminRoutes } from './routes.ts';
 
-/** Builds the admin function from its runtime; tests build it on their own tables and clock. */
-export function createAdminPayoutsHandler({ config, client, authenticate, logger }: Runtime, clock?: Clock): LambdaHttpHandler {
-  const store = new DynamoAdminStore(client, config.tables, clock ? () => clock.now() : undefined);
-  const admin = new AdminPayouts(store, clock);
+/** Builds the admin function from what its cold start built; tests build it on their own tables and clock. */
+export function createAdminPayoutsHandler({ config, store, clock, cursorSecret, authenticate, logger }: Dependencies): LambdaHttpHandler {
+  const services = createServices({ store, rules: config, clock, cursorSecret });
   return createHttpHandler({
-    routes: adminRoutes(admin, clock),
+    routes: adminRoutes(services),
     authenticate,
     corsAllowedOrigins: config.corsAllowedOrigins,
     logger,

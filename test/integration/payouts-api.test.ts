@@ -2,6 +2,7 @@ import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPayoutsHandler } from '../../lambdas/payouts/app.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { planMove } from '../../shared/domain/payout.ts';
 import { DynamoPayoutStore } from '../../shared/store/dynamodb/payout-store.ts';
 import { affiliate, payoutsApp, tokenFor } from '../support/app.ts';
 import { invoke } from '../support/http.ts';
@@ -448,12 +449,10 @@ describe('POST /payouts/{id}/cancel', () => {
 
   it('answers 409 for a payout that is no longer pending', async () => {
     const payout = (await request('cancel', { amount: 5_000 })).json.data.payout;
-    await app.runtime.store.movePayout({
-      payout: (await app.runtime.store.getPayout(payout.payout_id))!,
-      to: 'processing',
-      change: { at: new Date().toISOString(), by: 'admin', from: 'pending', to: 'processing' },
-      set: {},
-    });
+    const stored = (await app.runtime.store.getPayout(payout.payout_id))!;
+    const plan = planMove(stored, { to: 'processing', by: { kind: 'admin', id: 'admin' } }, new Date().toISOString());
+    if (plan.kind !== 'move') throw new Error('expected a move');
+    await app.runtime.store.movePayout(stored, plan);
     const res = await invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel! });
     expect(res.status).toBe(409);
     expect(res.json).toMatchObject({ code: 'PAYOUT_NOT_CANCELLABLE', message: expect.stringContaining('processing') });
