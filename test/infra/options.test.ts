@@ -19,20 +19,20 @@ describe('Function: readOptions', () => {
       auth: { mode: 'secret' },
       corsAllowedOrigins: '*',
       logRetention: 90,
-      businessEnv: { LOG_LEVEL: 'info' },
+      functionEnv: { LOG_LEVEL: 'info' },
     });
   });
 
   it.each([
     [{ stage: 'staging' }, /"stage" must be "prod" or "dev"/],
-    [{ jwksUrl: 'https://idp.example.com/jwks.json', jwtIssuer: 'https://idp.example.com/' }, /needs "jwtIssuer" and "jwtAudience"/],
+    [{ jwksUrl: 'https://idp.example.com/jwks.json', jwtIssuer: 'https://idp.example.com/' }, /"jwksUrl", "jwtIssuer", "jwtAudience": the functions would refuse this configuration: JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE/],
     [{ jwksUrl: 'http://idp.example.com/jwks.json', jwtIssuer: 'i', jwtAudience: 'a' }, /"jwksUrl" must be an https:\/\/ URL/],
     [{ jwtSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt' }, /complete ARN/],
     [{ reservedConcurrency: '0' }, /"reservedConcurrency" must be a whole number >= 1/],
     [{ logRetentionDays: '45' }, /"logRetentionDays" must be one of/],
-    [{ minimumPayoutCents: '12.5' }, /"minimumPayoutCents" must be a whole number/],
+    [{ minimumPayoutCents: '12.5' }, /"minimumPayoutCents": the functions would refuse this configuration: Invalid environment variable MINIMUM_PAYOUT_CENTS/],
     [{ alarmEmail: 'ops' }, /"alarmEmail" must be an e-mail address/],
-    [{ logLevel: 'verbose' }, /"logLevel" must be one of/],
+    [{ logLevel: 'verbose' }, /"logLevel": the functions would refuse this configuration: Invalid environment variable LOG_LEVEL/],
     [{ existingPayoutsTable: 'bad name' }, /"existingPayoutsTable" must be a DynamoDB table name/],
     [{ stag: 'dev' }, /Unknown context "stag"/],
   ])('refuses %j, naming the key', (context, message) => {
@@ -42,8 +42,8 @@ describe('Function: readOptions', () => {
   it('accepts -c strings and cdk.json JSON values alike', () => {
     expect(optionsFrom({ reservedConcurrency: '3', logRetentionDays: '14' })).toMatchObject({ reservedConcurrency: 3, logRetention: 14 });
     expect(optionsFrom({ reservedConcurrency: 3, logRetentionDays: 14 })).toMatchObject({ reservedConcurrency: 3, logRetention: 14 });
-    expect(optionsFrom({ tierMinimums: { gold: 100 } }).businessEnv.TIER_MINIMUMS_JSON).toBe('{"gold":100}');
-    expect(optionsFrom({ tierMinimums: '{"gold":100}' }).businessEnv.TIER_MINIMUMS_JSON).toBe('{"gold":100}');
+    expect(optionsFrom({ tierMinimums: { gold: 100 } }).functionEnv.TIER_MINIMUMS_JSON).toBe('{"gold":100}');
+    expect(optionsFrom({ tierMinimums: '{"gold":100}' }).functionEnv.TIER_MINIMUMS_JSON).toBe('{"gold":100}');
   });
 });
 

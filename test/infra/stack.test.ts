@@ -380,21 +380,24 @@ describe('Stack: PayoutsStack with context', () => {
     }
   });
 
-  it('JWKS mode: no secret, no secretsmanager permission, JWKS_URL/JWT_ISSUER/JWT_AUDIENCE in the environment', () => {
+  it('JWKS mode: no JWT secret; one cursor-signing secret only the two functions read; JWKS_URL/JWT_ISSUER/JWT_AUDIENCE in the environment', () => {
     const s = synth({
       jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
       jwtIssuer: 'https://auth.example.com/',
       jwtAudience: 'payouts',
     });
     try {
-      s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-      expect(JSON.stringify(s.template.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager');
+      s.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      const cursorSecret = s.id(s.stack.cursorSecret!);
+      const policies = JSON.stringify(s.template.findResources('AWS::IAM::Policy'));
+      expect(policies.match(/secretsmanager:GetSecretValue/g)).toHaveLength(2);
       for (const fn of [s.stack.payouts.function, s.stack.admin.function]) {
         const env = environmentOf(s.template, s.id(fn));
         expect(env).toMatchObject({
           JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
           JWT_ISSUER: 'https://auth.example.com/',
           JWT_AUDIENCE: 'payouts',
+          CURSOR_SECRET_ARN: { Ref: cursorSecret },
         });
         expect(env).not.toHaveProperty('JWT_SECRET_ARN');
       }
