@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuthConfig, Config } from './config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
-import type { PayoutStore } from './domain/ports.ts';
-import { createAuthenticator, type Authenticator, type SecretLoader } from './http/auth.ts';
+import type { PayoutStore, SecretLoader } from './domain/ports.ts';
+import { createAuthenticator, type Authenticator } from './http/auth.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createDocumentClient } from './store/dynamodb/client.ts';
 import { DynamoPayoutStore } from './store/dynamodb/payout-store.ts';

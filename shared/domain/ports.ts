@@ -86,3 +86,6 @@ export interface PayoutStore {
   /** The rows of these payouts from the table itself (what the affiliate index does not project), by id. */
   getPayoutRows(payoutIds: readonly string[]): Promise<Map<string, PayoutRow>>;
 }
+
+/** Reads a secret's value by its ARN (Secrets Manager in AWS); injected so tests and the local server need no AWS. */
+export type SecretLoader = (secretArn: string) => Promise<string>;

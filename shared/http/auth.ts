@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { assertStrongSecret, type AuthConfig } from '../config.ts';
+import type { SecretLoader } from '../domain/ports.ts';
 import { TtlCache } from '../domain/clock.ts';
 import { BusyError, NotAuthenticatedError } from '../domain/errors.ts';
 
@@ -11,8 +12,6 @@ export interface Principal {
 
 export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
 
-/** Loads the HS256 secret held in Secrets Manager; injected so tests and the local server need no AWS. */
-export type SecretLoader = (secretArn: string) => Promise<string>;
 
 /** Longer than any real token; a 50 KB header is refused before any parsing. */
 const MAX_TOKEN_LENGTH = 8_192;

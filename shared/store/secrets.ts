@@ -1,4 +1,4 @@
-import type { SecretLoader } from '../http/auth.ts';
+import type { SecretLoader } from '../domain/ports.ts';
 
 /**
  * Reads a secret's string from Secrets Manager, once per cold start per ARN (the authenticator and the cursor
