@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPayoutsHandler } from '../../lambdas/payouts/app.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { DynamoPayoutStore } from '../../shared/store/dynamodb/payout-store.ts';
-import { affiliate, payoutsApp, tokenFor } from '../support/app.ts';
+import { affiliate, payoutsApp, testRuntime, tokenFor } from '../support/app.ts';
+import { hookCommands } from '../support/hooks.ts';
 import { invoke } from '../support/http.ts';
 
 type App = Awaited<ReturnType<typeof payoutsApp>>;
@@ -264,23 +265,48 @@ describe('Concurrency: the balance guard', () => {
 
 describe('Earnings clawed back while requests race', () => {
   it('never reserves more than what is earned when total_earned falls concurrently', async () => {
+    // The writes are ordered, not raced: all 20 requests read the record (earned 30_000, nothing pending) before
+    // any of them commits, and the earnings fall to 10_000 just before the first transaction. Every reservation
+    // decided on the old figure must be refused at commit and re-decided on the new one: five of 2_000 fit.
+    const requests = 20;
     await setField('claw', 'total_earned', 30_000);
-    const lower = (to: number) => setField('claw', 'total_earned', to);
-    await Promise.all([
-      ...Array.from({ length: 20 }, () => request('claw', { amount: 2_000 })),
-      lower(20_000),
-      lower(10_000),
-    ]);
-    const after = await counters('claw');
-    expect(after.earned).toBe(10_000);
-    // Requests that committed before the clawback keep their reservation; none committed against earnings that were gone.
+    const hooked = testRuntime(app.db);
+    let reads = 0;
+    let readsBeforeDrop = -1;
+    let everyoneRead!: () => void;
+    const allRead = new Promise<void>((resolve) => (everyoneRead = resolve));
+    let drop: Promise<unknown> | undefined;
+    hookCommands(hooked.client, async (call, send) => {
+      if (call.command === 'GetItemCommand' && call.tables[0] === app.db.tables.affiliates) {
+        const output = await send();
+        if (++reads === requests) everyoneRead();
+        return output;
+      }
+      if (call.command === 'TransactWriteItemsCommand') {
+        // Bounded wait: if a request no longer reads before it commits, the assertion on readsBeforeDrop says so.
+        await Promise.race([allRead, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+        drop ??= setField('claw', 'total_earned', 10_000).then(() => (readsBeforeDrop = reads));
+        await drop;
+      }
+      return send();
+    });
+    const handler = createPayoutsHandler(hooked);
+
+    const answers = await Promise.all(
+      Array.from({ length: requests }, () => invoke(handler, { method: 'POST', path: '/payouts/request', token: tokens.claw!, body: { amount: 2_000 } })),
+    );
+    hooked.client.destroy();
+
+    expect(readsBeforeDrop).toBe(requests);
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(5);
+    const refused = answers.filter((answer) => answer.status !== 201);
+    expect(refused).toHaveLength(15);
+    for (const answer of refused) expect(answer.json).toMatchObject({ code: 'INSUFFICIENT_BALANCE', message: expect.stringContaining('balance of 0 cents') });
+    expect(await counters('claw')).toEqual({ earned: 10_000, paid: 0, pending: 10_000, count: 5 });
     const rows = await payoutsOf('claw');
-    expect(rows.reduce((sum, row) => sum + (row.amount as number), 0)).toBe(after.pending);
-    expect(after.pending).toBeLessThanOrEqual(30_000);
-    const balance = (await get('claw', '/payouts/balance')).json.data.balance;
-    expect(balance.available).toBe(Math.max(0, 10_000 - after.pending));
-    const next = await request('claw', { amount: 2_000 });
-    expect(next.status).toBe(after.pending + 2_000 <= 10_000 ? 201 : 400);
+    expect(rows.reduce((sum, row) => sum + (row.amount as number), 0)).toBe(10_000);
+    expect((await get('claw', '/payouts/balance')).json.data.balance).toEqual({ total_earned: 10_000, total_paid: 0, pending: 10_000, available: 0 });
+    expect((await request('claw', { amount: 2_000 })).json.code).toBe('INSUFFICIENT_BALANCE');
   });
 });
 
