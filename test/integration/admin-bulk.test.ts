@@ -131,7 +131,7 @@ describe('Bulk processing and reconciliation (admin function on DynamoDB Local)'
     ] as [string, string, string];
     const before = await app.counters(owner.affiliate_id);
     const unhook = hookCommands(app.runtime.client, async (call, send) => {
-      if (call.command === 'TransactWriteItemsCommand' && JSON.stringify(call.input).includes(broken)) {
+      if (/^(TransactWriteItems|UpdateItem|PutItem)Command$/.test(call.command) && JSON.stringify(call.input).includes(broken)) {
         throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException', $fault: 'client', $metadata: {} });
       }
       return send();
