@@ -72,12 +72,12 @@ export async function adminApp(affiliates: SeedAffiliate[], options: { clock?: C
       return Item;
     },
     /** Moves an affiliate's counters behind the service's back, as a bug or a manual edit would. */
-    corruptCounters(affiliateId: string, add: { total_paid?: number; total_pending?: number }) {
+    corruptCounters(affiliateId: string, add: { total_paid?: number; total_pending?: number; payout_count?: number }) {
       return db.client.send(new UpdateCommand({
         TableName: db.tables.affiliates,
         Key: { affiliate_id: affiliateId },
-        UpdateExpression: 'ADD total_paid :paid, total_pending :pending',
-        ExpressionAttributeValues: { ':paid': add.total_paid ?? 0, ':pending': add.total_pending ?? 0 },
+        UpdateExpression: 'ADD total_paid :paid, total_pending :pending, payout_count :count',
+        ExpressionAttributeValues: { ':paid': add.total_paid ?? 0, ':pending': add.total_pending ?? 0, ':count': add.payout_count ?? 0 },
       }));
     },
   };

@@ -87,7 +87,15 @@ describe('Function: createAuthenticator (verified-token cache)', () => {
     const authenticate = createAuthenticator({ mode: 'hs256', secret: SECRET });
     const token = await sign({ sub: 'u', exp: now() + 60 });
     await authenticate(`Bearer ${token}`);
-    const flipped = token.slice(0, -2) + (token.endsWith('A') ? 'B' : 'A') + token.slice(-1);
+    // Flip the lowest bit of the signature's last byte: it lives in the token's last character (a character that
+    // only changed base64url's unused padding bits would decode to the same, valid signature).
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const bytes = Buffer.from(signature, 'base64url');
+    bytes[bytes.length - 1]! ^= 1;
+    const flipped = `${header}.${payload}.${bytes.toString('base64url')}`;
+    expect(flipped).toHaveLength(token.length);
+    expect([...flipped].flatMap((char, index) => (char === token[index] ? [] : [index]))).toEqual([token.length - 1]);
+    expect(Buffer.from(flipped.split('.')[2]!, 'base64url').equals(Buffer.from(signature, 'base64url'))).toBe(false);
     await expect(authenticate(`Bearer ${flipped}`)).rejects.toThrow(NotAuthenticatedError);
   });
 });
