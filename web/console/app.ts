@@ -159,13 +159,13 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
 
   return html`<div class="app">
     <a class="skip-link" href="#main">Skip to content</a>
-    <${Header} title="Payout console" subtitle="Work the queue: select payouts, record what the provider did, export for the books.">
+    <${Header} wide=${true} title="Payout console" subtitle="Work the queue: select payouts, record what the provider did, export for the books.">
       <span class="chip">Admin</span>
     <//>
     <main id="main" class="shell shell-wide" tabindex="-1">
       <section class="card" aria-labelledby="queue-title">
         <div class="card-head row">
-          <h2 id="queue-title">Queue</h2>
+          <h2 id="queue-title">Payout queue</h2>
           ${page ? html`<p class="muted small">${page.count} on this page · newest first</p>` : null}
         </div>
         <${FilterBar} value=${filters} onApply=${apply} />

@@ -45,9 +45,9 @@ export function Queue(props: QueueProps) {
   const { payouts, selected } = props;
   if (payouts.length === 0) return html`<${Empty} title="No payouts match">Change or clear the filters to see more.<//>`;
   const all = payouts.every((payout) => selected.has(payout.payout_id));
-  return html`<div class="table-wrap">
-    <table class="table queue">
-      <caption>Payouts</caption>
+  return html`<div class="table-wrap table-cards-wrap">
+    <table class="table table-cards queue">
+      <caption class="visually-hidden">Payouts</caption>
       <thead><tr>
         <th scope="col" class="check"><input type="checkbox" aria-label="Select all payouts on this page" checked=${all}
           onChange=${(event: Event) => props.onToggleAll((event.target as HTMLInputElement).checked)} /></th>

@@ -45,7 +45,7 @@ export function Reconciliation({ affiliateId, view, loading, error, onCheck }: {
           </p>
           <div class="table-wrap">
             <table class="table recon">
-              <caption>Reconciliation of ${view.affiliate_id}</caption>
+              <caption class="visually-hidden">Reconciliation of ${view.affiliate_id}</caption>
               <thead><tr><th scope="col">Figure</th><th scope="col" class="num">Counters</th><th scope="col" class="num">Recomputed</th><th scope="col" class="num">Drift</th></tr></thead>
               <tbody>
                 ${FIGURES.map(

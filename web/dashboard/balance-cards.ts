@@ -17,7 +17,7 @@ export const BalanceCards = ({ summary }: { summary: SummaryView }) =>
       <${Card} label="Available" cents=${summary.available} tone="stat-primary"
         hint=${`Minimum payout ${formatCents(summary.minimum_payout)}${summary.tier ? ` (${summary.tier})` : ''}`} />
       <${Card} label="Pending" cents=${summary.pending} hint="Requested, not paid yet" />
-      <${Card} label="Paid" cents=${summary.total_paid} hint=${`${summary.payout_count} payout${summary.payout_count === 1 ? '' : 's'} requested`} />
+      <${Card} label="Paid" cents=${summary.total_paid} hint="Sent to you so far" />
       <${Card} label="Earned" cents=${summary.total_earned} hint="Lifetime commissions" />
     </dl>
   </section>`;

@@ -38,7 +38,7 @@ export function History(props: HistoryProps) {
   const rows = page?.payouts ?? [];
   return html`<section class="card" aria-labelledby="history-title">
     <div class="card-head row">
-      <h2 id="history-title">Payouts</h2>
+      <h2 id="history-title">Payout history</h2>
       ${page ? html`<p class="muted small">${page.total} in total</p>` : null}
     </div>
     ${error ? html`<${ErrorNote} message=${error} onRetry=${props.onRetry} />` : null}
@@ -47,9 +47,9 @@ export function History(props: HistoryProps) {
       ? html`<${Empty} title="No payouts yet">When you request a payout it shows up here, with its status.<//>`
       : null}
     ${rows.length > 0
-      ? html`<div class="table-wrap" aria-busy=${loading ? 'true' : 'false'}>
-          <table class="table">
-            <caption>Payout history</caption>
+      ? html`<div class="table-wrap table-cards-wrap" aria-busy=${loading ? 'true' : 'false'}>
+          <table class="table table-cards history">
+            <caption class="visually-hidden">Payout history</caption>
             <thead><tr><th scope="col">Requested</th><th scope="col" class="num">Amount</th><th scope="col">Method</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>${rows.map((payout) => html`<${Row} key=${payout.payout_id} payout=${payout} selected=${payout.payout_id === props.selectedId} onOpen=${props.onOpen} />`)}</tbody>
           </table>

@@ -72,8 +72,8 @@ export const Timeline = ({ history }: { history: Change[] }) =>
     )}
   </ol>`;
 
-export const Header = ({ title, subtitle, children }: { title: string; subtitle?: string; children?: ComponentChildren }) =>
-  html`<header class="topbar">
+export const Header = ({ title, subtitle, wide = false, children }: { title: string; subtitle?: string; wide?: boolean; children?: ComponentChildren }) =>
+  html`<header class=${wide ? 'topbar wide' : 'topbar'}>
     <div class="topbar-inner">
       <div class="brand"><span class="logo" aria-hidden="true">P</span><span>Payouts</span></div>
       <div class="topbar-meta">${children}</div>
