@@ -9,6 +9,7 @@ export const PAGE_AFFILIATES: SeedAffiliate[] = [
   affiliate('stale', { tier: 'tier1', total_earned: 60_000 }),
   affiliate('admin', { tier: 'tier1', total_earned: 90_000 }),
   affiliate('csv', { tier: 'tier1', total_earned: 500_000 }),
+  affiliate('phone', { tier: 'tier1', total_earned: 40_000 }),
   affiliate('show', { tier: 'tier2', total_earned: 1_284_050, payment_method: 'paypal', payment_email: 'maya@example.com' }),
 ];
 
