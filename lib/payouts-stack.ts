@@ -6,6 +6,7 @@ import { AFFILIATES, PAYOUTS } from '../shared/store/dynamodb/tables.ts';
 import { ApiFunction } from './constructs/api-function.ts';
 import { OperationalAlarms } from './constructs/operational-alarms.ts';
 import { PayoutTables } from './constructs/payout-tables.ts';
+import { WebSite } from './constructs/web-site.ts';
 import { ContextError, type PayoutsStackOptions } from './options.ts';
 
 export interface PayoutsStackProps extends StackProps {
@@ -21,6 +22,8 @@ export class PayoutsStack extends Stack {
   readonly payouts: ApiFunction;
   readonly admin: ApiFunction;
   readonly alarms: OperationalAlarms;
+  /** The dashboard and the admin console behind CloudFront. */
+  readonly site: WebSite;
   /** The HS256 secret, when tokens are not verified against a JWKS. */
   readonly jwtSecret?: ISecret;
 
@@ -51,10 +54,11 @@ export class PayoutsStack extends Stack {
       };
     }
 
+    this.site = new WebSite(this, 'Site', { stage: options.stage, logRetention: options.logRetention });
     const commonEnv = {
       AFFILIATES_TABLE: affiliates.table.tableName,
       PAYOUTS_TABLE: payouts.table.tableName,
-      CORS_ALLOWED_ORIGINS: options.corsAllowedOrigins,
+      CORS_ALLOWED_ORIGINS: this.site.withOrigin(options.corsAllowedOrigins),
       ...options.businessEnv,
       ...authEnv,
     };
@@ -93,6 +97,8 @@ export class PayoutsStack extends Stack {
       this.payouts.allowSecretRead(this.jwtSecret);
       this.admin.allowSecretRead(this.jwtSecret);
     }
+
+    this.site.deploy(this.payouts.url, this.admin.url);
 
     this.alarms = new OperationalAlarms(this, 'Alarms', { ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}) });
     this.alarms.watchFunction('PayoutsApi', this.payouts.function);
