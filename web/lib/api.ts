@@ -15,7 +15,8 @@ let configPromise: Promise<PagesConfig> | undefined;
 
 /** Loads config.json once; a missing file means "same origin". */
 export function loadConfig(): Promise<PagesConfig> {
-  configPromise ??= fetch('/config.json', { cache: 'no-store' })
+  // Same request as the HTML's <link rel=preload>, so the file is fetched once, alongside the script.
+  configPromise ??= fetch('/config.json')
     .then(async (response): Promise<Partial<PagesConfig>> => (response.ok ? ((await response.json()) as Partial<PagesConfig>) : {}))
     .catch((): Partial<PagesConfig> => ({}))
     .then((config) => ({ payoutsUrl: trimSlash(config.payoutsUrl ?? ''), adminUrl: trimSlash(config.adminUrl ?? '') }));
