@@ -28,10 +28,14 @@ async function main(): Promise<void> {
       await page.goto(`${server.baseUrl}/#token=${affiliate}`);
       await page.getByRole('table', { name: 'Payout history' }).waitFor();
       await page.screenshot({ path: join(OUT, `dashboard-${width}.png`), fullPage: !phone });
+      if (phone) {
+        await page.getByRole('table', { name: 'Payout history' }).getByRole('row').nth(3).scrollIntoViewIfNeeded();
+        await page.screenshot({ path: join(OUT, `dashboard-history-${width}.png`) });
+      }
       await page.getByRole('button', { name: /^View payout of \$300\.00/ }).click();
       await page.getByRole('button', { name: 'Cancel payout' }).click();
       await page.getByRole('alertdialog').waitFor();
-      if (phone) await page.getByRole('alertdialog').evaluate('(node) => node.scrollIntoView({ block: "end" })');
+      if (phone) await page.getByRole('button', { name: 'Keep payout' }).scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(OUT, `dashboard-detail-${width}.png`), fullPage: !phone });
 
       const consolePage = await context.newPage();
