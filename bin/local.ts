@@ -11,6 +11,7 @@ import { createLocalServer, type FunctionUrlHandler } from './local/server.ts';
 import { createTables } from './local/tables.ts';
 import { DEMO_AFFILIATES, readSeedFile, seedAffiliates } from './local/seed.ts';
 import { DEV_JWT_SECRET, signToken } from './local/tokens.ts';
+import { builtPages } from '../web/build.ts';
 
 const ADMIN_USER = 'admin-demo';
 
@@ -55,7 +56,8 @@ async function main(): Promise<void> {
     const payouts = (await import('../lambdas/payouts/handler.ts')).handler as FunctionUrlHandler;
     const admin = (await import('../lambdas/admin-payouts/handler.ts')).handler as FunctionUrlHandler;
 
-    server = createLocalServer({ payouts, admin });
+    const pagesDir = builtPages().outdir;
+    server = createLocalServer({ payouts, admin, pagesDir });
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(port, process.env.HOST, () => resolve());
@@ -64,7 +66,12 @@ async function main(): Promise<void> {
     const demo = affiliates.find((affiliate) => affiliate.status === 'active') ?? affiliates[0]!;
     const affiliateToken = await signToken(secret, { sub: demo.user_id });
     const adminToken = await signToken(secret, { sub: ADMIN_USER, role: 'admin' });
-    printBanner({ base, dynamoEndpoint: dynamo.endpoint, count: affiliates.length, demo, affiliateToken, adminToken });
+    const pageLinks = await Promise.all(
+      affiliates
+        .filter((affiliate) => affiliate.status === 'active')
+        .map(async (affiliate) => ({ label: `${affiliate.affiliate_id} (${affiliate.user_id})`, token: await signToken(secret, { sub: affiliate.user_id }) })),
+    );
+    printBanner({ base, dynamoEndpoint: dynamo.endpoint, count: affiliates.length, demo, affiliateToken, adminToken, pageLinks });
   } catch (error) {
     console.error(`Could not start: ${(error as Error).message}`);
     await shutdown(1);
@@ -78,6 +85,7 @@ function printBanner(info: {
   demo: { affiliate_id: string; user_id: string };
   affiliateToken: string;
   adminToken: string;
+  pageLinks: Array<{ label: string; token: string }>;
 }): void {
   const { base, affiliateToken, adminToken } = info;
   const auth = (token: string) => `-H "Authorization: Bearer ${token}"`;
@@ -92,6 +100,11 @@ function printBanner(info: {
     `  export AFFILIATE_TOKEN=${affiliateToken}`,
     'Admin token (role admin), valid 12 h:',
     `  export ADMIN_TOKEN=${adminToken}`,
+    '',
+    // The token rides in the fragment: browsers never send it to a server, and the page removes it once read.
+    'Pages (open in a browser; each link signs in as that user):',
+    ...info.pageLinks.map(({ label, token }) => `  dashboard, ${label}:\n    ${base}/#token=${token}`),
+    `  console, admin (${ADMIN_USER}):\n    ${base}/console/#token=${adminToken}`,
     '',
     'Try:',
     `  curl -s ${base}/payouts/balance ${A}`,

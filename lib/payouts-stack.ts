@@ -6,6 +6,7 @@ import { AFFILIATES, PAYOUTS } from '../shared/store/dynamodb/tables.ts';
 import { ApiFunction, type ApiFunctionProps } from './constructs/api-function.ts';
 import { OperationalAlarms } from './constructs/operational-alarms.ts';
 import { PayoutTables } from './constructs/payout-tables.ts';
+import { WebSite } from './constructs/web-site.ts';
 import { ContextError, type PayoutsStackOptions } from './options.ts';
 
 type FunctionDefaults = Omit<ApiFunctionProps, 'entry' | 'description'>;
@@ -23,6 +24,8 @@ export class PayoutsStack extends Stack {
   readonly payouts: ApiFunction;
   readonly admin: ApiFunction;
   readonly alarms: OperationalAlarms;
+  /** The dashboard and the admin console behind CloudFront. */
+  readonly site: WebSite;
   /** The HS256 secret, when tokens are not verified against a JWKS. */
   jwtSecret?: ISecret;
 
@@ -38,10 +41,11 @@ export class PayoutsStack extends Stack {
 
     this.tables = new PayoutTables(this, 'Tables', { stage: options.stage, existing: options.existingTables });
     const secretEnv = this.createSecrets(options, removalPolicy);
+    this.site = new WebSite(this, 'Site', { stage: options.stage, logRetention: options.logRetention });
     const commonEnv = {
       AFFILIATES_TABLE: this.tables.affiliates.table.tableName,
       PAYOUTS_TABLE: this.tables.payouts.table.tableName,
-      CORS_ALLOWED_ORIGINS: options.corsAllowedOrigins,
+      CORS_ALLOWED_ORIGINS: this.site.withOrigin(options.corsAllowedOrigins),
       ...options.functionEnv,
       ...secretEnv,
     };
@@ -57,6 +61,8 @@ export class PayoutsStack extends Stack {
       this.payouts.allowSecretRead(secret);
       this.admin.allowSecretRead(secret);
     }
+
+    this.site.deploy(this.payouts.url, this.admin.url);
 
     this.alarms = new OperationalAlarms(this, 'Alarms', { ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}) });
     this.alarms.watchFunction('PayoutsApi', this.payouts.function);

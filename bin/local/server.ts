@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { servePages } from './pages.ts';
 
 export type FunctionUrlHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -107,10 +108,14 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyStructured
   response.end(body);
 }
 
-/** Serves handlers like Function URLs: `/admin…` to the admin function, everything else to the payouts function. */
-export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin: FunctionUrlHandler }): Server {
+/**
+ * Serves handlers like Function URLs: `/admin…` to the admin function, everything else to the payouts function.
+ * With `pagesDir`, the built pages (`/`, `/console/`, `/assets/…`, `/config.json`) are served first.
+ */
+export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin: FunctionUrlHandler; pagesDir?: string }): Server {
   return createServer(async (request, response) => {
     try {
+      if (handlers.pagesDir && (await servePages(handlers.pagesDir, request, response))) return;
       const body = await readBody(request);
       const event = toFunctionUrlEvent(request, body);
       const isAdmin = event.rawPath === '/admin' || event.rawPath.startsWith('/admin/');

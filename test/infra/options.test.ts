@@ -65,13 +65,13 @@ describe('Stack: business settings reach the functions under the names shared/co
       for (const fn of [s.stack.payouts.function, s.stack.admin.function]) {
         // Act: what the function's cold start would parse (tokens replaced by what CloudFormation resolves them to)
         const env = Object.fromEntries(
-          Object.entries(environmentOf(s.template, s.id(fn))).map(([key, value]) => [key, typeof value === 'string' ? value : `resolved-${key}`]),
+          Object.entries(environmentOf(s.template, s.id(fn))).map(([key, value]) => [key, typeof value === 'string' ? value : resolved(key, value)]),
         );
         const config = loadConfig(env);
 
         // Assess
         expect(config).toMatchObject({
-          corsAllowedOrigins: ['https://dashboard.example.com', 'https://admin.example.com'],
+          corsAllowedOrigins: ['https://dashboard.example.com', 'https://admin.example.com', 'https://resolved.cloudfront.net'],
           defaultMinimumPayout: 2500,
           tierMinimums: { gold: 7500 },
           maxPayout: 500000,
@@ -91,3 +91,12 @@ describe('Stack: business settings reach the functions under the names shared/co
     expect(() => synth({ tierMinimums: '{"gold":-1}' })).toThrow(/functions would refuse this configuration: TIER_MINIMUMS_JSON/);
   });
 });
+
+/** What CloudFormation resolves a token to, roughly: a join of its parts, the CloudFront domain, or a placeholder. */
+function resolved(key: string, value: unknown): string {
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) return `resolved-${key}`;
+  return join[1]
+    .map((part) => (typeof part === 'string' ? part : JSON.stringify(part).includes('DomainName') ? 'resolved.cloudfront.net' : `resolved-${key}`))
+    .join(join[0]);
+}
