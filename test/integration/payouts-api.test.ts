@@ -287,7 +287,7 @@ describe('Earnings clawed back while requests race', () => {
       }
       if (call.command === 'TransactWriteItemsCommand') {
         // Bounded wait: if a request no longer reads before it commits, the assertion on readsBeforeDrop says so.
-        await Promise.race([allRead, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+        await Promise.race([allRead, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
         drop ??= setField('claw', 'total_earned', 10_000).then(() => (readsBeforeDrop = reads));
         await drop;
       }
