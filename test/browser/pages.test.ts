@@ -233,8 +233,10 @@ describe('Pages in Chromium', () => {
   it('works on a 360 px phone with the keyboard alone', async () => {
     const page = await open('/', await tokenFor('user-phone'), 360);
     await expect.poll(() => card(page, 'available').textContent()).toBe('$400.00');
+    // No payouts yet: the history says so, inside its table.
+    await page.getByRole('table', { name: 'Payout history' }).getByText('No payouts yet').waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
-    await expectAccessible(page, 'dashboard at 360 px');
+    await expectAccessible(page, 'dashboard at 360 px, empty history');
 
     // Keyboard only: Tab to the amount, type, Enter.
     for (let step = 0; step < 10; step += 1) {
@@ -254,5 +256,9 @@ describe('Pages in Chromium', () => {
     await console.getByRole('table', { name: 'Payouts' }).waitFor();
     expect(await console.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
     await expectAccessible(console, 'console at 360 px');
+    await console.getByLabel('Affiliate', { exact: true }).fill('aff-nobody');
+    await console.getByRole('button', { name: 'Apply filters' }).click();
+    await console.getByRole('table', { name: 'Payouts' }).getByText('No payouts match').waitFor();
+    await expectAccessible(console, 'console at 360 px, nothing matches');
   });
 });
