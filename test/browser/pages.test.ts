@@ -94,27 +94,28 @@ describe('Pages in Chromium', () => {
     await page.getByText('Payout of $100.00 requested').waitFor();
     expect(await payoutsOf('user-double')).toHaveLength(1);
 
-    // Act 2: the server commits, the answer never reaches the page
+    // Act 2: everything that is left; the server commits, the answer never reaches the page
     await page.route('**/payouts/request', async (route) => {
       await route.fetch();
       await route.abort('connectionreset');
     });
-    await page.getByLabel('Amount (USD)').fill('50');
+    await page.getByLabel('Amount (USD)').fill('700');
     await page.getByRole('button', { name: 'Request payout' }).click();
     await page.getByText('Could not reach the server').waitFor();
     expect(await payoutsOf('user-double')).toHaveLength(2);
     await page.unroute('**/payouts/request');
 
-    // Act 3: the affiliate reloads and tries again
+    // Act 3: the affiliate reloads (nothing is available any more) and sends the same amount again
     await page.reload();
     await page.getByText('may not have finished').waitFor();
-    expect(await page.getByLabel('Amount (USD)').inputValue()).toBe('50.00');
+    await expect.poll(() => card(page, 'available').textContent()).toBe('$0.00');
+    expect(await page.getByLabel('Amount (USD)').inputValue()).toBe('700.00');
     await page.getByRole('button', { name: 'Request payout' }).click();
-    await page.getByText('Payout of $50.00 requested').waitFor();
+    await page.getByText('Payout of $700.00 requested').waitFor();
 
     // Assess: two intended payouts, two payouts; the retry carried the lost request's key
     const payouts = await payoutsOf('user-double');
-    expect(payouts.map((payout) => payout.amount).sort((a, b) => a - b)).toEqual([5_000, 10_000]);
+    expect(payouts.map((payout) => payout.amount).sort((a, b) => a - b)).toEqual([10_000, 70_000]);
     expect(sent.length).toBeGreaterThanOrEqual(3);
     expect(sent.at(-1)).toBe(sent.at(-2));
     expect(new Set(sent).size).toBe(2);
@@ -232,8 +233,10 @@ describe('Pages in Chromium', () => {
   it('works on a 360 px phone with the keyboard alone', async () => {
     const page = await open('/', await tokenFor('user-phone'), 360);
     await expect.poll(() => card(page, 'available').textContent()).toBe('$400.00');
+    // No payouts yet: the history says so, inside its table.
+    await page.getByRole('table', { name: 'Payout history' }).getByText('No payouts yet').waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
-    await expectAccessible(page, 'dashboard at 360 px');
+    await expectAccessible(page, 'dashboard at 360 px, empty history');
 
     // Keyboard only: Tab to the amount, type, Enter.
     for (let step = 0; step < 10; step += 1) {
@@ -253,5 +256,9 @@ describe('Pages in Chromium', () => {
     await console.getByRole('table', { name: 'Payouts' }).waitFor();
     expect(await console.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
     await expectAccessible(console, 'console at 360 px');
+    await console.getByLabel('Affiliate', { exact: true }).fill('aff-nobody');
+    await console.getByRole('button', { name: 'Apply filters' }).click();
+    await console.getByRole('table', { name: 'Payouts' }).getByText('No payouts match').waitFor();
+    await expectAccessible(console, 'console at 360 px, nothing matches');
   });
 });

@@ -10,7 +10,8 @@ export async function exportAll(api: ApiClient, query: URLSearchParams): Promise
   do {
     const params = new URLSearchParams(query);
     if (cursor) params.set('cursor', cursor);
-    const response = await api.raw(`/admin/payouts/export${params.size ? `?${params}` : ''}`);
+    const search = params.toString();
+    const response = await api.raw(`/admin/payouts/export${search ? `?${search}` : ''}`);
     const text = await response.text();
     csv += csv === '' ? text : text.slice(text.indexOf('\r\n') + 2);
     cursor = response.headers.get('x-next-cursor');

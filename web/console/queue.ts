@@ -43,8 +43,7 @@ const Row = ({ payout, props }: { payout: PayoutView; props: QueueProps }) => {
 /** The queue: one page of payouts, newest first, each selectable by a checkbox labelled with its id. */
 export function Queue(props: QueueProps) {
   const { payouts, selected } = props;
-  if (payouts.length === 0) return html`<${Empty} title="No payouts match">Change or clear the filters to see more.<//>`;
-  const all = payouts.every((payout) => selected.has(payout.payout_id));
+  const all = payouts.length > 0 && payouts.every((payout) => selected.has(payout.payout_id));
   return html`<div class="table-wrap table-cards-wrap">
     <table class="table table-cards queue">
       <caption class="visually-hidden">Payouts</caption>
@@ -54,7 +53,12 @@ export function Queue(props: QueueProps) {
         <th scope="col">Payout</th><th scope="col">Affiliate</th><th scope="col" class="num">Amount</th><th scope="col">Paid to</th>
         <th scope="col">Status</th><th scope="col">Requested</th><th scope="col">Transaction id</th>
       </tr></thead>
-      <tbody>${payouts.map((payout) => html`<${Row} key=${payout.payout_id} payout=${payout} props=${props} />`)}</tbody>
+      <tbody>
+        ${payouts.map((payout) => html`<${Row} key=${payout.payout_id} payout=${payout} props=${props} />`)}
+        ${payouts.length === 0
+          ? html`<tr class="empty-row"><td colspan="8"><${Empty} title="No payouts match">Change or clear the filters to see more.<//></td></tr>`
+          : null}
+      </tbody>
     </table>
   </div>`;
 }

@@ -35,7 +35,8 @@ export function Detail(props: DetailProps) {
   const [confirming, setConfirming] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const trigger = useRef<HTMLButtonElement>(null);
-  useEffect(() => heading.current?.focus(), [payout?.payout_id]);
+  // Focus follows the payout: on opening it, and after a cancel removes the button that had focus.
+  useEffect(() => heading.current?.focus(), [payout?.payout_id, payout?.status]);
   useEffect(() => setConfirming(false), [payout?.payout_id, payout?.status]);
 
   const keep = () => {

@@ -43,15 +43,17 @@ export function History(props: HistoryProps) {
     </div>
     ${error ? html`<${ErrorNote} message=${error} onRetry=${props.onRetry} />` : null}
     ${loading && !page ? html`<${Loading} label="Loading your payouts…" />` : null}
-    ${page && rows.length === 0 && props.pageNumber === 1
-      ? html`<${Empty} title="No payouts yet">When you request a payout it shows up here, with its status.<//>`
-      : null}
-    ${rows.length > 0
+    ${page
       ? html`<div class="table-wrap table-cards-wrap" aria-busy=${loading ? 'true' : 'false'}>
           <table class="table table-cards history">
             <caption class="visually-hidden">Payout history</caption>
             <thead><tr><th scope="col">Requested</th><th scope="col" class="num">Amount</th><th scope="col">Method</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-            <tbody>${rows.map((payout) => html`<${Row} key=${payout.payout_id} payout=${payout} selected=${payout.payout_id === props.selectedId} onOpen=${props.onOpen} />`)}</tbody>
+            <tbody>
+              ${rows.map((payout) => html`<${Row} key=${payout.payout_id} payout=${payout} selected=${payout.payout_id === props.selectedId} onOpen=${props.onOpen} />`)}
+              ${rows.length === 0
+                ? html`<tr class="empty-row"><td colspan="5"><${Empty} title="No payouts yet">When you request a payout it shows up here, with its status.<//></td></tr>`
+                : null}
+            </tbody>
           </table>
         </div>`
       : null}

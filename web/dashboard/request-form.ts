@@ -10,14 +10,15 @@ import { clearIntent, intentFor, readIntent } from './intent.ts';
  * The checks the server makes, in its words, on the figures the page last read. The server still decides: when the
  * balance moved in the meantime its sentence is shown instead.
  */
-export function checkAmount(input: string, summary: SummaryView): { cents: number } | { message: string } {
+export function checkAmount(input: string, summary: SummaryView, retrying: (cents: number) => boolean = () => false): { cents: number } | { message: string } {
   const parsed = parseDollars(input);
   if (!parsed.ok) return { message: parsed.message };
   const { cents } = parsed;
   if (cents < summary.minimum_payout) {
     return { message: `The minimum payout is ${summary.minimum_payout} cents (${formatCents(summary.minimum_payout)}).` };
   }
-  if (cents > summary.available) {
+  // A retry of a request whose answer was lost may already hold its money: only the server can tell (it replays).
+  if (cents > summary.available && !retrying(cents)) {
     return { message: `The amount exceeds your available balance of ${summary.available} cents (${formatCents(summary.available)}).` };
   }
   return { cents };
@@ -56,7 +57,7 @@ export function RequestForm({ summary, api, onCreated }: { summary: SummaryView;
   const onSubmit = async (event: Event) => {
     event.preventDefault();
     if (sending.current) return; // a second click while the first is on its way
-    const checked = checkAmount(amount, summary);
+    const checked = checkAmount(amount, summary, (cents) => readIntent()?.amount === cents);
     if ('message' in checked) {
       setError(checked.message);
       return;
