@@ -1,6 +1,6 @@
 import type { SeedAffiliate } from '../../bin/local/seed.ts';
 import { affiliate, tokenFor } from '../support/app.ts';
-import { call } from '../support/server.ts';
+import { call, startServer, type RunningServer } from '../support/server.ts';
 
 /** The affiliates the page tests and the screenshots use: one per scenario, so tests never share a balance. */
 export const PAGE_AFFILIATES: SeedAffiliate[] = [
@@ -43,5 +43,18 @@ export async function seedShowcase(baseUrl: string): Promise<void> {
     const id = await requestPayout(baseUrl, token, amount);
     if (then === 'cancel') await call(baseUrl, `/payouts/${id}/cancel`, { method: 'POST', token });
     else if (then) await moveTo(baseUrl, admin, id, then);
+  }
+}
+
+/**
+ * The `npm start` server for the page tests, started a second time if the first start fails: on a saturated shared
+ * machine DynamoDB Local can miss the seed's 2 s request timeout, which says nothing about the pages.
+ */
+export async function startPagesServer(): Promise<RunningServer> {
+  try {
+    return await startServer({ affiliates: PAGE_AFFILIATES });
+  } catch (error) {
+    process.stderr.write(`page tests: the server did not start, trying once more (${String(error).split('\n')[1] ?? ''})\n`);
+    return startServer({ affiliates: PAGE_AFFILIATES });
   }
 }

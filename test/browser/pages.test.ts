@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenFor } from '../support/app.ts';
 import { describeViolations, launchChromium, seriousViolations } from '../support/browser.ts';
 import { parseCsv } from '../support/csv.ts';
-import { call, startServer, type RunningServer } from '../support/server.ts';
-import { adminToken, PAGE_AFFILIATES, requestPayout } from './fixtures.ts';
+import { call, type RunningServer } from '../support/server.ts';
+import { adminToken, requestPayout, startPagesServer } from './fixtures.ts';
 
 /**
  * The two pages in real Chromium (Debian's, driven by playwright-core) on the real `npm start` server and
@@ -17,7 +17,7 @@ describe('Pages in Chromium', () => {
   let context: BrowserContext;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer({ affiliates: PAGE_AFFILIATES }), launchChromium()]);
+    [server, browser] = await Promise.all([startPagesServer(), launchChromium()]);
   });
   afterAll(async () => {
     await browser?.close();
