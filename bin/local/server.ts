@@ -109,7 +109,7 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyStructured
 
 /** Serves handlers like Function URLs: `/admin…` to the admin function, everything else to the payouts function. */
 export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin: FunctionUrlHandler }): Server {
-  return createServer(async (request, response) => {
+  const server = createServer(async (request, response) => {
     try {
       const body = await readBody(request);
       const event = toFunctionUrlEvent(request, body);
@@ -126,4 +126,9 @@ export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin
       }
     }
   });
+  // Some clients and load tools send FIN right after the request. Node closes such a socket at once by default,
+  // and the async handler's answer is then lost; keep the writing side open until the answer is sent. (A field of
+  // http.Server that @types/node does not declare.)
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  return server;
 }
