@@ -59,6 +59,7 @@ export const CONTEXT_KEYS = [
   'alarmEmail',
   'logRetentionDays',
   'logLevel',
+  'logSampleRate',
   'minimumPayoutCents',
   'tierMinimums',
   'maxPayoutCents',
@@ -168,6 +169,9 @@ export function readOptions(node: Node): PayoutsStackOptions {
   }
 
   const businessEnv: Record<string, string> = { LOG_LEVEL: logLevel };
+  // A share from 0 to 1; shared/config.ts checks it when the stack runs it over the functions' environment.
+  const logSampleRate = text('logSampleRate');
+  if (logSampleRate !== undefined) businessEnv.LOG_SAMPLE_RATE = logSampleRate;
   for (const { key, env, min } of BUSINESS_ENV) {
     const value = integer(key, min);
     if (value !== undefined) businessEnv[env] = String(value);

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { DEFAULT_TABLE_NAMES, type TableNames } from './store/dynamodb/tables.ts';
+import { DEFAULT_METRICS_NAMESPACE } from './telemetry.ts';
 
 // Our schemas parse small objects a few times per request: zod's JIT (a `new Function` compiled on each
 // schema's first parse) costs more at cold start than it ever saves.
@@ -75,6 +76,16 @@ const envSchema = z.object({
     z.enum(LOG_LEVELS, { error: `Invalid option: expected one of ${LOG_LEVELS.map((level) => `"${level}"`).join('|')}` }),
     'info',
   ),
+  LOG_SAMPLE_RATE: z._default(
+    z.coerce
+      .number({ error: (issue) => `Invalid input: expected number, received ${String(issue.input)}` })
+      .check(z.minimum(0, { error: 'Too small: expected number to be >=0' }), z.maximum(1, { error: 'Too big: expected number to be <=1' })),
+    0,
+  ),
+  METRICS_NAMESPACE: z._default(
+    nonEmpty.check(z.regex(/^[\w.#:/-]{1,255}$/, { error: 'Invalid string: a CloudWatch namespace (letters, digits, . - _ / # :)' })),
+    DEFAULT_METRICS_NAMESPACE,
+  ),
 });
 
 export interface Config {
@@ -91,6 +102,10 @@ export interface Config {
   idempotencyTtlSeconds: number;
   affiliateCacheTtlMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Share of invocations (0 to 1) logged at debug level whatever logLevel says. */
+  logSampleRate: number;
+  /** CloudWatch namespace of the business metrics (the stack sets its own name). */
+  metricsNamespace: string;
 }
 
 /** Thrown at cold start when the environment is wrong: the function refuses to serve rather than run misconfigured. */
@@ -163,5 +178,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     affiliateCacheTtlMs: env.AFFILIATE_CACHE_TTL_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
+    logSampleRate: env.LOG_SAMPLE_RATE,
+    metricsNamespace: env.METRICS_NAMESPACE,
   });
 }

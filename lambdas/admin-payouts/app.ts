@@ -6,13 +6,15 @@ import type { Clock } from '../../shared/usecases/affiliate-payouts.ts';
 import { adminRoutes } from './routes.ts';
 
 /** Builds the admin function from its runtime; tests build it on their own tables and clock. */
-export function createAdminPayoutsHandler({ config, client, authenticate, logger }: Runtime, clock?: Clock): LambdaHttpHandler {
+export function createAdminPayoutsHandler({ config, client, authenticate, logger, telemetry, middlewares }: Runtime, clock?: Clock): LambdaHttpHandler {
   const store = new DynamoAdminStore(client, config.tables, clock ? () => clock.now() : undefined);
   const admin = new AdminPayouts(store, clock);
   return createHttpHandler({
-    routes: adminRoutes(admin, clock),
+    routes: adminRoutes(admin, clock, telemetry),
     authenticate,
     corsAllowedOrigins: config.corsAllowedOrigins,
     logger,
+    telemetry,
+    middlewares,
   });
 }

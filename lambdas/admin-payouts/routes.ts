@@ -3,6 +3,7 @@ import { describeIssue, parseWith, queryOf, readJsonObject } from '../../shared/
 import { ok, text } from '../../shared/http/respond.ts';
 import type { Route } from '../../shared/http/router.ts';
 import { adminListQuery, bulkBody, bulkItem, exportQuery, MAX_BULK_BODY_BYTES, processBody } from '../../shared/schemas/admin.ts';
+import { applied, countMove, countRefusal, noTelemetry, type Telemetry } from '../../shared/telemetry.ts';
 import type { AdminPayouts, BulkInput } from '../../shared/usecases/admin-payouts.ts';
 import type { Clock } from '../../shared/usecases/affiliate-payouts.ts';
 import { payoutsCsv } from '../../shared/usecases/csv.ts';
@@ -26,7 +27,7 @@ function nextPageQuery(query: Record<string, string>, cursor: string): string {
 }
 
 /** The admin routes: each parses its input with zod and hands it to one use case. The router answers 401/403. */
-export function adminRoutes(admin: AdminPayouts, clock: Clock = { now: () => new Date() }): Route[] {
+export function adminRoutes(admin: AdminPayouts, clock: Clock = { now: () => new Date() }, telemetry: Telemetry = noTelemetry): Route[] {
   return [
     {
       method: 'GET',
@@ -64,6 +65,10 @@ export function adminRoutes(admin: AdminPayouts, clock: Clock = { now: () => new
       handle: async ({ event, headers, principal, logger }) => {
         const items = parseWith(bulkBody, readJsonObject(event, headers, { maxBytes: MAX_BULK_BODY_BYTES }));
         const result = await admin.processMany(principal.userId, items.map(bulkInputOf), logger);
+        for (const item of result.results) {
+          if (item.success && item.payout && applied(item)) countMove(telemetry, item.payout.status, item.payout.amount);
+          else if (!item.success) countRefusal(telemetry, item.code);
+        }
         return ok(200, `${result.succeeded} of ${items.length} payout(s) processed`, result);
       },
     },
@@ -80,6 +85,7 @@ export function adminRoutes(admin: AdminPayouts, clock: Clock = { now: () => new
       handle: async ({ event, headers, params, principal }) => {
         const body = parseWith(processBody, readJsonObject(event, headers));
         const result = await admin.process(principal.userId, params.payout_id ?? '', body);
+        if (applied(result)) countMove(telemetry, body.status, result.data.payout.amount);
         return ok(result.statusCode, result.message, result.data);
       },
     },

@@ -4,12 +4,14 @@ import { AffiliatePayouts, type Clock } from '../../shared/usecases/affiliate-pa
 import { payoutRoutes } from './routes.ts';
 
 /** Builds the payouts function from its runtime; tests build it on their own tables and clock. */
-export function createPayoutsHandler({ config, store, authenticate, logger }: Runtime, clock?: Clock): LambdaHttpHandler {
+export function createPayoutsHandler({ config, store, authenticate, logger, telemetry, middlewares }: Runtime, clock?: Clock): LambdaHttpHandler {
   const payouts = new AffiliatePayouts(store, config, clock);
   return createHttpHandler({
-    routes: payoutRoutes(payouts, config.maxPayout),
+    routes: payoutRoutes(payouts, config.maxPayout, telemetry),
     authenticate,
     corsAllowedOrigins: config.corsAllowedOrigins,
     logger,
+    telemetry,
+    middlewares,
   });
 }

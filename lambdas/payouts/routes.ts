@@ -3,6 +3,7 @@ import { parseWith, queryOf, readJsonObject } from '../../shared/http/request.ts
 import type { Route } from '../../shared/http/router.ts';
 import { BadRequestError } from '../../shared/domain/errors.ts';
 import { listPayoutsQuery, payoutRequestBody } from '../../shared/schemas/payouts.ts';
+import { applied, countMove, noTelemetry, type Telemetry } from '../../shared/telemetry.ts';
 import type { AffiliatePayouts, UseCaseResult } from '../../shared/usecases/affiliate-payouts.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
@@ -23,7 +24,7 @@ function send<T>(result: UseCaseResult<T>): HttpResponse {
 }
 
 /** The affiliate-facing routes: each parses its input with zod and hands it to one use case. */
-export function payoutRoutes(payouts: AffiliatePayouts, maxPayoutCents: number): Route[] {
+export function payoutRoutes(payouts: AffiliatePayouts, maxPayoutCents: number, telemetry: Telemetry = noTelemetry): Route[] {
   const requestSchema = payoutRequestBody(maxPayoutCents);
   return [
     {
@@ -33,7 +34,13 @@ export function payoutRoutes(payouts: AffiliatePayouts, maxPayoutCents: number):
       handle: async ({ event, headers, principal }) => {
         const key = idempotencyKeyOf(headers);
         const body = parseWith(requestSchema, readJsonObject(event, headers));
-        return send(await payouts.requestPayout(principal.userId, body, key));
+        const result = await payouts.requestPayout(principal.userId, body, key);
+        if (result.replayedBody !== undefined) telemetry.count('IdempotentReplays');
+        else {
+          telemetry.count('PayoutsRequested');
+          telemetry.count('PayoutsRequestedCents', body.amount);
+        }
+        return send(result);
       },
     },
     {
@@ -73,7 +80,9 @@ export function payoutRoutes(payouts: AffiliatePayouts, maxPayoutCents: number):
         if (Object.keys(body).length > 0) {
           throw new BadRequestError('VALIDATION_ERROR', `Unknown field(s): ${Object.keys(body).join(', ')}`);
         }
-        return send(await payouts.cancel(principal.userId, params.payout_id ?? ''));
+        const result = await payouts.cancel(principal.userId, params.payout_id ?? '');
+        if (applied(result)) countMove(telemetry, 'cancelled', result.data.payout.amount);
+        return send(result);
       },
     },
   ];

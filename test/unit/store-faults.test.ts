@@ -9,6 +9,7 @@ import { createAuthenticator } from '../../shared/http/auth.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createDocumentClient } from '../../shared/store/dynamodb/client.ts';
 import { DynamoPayoutStore } from '../../shared/store/dynamodb/payout-store.ts';
+import { noTelemetry } from '../../shared/telemetry.ts';
 import { fingerprintOf } from '../../shared/usecases/affiliate-payouts.ts';
 import { TEST_SECRET, tokenFor } from '../support/app.ts';
 import { invoke } from '../support/http.ts';
@@ -25,7 +26,7 @@ const config = loadConfig({
 const client = createDocumentClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
 const ddb = mockClient(client);
 const store = new DynamoPayoutStore(client, config.tables);
-const runtime = { config, client, store, authenticate: createAuthenticator(config.auth), logger: createLogger('silent') };
+const runtime = { config, client, store, authenticate: createAuthenticator(config.auth), logger: createLogger('silent'), telemetry: noTelemetry, middlewares: [] };
 const AFFILIATE = {
   affiliate_id: 'aff-1',
   user_id: 'user-1',
