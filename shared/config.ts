@@ -14,6 +14,9 @@ export const DEFAULT_TIER_MINIMUMS: Readonly<Record<string, number>> = Object.fr
   tier4: 20_000,
 });
 
+/** The largest single payout request by default: $100,000. */
+export const DEFAULT_MAX_PAYOUT_CENTS = 10_000_000;
+
 // zod/mini loads no locale: every check an operator can trip carries the text classic zod's English locale gave
 // it, so a misconfigured function still says what is wrong with which variable.
 const nonEmpty = z.string().check(z.minLength(1, { error: 'Too small: expected string to have >=1 characters' }));
@@ -68,7 +71,7 @@ const envSchema = z.object({
     wholeNumber('positive').check(
       z.maximum(Number.MAX_SAFE_INTEGER, { error: `Too big: expected number to be <=${Number.MAX_SAFE_INTEGER}` }),
     ),
-    10_000_000,
+    DEFAULT_MAX_PAYOUT_CENTS,
   ),
   IDEMPOTENCY_TTL_SECONDS: z._default(wholeNumber('positive'), 86_400),
   AFFILIATE_CACHE_TTL_SECONDS: z._default(wholeNumber('nonnegative'), 60),

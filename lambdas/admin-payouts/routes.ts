@@ -1,6 +1,7 @@
 import { AppError, BadRequestError } from '../../shared/domain/errors.ts';
 import { describeIssue, parseWith, queryOf, readJsonObject } from '../../shared/http/request.ts';
 import { ok, text } from '../../shared/http/respond.ts';
+import { openApiRoute } from '../../shared/http/openapi-route.ts';
 import type { Route } from '../../shared/http/router.ts';
 import { adminListQuery, bulkBody, bulkItem, exportQuery, MAX_BULK_BODY_BYTES, processBody } from '../../shared/schemas/admin.ts';
 import { applied, countMove, countRefusal, noTelemetry, type Telemetry } from '../../shared/telemetry.ts';
@@ -29,6 +30,7 @@ function nextPageQuery(query: Record<string, string>, cursor: string): string {
 /** The admin routes: each parses its input with zod and hands it to one use case. The router answers 401/403. */
 export function adminRoutes(admin: AdminPayouts, clock: Clock = { now: () => new Date() }, telemetry: Telemetry = noTelemetry): Route[] {
   return [
+    openApiRoute,
     {
       method: 'GET',
       path: '/admin/payouts',

@@ -1,5 +1,6 @@
 import { ok, replay, type HttpResponse } from '../../shared/http/respond.ts';
 import { parseWith, queryOf, readJsonObject } from '../../shared/http/request.ts';
+import { openApiRoute } from '../../shared/http/openapi-route.ts';
 import type { Route } from '../../shared/http/router.ts';
 import { BadRequestError } from '../../shared/domain/errors.ts';
 import { listPayoutsQuery, payoutRequestBody } from '../../shared/schemas/payouts.ts';
@@ -27,6 +28,7 @@ function send<T>(result: UseCaseResult<T>): HttpResponse {
 export function payoutRoutes(payouts: AffiliatePayouts, maxPayoutCents: number, telemetry: Telemetry = noTelemetry): Route[] {
   const requestSchema = payoutRequestBody(maxPayoutCents);
   return [
+    openApiRoute,
     {
       method: 'POST',
       path: '/payouts/request',

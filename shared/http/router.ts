@@ -19,8 +19,8 @@ export interface Route {
   method: 'GET' | 'POST';
   /** e.g. `/payouts/{payout_id}/cancel`; literal segments win over parameters. */
   path: string;
-  /** `admin` routes answer 403 to any token without the admin role. */
-  access: 'affiliate' | 'admin';
+  /** `admin` routes answer 403 to any token without the admin role; `public` ones need no token (the contract). */
+  access: 'affiliate' | 'admin' | 'public';
   handle(context: RouteContext): Promise<HttpResponse>;
 }
 
@@ -46,6 +46,9 @@ function matchSegments(pattern: string[], actual: string[]): Record<string, stri
   }
   return params;
 }
+
+/** The caller of a public route: no token was read, so no user and no role. */
+const ANONYMOUS: Principal = Object.freeze({ userId: '', isAdmin: false });
 
 const literalCount = (route: CompiledRoute) => route.segments.filter((part) => !part.startsWith('{')).length;
 
@@ -73,7 +76,7 @@ export function createRouter(routes: Route[], authenticate: Authenticator) {
     const matched = specific.find((candidate) => candidate.route.method === method);
     if (!matched) throw new MethodNotAllowedError(method, [...new Set(specific.map((c) => c.route.method)), 'OPTIONS']);
     const headers = lowerCaseHeaders(event);
-    const principal = await authenticate(headers.authorization);
+    const principal = matched.route.access === 'public' ? ANONYMOUS : await authenticate(headers.authorization);
     if (matched.route.access === 'admin' && !principal.isAdmin) {
       throw new ForbiddenError('ADMIN_ONLY', 'This route is for administrators only.');
     }

@@ -1,0 +1,18 @@
+import type { Route } from './router.ts';
+import { text } from './respond.ts';
+
+let document: string | undefined;
+
+/**
+ * GET /openapi.json on both functions, with no token: the contract, as `npm run openapi` wrote it from the zod
+ * schemas. Imported on the first call only, so the other routes' cold start never parses it.
+ */
+export const openApiRoute: Route = {
+  method: 'GET',
+  path: '/openapi.json',
+  access: 'public',
+  handle: async () => {
+    document ??= JSON.stringify((await import('../../openapi.json', { with: { type: 'json' } })).default);
+    return text(200, document, 'application/json; charset=utf-8', { 'Cache-Control': 'public, max-age=300' });
+  },
+};
