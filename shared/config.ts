@@ -85,6 +85,13 @@ const envSchema = z.object({
       .check(z.minimum(0, { error: 'Too small: expected number to be >=0' }), z.maximum(1, { error: 'Too big: expected number to be <=1' })),
     0,
   ),
+  METRICS_ENABLED: z._default(
+    z.pipe(
+      z.enum(['true', 'false'], { error: 'Invalid option: expected one of "true"|"false"' }),
+      z.transform((value: 'true' | 'false') => value === 'true'),
+    ),
+    true,
+  ),
   METRICS_NAMESPACE: z._default(
     nonEmpty.check(z.regex(/^[\w.#:/-]{1,255}$/, { error: 'Invalid string: a CloudWatch namespace (letters, digits, . - _ / # :)' })),
     DEFAULT_METRICS_NAMESPACE,
@@ -107,6 +114,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Share of invocations (0 to 1) logged at debug level whatever logLevel says. */
   logSampleRate: number;
+  /** Off: business metrics are not written (the local server, tests). */
+  metricsEnabled: boolean;
   /** CloudWatch namespace of the business metrics (the stack sets its own name). */
   metricsNamespace: string;
 }
@@ -182,6 +191,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     affiliateCacheTtlMs: env.AFFILIATE_CACHE_TTL_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
     logSampleRate: env.LOG_SAMPLE_RATE,
+    metricsEnabled: env.METRICS_ENABLED,
     metricsNamespace: env.METRICS_NAMESPACE,
   });
 }

@@ -17,7 +17,7 @@ export interface Runtime {
   authenticate: Authenticator;
   logger: Logger;
   telemetry: Telemetry;
-  /** Powertools' Lambda-context logging and the metrics flush, for the function's middy chain. */
+  /** The Lambda context on the log lines and the metrics flush, for the function's middy chain. */
   middlewares: middy.MiddlewareObj[];
 }
 
@@ -27,6 +27,7 @@ export function createRuntime(config: Config, service: string): Runtime {
     level: config.logLevel,
     sampleRate: config.logSampleRate,
     namespace: config.metricsNamespace,
+    metricsEnabled: config.metricsEnabled,
   });
   const client = createDocumentClient({ region: config.region, ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}) });
   return {

@@ -1,7 +1,7 @@
 /**
  * Business metrics as a port: use cases and routes count what happened; the adapter (shared/observability.ts)
- * turns the counts into CloudWatch Embedded Metric Format lines through Powertools Metrics, one line per
- * invocation. Nothing here imports AWS or Powertools, so the domain and the use cases stay free of both.
+ * turns the counts into CloudWatch Embedded Metric Format lines, one per invocation. Nothing here imports AWS or a
+ * metrics library, so the domain and the use cases stay free of both, and the adapter can change alone.
  */
 
 /** Every business metric, and what one unit of it is. The CDK alarm (lib/constructs/operational-alarms.ts) reads these names. */

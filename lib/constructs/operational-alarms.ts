@@ -27,7 +27,8 @@ export const FAILURE_RATE = { period: Duration.hours(1), thresholdPercent: 20, m
 
 /**
  * One SNS topic (publishers must use TLS) and the alarms that notify it: Lambda errors and throttles per function,
- * DynamoDB read/write throttle events per table and per GSI, and transaction conflicts per table.
+ * DynamoDB read/write throttle events per table and per GSI, transaction conflicts per table, and the payout
+ * failure rate from the functions' business metrics (shared/telemetry.ts).
  * Every alarm also notifies when it returns to OK.
  */
 export class OperationalAlarms extends Construct {

@@ -14,7 +14,7 @@ export interface HttpHandlerOptions {
   logger: Logger;
   /** Guard refusals are counted here, where every error answer is made. */
   telemetry?: Telemetry;
-  /** Run before CORS: Powertools' Lambda context on the log lines, the metrics flush (shared/observability.ts). */
+  /** Run before CORS: the Lambda context on the log lines, the metrics flush (shared/observability.ts). */
   middlewares?: middy.MiddlewareObj[];
 }
 

@@ -80,9 +80,6 @@ async function throughputUsers(db: BenchDb, count: number): Promise<Actor[]> {
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  // The in-process parts would print an EMF line per payout request into the report; the cold runs (their own
-  // processes, with functionEnv) still write theirs, as a deployed function does.
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const started = performance.now();
   const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
   const results: Results = {

@@ -3,11 +3,10 @@ import { affiliate, TEST_SECRET } from '../support/app.ts';
 import { adminApp, type AdminApp } from '../support/admin.ts';
 import { invoke } from '../support/http.ts';
 
-// What Lambda sets and what an operator might set: cold_start is reported only for on-demand initialization, and
-// POWERTOOLS_LOGGER_LOG_EVENT would log the whole event (its Authorization header included) if the code let it.
-const ENV = { AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', POWERTOOLS_LOGGER_LOG_EVENT: 'true', POWERTOOLS_METRICS_DISABLED: 'false' };
+// What Lambda sets: cold_start is reported only for on-demand initialization (not provisioned concurrency).
+const ENV = { AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' };
 
-/** Every line the functions write to stdout (Powertools' own Console writes there, as in Lambda). */
+/** Every line the functions write to stdout (as in Lambda, where stdout goes to CloudWatch Logs). */
 function captureStdout() {
   const lines: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -30,7 +29,7 @@ const valuesOf = (emf: Record<string, unknown>) => {
   return Object.fromEntries(aws.CloudWatchMetrics[0]!.Metrics.map(({ Name }) => [Name, emf[Name]]));
 };
 
-describe('Observability: Powertools logs and EMF business metrics', () => {
+describe('Observability: logs with the Lambda context, and EMF business metrics', () => {
   const saved: Record<string, string | undefined> = {};
   const ann = affiliate('obs-ann', { total_earned: 100_000, payment_email: 'secret-person@example.com' });
   let app: AdminApp;
@@ -41,7 +40,7 @@ describe('Observability: Powertools logs and EMF business metrics', () => {
       saved[name] = process.env[name];
       process.env[name] = value;
     }
-    app = await adminApp([ann], { env: { LOG_LEVEL: 'debug', METRICS_NAMESPACE: 'PayoutsTest' } });
+    app = await adminApp([ann], { env: { LOG_LEVEL: 'debug', METRICS_ENABLED: 'true', METRICS_NAMESPACE: 'PayoutsTest' } });
   });
   afterAll(async () => {
     for (const [name, value] of Object.entries(saved)) {
@@ -55,7 +54,7 @@ describe('Observability: Powertools logs and EMF business metrics', () => {
   });
   afterEach(() => out.restore());
 
-  it('logs JSON lines with the Lambda context, request id and cold start, and never a token, secret, e-mail or the event', async () => {
+  it('logs JSON lines with the Lambda context, request id and cold start, and never a token, secret or e-mail', async () => {
     // Act
     const token = await app.affiliateToken(ann.user_id);
     const first = await invoke(app.payouts, { method: 'POST', path: '/payouts/request', token, body: { amount: 1_000, payment_email: 'other-person@example.com' } });
@@ -70,18 +69,20 @@ describe('Observability: Powertools logs and EMF business metrics', () => {
     for (const entry of logs) {
       expect(entry).toMatchObject({
         level: expect.any(String),
-        timestamp: expect.any(String),
+        time: expect.any(String),
         service: 'test',
         function_name: 'test',
+        function_arn: 'arn:aws:lambda:us-east-1:000000000000:function:test',
+        function_memory_size: 512,
         function_request_id: expect.any(String),
         cold_start: expect.any(Boolean),
+        xray_trace_id: '1-5759e988-bd862e3fe1be46a994272793',
       });
     }
     // Our request id is Lambda's; the cold start is reported once (both functions share one runtime here).
     for (const entry of requests) expect(entry.request_id).toBe(entry.function_request_id);
     expect(requests.map((entry) => entry.cold_start)).toEqual([true, false, false]);
     expect(requests.map((entry) => entry.status)).toEqual([201, 401, 200]);
-    expect(logs.some((entry) => entry.message === 'Lambda invocation event')).toBe(false);
     for (const line of out.raw()) {
       expect(line).not.toContain(token);
       expect(line).not.toContain('garbage.token.value');
@@ -163,6 +164,8 @@ describe('Observability: debug sampling', () => {
     // Prepare
     const out = captureStdout();
     const app = await adminApp([], { env: { LOG_LEVEL: 'error', LOG_SAMPLE_RATE: String(rate) } });
+    // A sampled invocation says so on its lines.
+    const sampled = rate > 0 ? { sampling_rate: rate } : {};
 
     // Act
     await invoke(app.payouts, { path: '/payouts/balance' });
@@ -170,6 +173,8 @@ describe('Observability: debug sampling', () => {
     await app.db.drop();
 
     // Assess
-    expect(out.logs().filter((entry) => entry.message === 'request')).toHaveLength(expected);
+    const requests = out.logs().filter((entry) => entry.message === 'request');
+    expect(requests).toHaveLength(expected);
+    for (const entry of requests) expect(entry).toMatchObject({ level: 'info', status: 401, ...sampled });
   });
 });
