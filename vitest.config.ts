@@ -4,7 +4,8 @@ const dynamo = { globalSetup: ['test/support/global-dynamodb.ts'] };
 
 export default defineConfig({
   test: {
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // EMF lines are for CloudWatch: tests that read them turn metrics back on (test/integration/observability.test.ts).
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', METRICS_ENABLED: 'false' },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...dynamo, testTimeout: 60_000, hookTimeout: 60_000 } },

@@ -52,6 +52,8 @@ async function main(): Promise<void> {
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       JWT_SECRET: secret,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // EMF metric lines are for CloudWatch; METRICS_ENABLED=true npm start prints them.
+      METRICS_ENABLED: process.env.METRICS_ENABLED ?? 'false',
     });
     const payouts = (await import('../lambdas/payouts/handler.ts')).handler as FunctionUrlHandler;
     const admin = (await import('../lambdas/admin-payouts/handler.ts')).handler as FunctionUrlHandler;

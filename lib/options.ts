@@ -37,6 +37,7 @@ const FUNCTION_SETTINGS = {
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   logLevel: 'LOG_LEVEL',
+  logSampleRate: 'LOG_SAMPLE_RATE',
   minimumPayoutCents: 'MINIMUM_PAYOUT_CENTS',
   tierMinimums: 'TIER_MINIMUMS_JSON',
   maxPayoutCents: 'MAX_PAYOUT_CENTS',

@@ -3,6 +3,7 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ConfigError, loadConfig } from '../shared/config.ts';
 import { AFFILIATES, PAYOUTS } from '../shared/store/dynamodb/tables.ts';
+import { SERVICES } from '../shared/telemetry.ts';
 import { ApiFunction, type ApiFunctionProps } from './constructs/api-function.ts';
 import { OperationalAlarms } from './constructs/operational-alarms.ts';
 import { PayoutTables } from './constructs/payout-tables.ts';
@@ -46,6 +47,8 @@ export class PayoutsStack extends Stack {
       AFFILIATES_TABLE: this.tables.affiliates.table.tableName,
       PAYOUTS_TABLE: this.tables.payouts.table.tableName,
       CORS_ALLOWED_ORIGINS: this.site.withOrigin(options.corsAllowedOrigins),
+      // One namespace per stack: a dev stack's metrics never mix with prod's in the failure-rate alarm.
+      METRICS_NAMESPACE: this.stackName,
       ...options.functionEnv,
       ...secretEnv,
     };
@@ -68,6 +71,8 @@ export class PayoutsStack extends Stack {
     this.alarms.watchFunction('PayoutsApi', this.payouts.function);
     this.alarms.watchFunction('AdminPayoutsApi', this.admin.function);
     for (const { id: tableId, ref } of this.tables.all()) this.alarms.watchTable(tableId, ref);
+    // Payouts complete or fail only through admin moves.
+    this.alarms.watchPayoutFailureRate('AdminPayoutsApi', this.stackName, SERVICES.adminPayouts);
 
     this.acknowledgeFindings(options);
     this.addOutputs();

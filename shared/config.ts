@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 import { DEFAULT_TABLE_NAMES, type TableNames } from './store/dynamodb/tables.ts';
+import { DEFAULT_METRICS_NAMESPACE } from './telemetry.ts';
 
 // Our schemas parse small objects a few times per request: zod's JIT (a `new Function` compiled on each
 // schema's first parse) costs more at cold start than it ever saves.
@@ -13,6 +14,9 @@ export const DEFAULT_TIER_MINIMUMS: Readonly<Record<string, number>> = Object.fr
   tier3: 100_000,
   tier4: 20_000,
 });
+
+/** The largest single payout request by default: $100,000. */
+export const DEFAULT_MAX_PAYOUT_CENTS = 10_000_000;
 
 // zod/mini loads no locale: every check an operator can trip carries the text classic zod's English locale gave
 // it, so a misconfigured function still says what is wrong with which variable.
@@ -68,13 +72,30 @@ const envSchema = z.object({
     wholeNumber('positive').check(
       z.maximum(Number.MAX_SAFE_INTEGER, { error: `Too big: expected number to be <=${Number.MAX_SAFE_INTEGER}` }),
     ),
-    10_000_000,
+    DEFAULT_MAX_PAYOUT_CENTS,
   ),
   IDEMPOTENCY_TTL_SECONDS: z._default(wholeNumber('positive'), 86_400),
   AFFILIATE_CACHE_TTL_SECONDS: z._default(wholeNumber('nonnegative'), 60),
   LOG_LEVEL: z._default(
     z.enum(LOG_LEVELS, { error: `Invalid option: expected one of ${LOG_LEVELS.map((level) => `"${level}"`).join('|')}` }),
     'info',
+  ),
+  LOG_SAMPLE_RATE: z._default(
+    z.coerce
+      .number({ error: (issue) => `Invalid input: expected number, received ${String(issue.input)}` })
+      .check(z.minimum(0, { error: 'Too small: expected number to be >=0' }), z.maximum(1, { error: 'Too big: expected number to be <=1' })),
+    0,
+  ),
+  METRICS_ENABLED: z._default(
+    z.pipe(
+      z.enum(['true', 'false'], { error: 'Invalid option: expected one of "true"|"false"' }),
+      z.transform((value: 'true' | 'false') => value === 'true'),
+    ),
+    true,
+  ),
+  METRICS_NAMESPACE: z._default(
+    nonEmpty.check(z.regex(/^[\w.#:/-]{1,255}$/, { error: 'Invalid string: a CloudWatch namespace (letters, digits, . - _ / # :)' })),
+    DEFAULT_METRICS_NAMESPACE,
   ),
 });
 
@@ -94,6 +115,12 @@ export interface Config {
   idempotencyTtlSeconds: number;
   affiliateCacheTtlMs: number;
   logLevel: LogLevel;
+  /** Share of invocations (0 to 1) logged at debug level whatever logLevel says. */
+  logSampleRate: number;
+  /** Off: business metrics are not written (the local server, tests). */
+  metricsEnabled: boolean;
+  /** CloudWatch namespace of the business metrics (the stack sets its own name). */
+  metricsNamespace: string;
 }
 
 /** Thrown at cold start when the environment is wrong: the function refuses to serve rather than run misconfigured. */
@@ -181,5 +208,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     affiliateCacheTtlMs: env.AFFILIATE_CACHE_TTL_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
+    logSampleRate: env.LOG_SAMPLE_RATE,
+    metricsEnabled: env.METRICS_ENABLED,
+    metricsNamespace: env.METRICS_NAMESPACE,
   });
 }

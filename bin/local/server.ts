@@ -113,7 +113,7 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyStructured
  * With `pagesDir`, the built pages (`/`, `/console/`, `/assets/…`, `/config.json`) are served first.
  */
 export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin: FunctionUrlHandler; pagesDir?: string }): Server {
-  return createServer(async (request, response) => {
+  const server = createServer(async (request, response) => {
     try {
       if (handlers.pagesDir && (await servePages(handlers.pagesDir, request, response))) return;
       const body = await readBody(request);
@@ -131,4 +131,9 @@ export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin
       }
     }
   });
+  // Some clients and load tools send FIN right after the request. Node closes such a socket at once by default,
+  // and the async handler's answer is then lost; keep the writing side open until the answer is sent. (A field of
+  // http.Server that @types/node does not declare.)
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  return server;
 }

@@ -4,12 +4,14 @@ import { createServices } from '../../shared/usecases/services.ts';
 import { adminRoutes } from './routes.ts';
 
 /** Builds the admin function from what its cold start built; tests build it on their own tables and clock. */
-export function createAdminPayoutsHandler({ config, store, clock, cursorSecret, authenticate, logger }: Dependencies): LambdaHttpHandler {
+export function createAdminPayoutsHandler({ config, store, clock, cursorSecret, authenticate, logger, telemetry, middlewares }: Dependencies): LambdaHttpHandler {
   const services = createServices({ store, rules: config, clock, cursorSecret });
   return createHttpHandler({
-    routes: adminRoutes(services),
+    routes: adminRoutes(services, telemetry),
     authenticate,
     corsAllowedOrigins: config.corsAllowedOrigins,
     logger,
+    telemetry,
+    middlewares,
   });
 }

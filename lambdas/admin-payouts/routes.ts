@@ -1,6 +1,7 @@
 import { InvalidInputError, NotFoundError, payoutNotFound } from '../../shared/domain/errors.ts';
 import { httpErrorOf } from '../../shared/http/errors.ts';
 import { describeIssue, queryOf } from '../../shared/http/request.ts';
+import { openApiRoute } from '../../shared/http/openapi-route.ts';
 import { fileResponse, ok } from '../../shared/http/respond.ts';
 import { route, type Route } from '../../shared/http/router.ts';
 import { describeError, type Logger } from '../../shared/logger.ts';
@@ -20,6 +21,7 @@ import { type BulkInput, type BulkOutcome, getAdminPayout, processMany, processP
 import { payoutsCsv } from '../../shared/usecases/csv.ts';
 import type { MoveResult } from '../../shared/usecases/move-payout.ts';
 import { reconcile } from '../../shared/usecases/reconcile.ts';
+import { countMove, countRefusal, noTelemetry, type Telemetry } from '../../shared/telemetry.ts';
 import type { Services } from '../../shared/usecases/services.ts';
 import { toAdminPayoutView, toPayoutView } from '../../shared/usecases/views.ts';
 
@@ -79,8 +81,9 @@ const oneAffiliate = {
 };
 
 /** The admin routes: input checked at the edge, then one use case, then the envelope. The router answers 401/403. */
-export function adminRoutes(services: Services): Route[] {
+export function adminRoutes(services: Services, telemetry: Telemetry = noTelemetry): Route[] {
   return [
+    openApiRoute,
     route({
       method: 'GET',
       path: '/admin/payouts',
@@ -120,6 +123,10 @@ export function adminRoutes(services: Services): Route[] {
       handle: async ({ body, principal, requestId, logger }) => {
         const inputs = body.map(bulkInputOf);
         const outcomes = await processMany(services, principal.userId, inputs);
+        for (const outcome of outcomes) {
+          if ('result' in outcome && outcome.result.kind === 'moved') countMove(telemetry, outcome.result.payout.status, outcome.result.payout.amount);
+          else if ('error' in outcome) countRefusal(telemetry, (outcome.error as { code?: string }).code);
+        }
         const results = outcomes.map((outcome, index) => {
           const input = inputs[index] as BulkInput;
           return bulkResultOf(outcome, 'move' in input ? input.move.status : undefined, requestId, logger);
@@ -145,6 +152,7 @@ export function adminRoutes(services: Services): Route[] {
       body: processBody,
       handle: async ({ params, body, principal }) => {
         const result = await processPayout(services, principal.userId, params.payout_id, body);
+        if (result.kind === 'moved') countMove(telemetry, body.status, result.payout.amount);
         return ok(200, moveMessage(result, body.status), { payout: toAdminPayoutView(result.payout) });
       },
     }),

@@ -1,4 +1,5 @@
 import { payoutNotFound } from '../../shared/domain/errors.ts';
+import { openApiRoute } from '../../shared/http/openapi-route.ts';
 import { ok, type HttpResponse } from '../../shared/http/respond.ts';
 import { route, type Route } from '../../shared/http/router.ts';
 import { emptyBody, payoutIdParams } from '../../shared/schemas/common.ts';
@@ -7,6 +8,7 @@ import { balance, getPayout, listPayouts, summary } from '../../shared/usecases/
 import { cancelPayout } from '../../shared/usecases/cancel-payout.ts';
 import type { MoveResult } from '../../shared/usecases/move-payout.ts';
 import { requestPayout, type RequestOutcome } from '../../shared/usecases/request-payout.ts';
+import { countMove, noTelemetry, type Telemetry } from '../../shared/telemetry.ts';
 import type { Services } from '../../shared/usecases/services.ts';
 import { toPayoutView } from '../../shared/usecases/views.ts';
 
@@ -25,8 +27,9 @@ function cancelled({ kind, payout }: MoveResult): HttpResponse {
 const ownPayout = { schema: payoutIdParams, notFound: payoutNotFound };
 
 /** The affiliate-facing routes: input checked at the edge, then one use case, then the envelope. */
-export function payoutRoutes(services: Services, maxPayoutCents: number): Route[] {
+export function payoutRoutes(services: Services, maxPayoutCents: number, telemetry: Telemetry = noTelemetry): Route[] {
   return [
+    openApiRoute,
     route({
       method: 'POST',
       path: '/payouts/request',
@@ -34,8 +37,15 @@ export function payoutRoutes(services: Services, maxPayoutCents: number): Route[
       summary: 'Request a payout of `amount` cents (Idempotency-Key recommended).',
       idempotencyKey: true,
       body: payoutRequestBody(maxPayoutCents),
-      handle: async ({ body, idempotencyKey, principal }) =>
-        requested(await requestPayout(services, principal.userId, body, idempotencyKey)),
+      handle: async ({ body, idempotencyKey, principal }) => {
+        const outcome = await requestPayout(services, principal.userId, body, idempotencyKey);
+        if (outcome.kind === 'replayed') telemetry.count('IdempotentReplays');
+        else {
+          telemetry.count('PayoutsRequested');
+          telemetry.count('PayoutsRequestedCents', body.amount);
+        }
+        return requested(outcome);
+      },
     }),
     route({
       method: 'GET',
@@ -74,7 +84,11 @@ export function payoutRoutes(services: Services, maxPayoutCents: number): Route[
       summary: 'Cancel a pending payout; the amount is available again.',
       params: ownPayout,
       body: emptyBody,
-      handle: async ({ params, principal }) => cancelled(await cancelPayout(services, principal.userId, params.payout_id)),
+      handle: async ({ params, principal }) => {
+        const result = await cancelPayout(services, principal.userId, params.payout_id);
+        if (result.kind === 'moved') countMove(telemetry, 'cancelled', result.payout.amount);
+        return cancelled(result);
+      },
     }),
   ];
 }

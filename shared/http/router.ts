@@ -30,8 +30,8 @@ export interface RouteSpec<P, Q, B> {
   method: 'GET' | 'POST';
   /** e.g. `/payouts/{payout_id}/cancel`; literal segments win over parameters. */
   path: string;
-  /** `admin` routes answer 403 to any token without the admin role. */
-  access: 'affiliate' | 'admin';
+  /** `admin` routes answer 403 to any token without the admin role; `public` ones need no token (the contract). */
+  access: 'affiliate' | 'admin' | 'public';
   params?: { schema: z.ZodMiniType<P>; notFound: () => AppError };
   query?: z.ZodMiniType<Q>;
   body?: z.ZodMiniType<B>;
@@ -74,6 +74,9 @@ function matchSegments(pattern: string[], actual: string[]): Record<string, stri
   return params;
 }
 
+/** The caller of a public route: no token was read, so no user and no role. */
+const ANONYMOUS: Principal = Object.freeze({ userId: '', isAdmin: false });
+
 const literalCount = ({ segments }: CompiledRoute) => segments.filter((part) => !part.startsWith('{')).length;
 
 /**
@@ -101,7 +104,7 @@ export function createRouter(routes: Route[], authenticate: Authenticator) {
     if (!matched) throw new MethodNotAllowedError(method, [...new Set(specific.map((c) => c.entry.route.method)), 'OPTIONS']);
     const { route } = matched.entry;
     const headers = lowerCaseHeaders(event);
-    const principal = await authenticate(headers.authorization);
+    const principal = route.access === 'public' ? ANONYMOUS : await authenticate(headers.authorization);
     if (route.access === 'admin' && !principal.isAdmin) {
       throw new NotPermittedError('ADMIN_ONLY', 'This route is for administrators only.');
     }

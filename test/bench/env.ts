@@ -61,7 +61,9 @@ export function functionEnv(db: BenchDb, extra: Record<string, string> = {}): Re
 
 /** A runtime exactly as a cold start builds it (createDependencies), on the bench tables. */
 export function benchRuntime(db: BenchDb, extra: Record<string, string> = {}): Dependencies {
-  return createDependencies(loadConfig(functionEnv(db, extra)), 'bench');
+  // In-process, an EMF line per payout request would flood the report; the cold runs (their own processes, with
+  // functionEnv) still write theirs, as a deployed function does.
+  return createDependencies(loadConfig(functionEnv(db, { METRICS_ENABLED: 'false', ...extra })), 'bench');
 }
 
 export const tokenFor = (sub: string, role?: 'admin') => signToken(BENCH_SECRET, role ? { sub, role } : { sub });

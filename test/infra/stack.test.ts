@@ -1,6 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAILURE_RATE } from '../../lib/constructs/operational-alarms.ts';
 import { AFFILIATES, IDEMPOTENCY, PAYOUTS } from '../../shared/store/dynamodb/tables.ts';
+import { SERVICES } from '../../shared/telemetry.ts';
 import { allowedPairs, arnOf, environmentOf, indexArnOf, pairs, synth, type Statement, type Synthesized } from './helpers.ts';
 
 /** Leaves out CDK's page deployment handler (BucketDeployment's singleton function, its role and policy). */
@@ -10,6 +12,7 @@ const apiFunctions = <T>(resources: Record<string, T>) =>
 /** Template assertions for the default (prod, HS256 secret, tables created) stack, one block per issue bullet. */
 describe('Stack: PayoutsStack (prod defaults)', () => {
   let s: Synthesized;
+  let stackName: string;
   let ids: {
     affiliates: string;
     payouts: string;
@@ -27,6 +30,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
   beforeAll(() => {
     s = synth();
     const { stack } = s;
+    stackName = stack.stackName;
     ids = {
       affiliates: s.id(stack.tables.affiliates.table),
       payouts: s.id(stack.tables.payouts.table),
@@ -306,7 +310,38 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
           expect(find('AWS/DynamoDB', metric, dims), `${metric} on ${index}`).toHaveLength(1);
         }
       }
-      expect(alarms()).toHaveLength(4 + 9 + 6);
+      expect(alarms()).toHaveLength(4 + 9 + 6 + 1);
+    });
+
+    it('alarms on the payout failure rate: metric math over the admin function\'s EMF metrics, in the stack\'s namespace', () => {
+      const rate = alarms().filter((a) => a.Metrics !== undefined);
+      expect(rate).toHaveLength(1);
+      const [alarm] = rate;
+      expect(alarm).toMatchObject({
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: FAILURE_RATE.thresholdPercent,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      const byId = Object.fromEntries(alarm.Metrics.map((m: { Id: string }) => [m.Id, m]));
+      const expression: string = alarm.Metrics.find((m: { Expression?: string }) => m.Expression).Expression;
+      // failed / (completed + failed), as a percentage, only from minOutcomes outcomes up.
+      expect(expression).toContain('100 * FILL(failed, 0) / (FILL(completed, 0) + FILL(failed, 0))');
+      expect(expression).toContain(`>= ${FAILURE_RATE.minOutcomes}`);
+      for (const [id, metricName] of [['completed', 'PayoutsCompleted'], ['failed', 'PayoutsFailed']]) {
+        expect(byId[id!]).toMatchObject({
+          ReturnData: false,
+          MetricStat: {
+            Metric: { Namespace: stackName, MetricName: metricName, Dimensions: [{ Name: 'service', Value: SERVICES.adminPayouts }] },
+            Period: 3600,
+            Stat: 'Sum',
+          },
+        });
+      }
+    });
+
+    it('gives both functions the stack\'s name as their metrics namespace, the one the alarm reads', () => {
+      for (const fn of [ids.payoutsFn, ids.adminFn]) expect(environmentOf(s.template, fn).METRICS_NAMESPACE).toBe(stackName);
     });
 
     it('sends every alarm and its recovery to the one SNS topic, which refuses publishes without TLS', () => {

@@ -56,6 +56,20 @@ describe('Function: loadConfig', () => {
     expect(() => loadConfig({ JWT_SECRET: SECRET, TIER_MINIMUMS_JSON: json })).toThrow(/TIER_MINIMUMS_JSON/);
   });
 
+  it('reads the log sampling rate (0 to 1) and the metrics namespace, with defaults', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET })).toMatchObject({ logSampleRate: 0, metricsEnabled: true, metricsNamespace: 'AffiliatePayouts' });
+    expect(
+      loadConfig({ JWT_SECRET: SECRET, LOG_SAMPLE_RATE: '0.05', METRICS_ENABLED: 'false', METRICS_NAMESPACE: 'AffiliatePayouts-dev' }),
+    ).toMatchObject({ logSampleRate: 0.05, metricsEnabled: false, metricsNamespace: 'AffiliatePayouts-dev' });
+  });
+
+  it.each([['LOG_SAMPLE_RATE', '1.5'], ['LOG_SAMPLE_RATE', '-0.1'], ['LOG_SAMPLE_RATE', 'often'], ['METRICS_NAMESPACE', 'has spaces'], ['METRICS_ENABLED', 'yes']])(
+    'refuses %s=%s, naming the variable',
+    (name, value) => {
+      expect(() => loadConfig({ JWT_SECRET: SECRET, [name]: value })).toThrow(new RegExp(`Invalid environment variable ${name}`));
+    },
+  );
+
   it('splits CORS origins', () => {
     expect(loadConfig({ JWT_SECRET: SECRET, CORS_ALLOWED_ORIGINS: 'https://a.example, https://b.example' }).corsAllowedOrigins).toEqual([
       'https://a.example',

@@ -10,6 +10,7 @@ import { createLogger } from '../../shared/logger.ts';
 import { createDocumentClient } from '../../shared/store/dynamodb/client.ts';
 import { DynamoPayoutStore } from '../../shared/store/dynamodb/payout-store.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
+import { noTelemetry } from '../../shared/telemetry.ts';
 import { fingerprintOf } from '../../shared/usecases/fingerprint.ts';
 import { TEST_SECRET, tokenFor } from '../support/app.ts';
 import { invoke } from '../support/http.ts';
@@ -34,6 +35,8 @@ const runtime = {
   logger: createLogger('silent'),
   clock: systemClock,
   cursorSecret: async () => TEST_SECRET,
+  telemetry: noTelemetry,
+  middlewares: [],
 };
 const AFFILIATE = {
   affiliate_id: 'aff-1',
