@@ -14,6 +14,7 @@ import { startLocalProviders, type LocalProviders } from './local/providers.ts';
 import { DEFAULT_PROVIDER_TABLE_NAMES } from '../shared/store/dynamodb/provider-tables.ts';
 import { DEMO_AFFILIATES, readSeedFile, seedAffiliates } from './local/seed.ts';
 import { DEV_JWT_SECRET, signToken } from './local/tokens.ts';
+import { builtPages } from '../web/build.ts';
 
 const ADMIN_USER = 'admin-demo';
 
@@ -57,13 +58,16 @@ async function main(): Promise<void> {
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       JWT_SECRET: secret,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // EMF metric lines are for CloudWatch; METRICS_ENABLED=true npm start prints them.
+      METRICS_ENABLED: process.env.METRICS_ENABLED ?? 'false',
     });
     // Provider payments first: they set the provider variables the admin function reads at cold start.
     providers = await startLocalProviders(dynamo.endpoint);
     const payouts = (await import('../lambdas/payouts/handler.ts')).handler as FunctionUrlHandler;
     const admin = (await import('../lambdas/admin-payouts/handler.ts')).handler as FunctionUrlHandler;
 
-    server = createLocalServer({ payouts, admin, webhooks: providers.webhooks });
+    const pagesDir = builtPages().outdir;
+    server = createLocalServer({ payouts, admin, pagesDir, webhooks: providers.webhooks });
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(port, process.env.HOST, () => resolve());
@@ -73,7 +77,12 @@ async function main(): Promise<void> {
     const demo = affiliates.find((affiliate) => affiliate.status === 'active') ?? affiliates[0]!;
     const affiliateToken = await signToken(secret, { sub: demo.user_id });
     const adminToken = await signToken(secret, { sub: ADMIN_USER, role: 'admin' });
-    printBanner({ base, dynamoEndpoint: dynamo.endpoint, count: affiliates.length, demo, affiliateToken, adminToken, providers: providers.describe() });
+    const pageLinks = await Promise.all(
+      affiliates
+        .filter((affiliate) => affiliate.status === 'active')
+        .map(async (affiliate) => ({ label: `${affiliate.affiliate_id} (${affiliate.user_id})`, token: await signToken(secret, { sub: affiliate.user_id }) })),
+    );
+    printBanner({ base, dynamoEndpoint: dynamo.endpoint, count: affiliates.length, demo, affiliateToken, adminToken, pageLinks, providers: providers.describe() });
   } catch (error) {
     console.error(`Could not start: ${(error as Error).message}`);
     await shutdown(1);
@@ -88,6 +97,7 @@ function printBanner(info: {
   affiliateToken: string;
   adminToken: string;
   providers: string[];
+  pageLinks: Array<{ label: string; token: string }>;
 }): void {
   const { base, affiliateToken, adminToken } = info;
   const auth = (token: string) => `-H "Authorization: Bearer ${token}"`;
@@ -103,6 +113,11 @@ function printBanner(info: {
     `  export AFFILIATE_TOKEN=${affiliateToken}`,
     'Admin token (role admin), valid 12 h:',
     `  export ADMIN_TOKEN=${adminToken}`,
+    '',
+    // The token rides in the fragment: browsers never send it to a server, and the page removes it once read.
+    'Pages (open in a browser; each link signs in as that user):',
+    ...info.pageLinks.map(({ label, token }) => `  dashboard, ${label}:\n    ${base}/#token=${token}`),
+    `  console, admin (${ADMIN_USER}):\n    ${base}/console/#token=${adminToken}`,
     '',
     'Try:',
     `  curl -s ${base}/payouts/balance ${A}`,

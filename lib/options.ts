@@ -1,10 +1,12 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { ConfigError, loadConfig } from '../shared/config.ts';
 
 /**
  * Everything an operator can choose at deploy time, read from CDK context (`-c key=value` or cdk.json "context").
  * Values given with `-c` arrive as strings; values in cdk.json keep their JSON type. Both are accepted.
- * The README "Deploy" section documents every key read here.
+ * Deploy-only keys are checked here; the functions' settings are handed, raw, to the functions' own validator
+ * (shared/config.ts), so the stack and the code cannot disagree. The README "Deploy" section documents every key.
  */
 export interface PayoutsStackOptions {
   /** `prod` (default) keeps data safe; `dev` makes a throwaway stack that `cdk destroy` removes completely. */
@@ -12,37 +14,36 @@ export interface PayoutsStackOptions {
   stackName: string;
   /** Physical names of tables to adopt instead of creating them (e.g. the seed's commercive_affiliates). */
   existingTables: { affiliates?: string; payouts?: string };
-  auth: JwtSecretAuth | JwksAuth;
+  /** `secret`: HS256 with a key in Secrets Manager (created, or adopted by ARN); `jwks`: an identity provider's keys. */
+  auth: { mode: 'secret'; existingSecretArn?: string } | { mode: 'jwks' };
   /** Comma-separated list, passed to the code as CORS_ALLOWED_ORIGINS. */
   corsAllowedOrigins: string;
   /** Reserved concurrency for each function; undefined leaves the functions on the account's shared pool. */
   reservedConcurrency?: number;
   alarmEmail?: string;
   logRetention: RetentionDays;
-  /** Business settings passed through to both functions' environment, only when the operator sets them. */
-  businessEnv: Readonly<Record<string, string>>;
-}
-
-/** HS256: a secret in Secrets Manager, created by the stack or adopted by its complete ARN. */
-export interface JwtSecretAuth {
-  mode: 'secret';
-  existingSecretArn?: string;
-  issuer?: string;
-  audience?: string;
-}
-
-/** Tokens from an identity provider, verified against its JWKS; no secret is created. */
-export interface JwksAuth {
-  mode: 'jwks';
-  jwksUrl: string;
-  issuer: string;
-  audience: string;
+  /** The functions' settings, under the environment names shared/config.ts reads, already validated by it. */
+  functionEnv: Readonly<Record<string, string>>;
 }
 
 /** A context value the stack cannot use; the message names the key, never a secret. */
 export class ContextError extends Error {
   override readonly name = 'ContextError';
 }
+
+/** Context keys that are the functions' settings, and the environment variable each becomes. */
+const FUNCTION_SETTINGS = {
+  jwksUrl: 'JWKS_URL',
+  jwtIssuer: 'JWT_ISSUER',
+  jwtAudience: 'JWT_AUDIENCE',
+  logLevel: 'LOG_LEVEL',
+  logSampleRate: 'LOG_SAMPLE_RATE',
+  minimumPayoutCents: 'MINIMUM_PAYOUT_CENTS',
+  tierMinimums: 'TIER_MINIMUMS_JSON',
+  maxPayoutCents: 'MAX_PAYOUT_CENTS',
+  idempotencyTtlSeconds: 'IDEMPOTENCY_TTL_SECONDS',
+  affiliateCacheTtlSeconds: 'AFFILIATE_CACHE_TTL_SECONDS',
+} as const;
 
 /** Context keys the stack reads (the README lists the same). */
 export const CONTEXT_KEYS = [
@@ -51,19 +52,11 @@ export const CONTEXT_KEYS = [
   'existingAffiliatesTable',
   'existingPayoutsTable',
   'jwtSecretArn',
-  'jwksUrl',
-  'jwtIssuer',
-  'jwtAudience',
   'corsAllowedOrigins',
   'reservedConcurrency',
   'alarmEmail',
   'logRetentionDays',
-  'logLevel',
-  'minimumPayoutCents',
-  'tierMinimums',
-  'maxPayoutCents',
-  'idempotencyTtlSeconds',
-  'affiliateCacheTtlSeconds',
+  ...(Object.keys(FUNCTION_SETTINGS) as (keyof typeof FUNCTION_SETTINGS)[]),
   /** Issue 10: "stripe,paypal" (or one) deploys provider payments; read by lib/payouts-stack.ts. */
   'payoutProviders',
 ] as const;
@@ -73,30 +66,59 @@ type ContextKey = (typeof CONTEXT_KEYS)[number];
 /** Context keys other tools write that are not ours (`cdk acknowledge` keeps its list in cdk.json context). */
 const FOREIGN_KEYS: readonly string[] = ['acknowledged-issue-numbers'];
 
-/** Context keys passed straight to the functions' environment (shared/config.ts validates them again at synth). */
-const BUSINESS_ENV: ReadonlyArray<{ key: ContextKey; env: string; min: number }> = [
-  { key: 'minimumPayoutCents', env: 'MINIMUM_PAYOUT_CENTS', min: 0 },
-  { key: 'maxPayoutCents', env: 'MAX_PAYOUT_CENTS', min: 1 },
-  { key: 'idempotencyTtlSeconds', env: 'IDEMPOTENCY_TTL_SECONDS', min: 1 },
-  { key: 'affiliateCacheTtlSeconds', env: 'AFFILIATE_CACHE_TTL_SECONDS', min: 0 },
-];
-
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-
 /**
  * Reads and validates the stack's context, failing fast with the key's name.
  * @example const options = readOptions(app.node);
  */
 export function readOptions(node: Node): PayoutsStackOptions {
-  // A mistyped key (`-c stag=dev`) would silently deploy the defaults; feature flags ("@aws-cdk/…") and CDK's own
-  // keys ("aws:cdk:…", lookups) all contain ':' or start with '@'.
+  rejectUnknownKeys(node);
+  const read = contextReader(node);
+  const stage = readStage(read);
+  const secretArn = read.string('jwtSecretArn');
+  const functionEnv = readFunctionEnv(node, read);
+  if (functionEnv.JWKS_URL !== undefined && secretArn !== undefined) throw new ContextError('Set either "jwksUrl" or "jwtSecretArn", not both.');
+  if (secretArn !== undefined && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(secretArn)) {
+    throw new ContextError('Context "jwtSecretArn" must be a secret\'s complete ARN (ending in -XXXXXX).');
+  }
+  const alarmEmail = read.string('alarmEmail');
+  if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
+    throw new ContextError('Context "alarmEmail" must be an e-mail address.');
+  }
+  const reservedConcurrency = read.integer('reservedConcurrency', 1);
+  return {
+    stage,
+    stackName: readStackName(read, stage),
+    existingTables: {
+      ...optional('affiliates', tableName(read.string('existingAffiliatesTable'), 'existingAffiliatesTable')),
+      ...optional('payouts', tableName(read.string('existingPayoutsTable'), 'existingPayoutsTable')),
+    },
+    auth: functionEnv.JWKS_URL !== undefined ? { mode: 'jwks' } : { mode: 'secret', ...optional('existingSecretArn', secretArn) },
+    corsAllowedOrigins: read.string('corsAllowedOrigins') ?? '*',
+    ...optional('reservedConcurrency', reservedConcurrency),
+    ...optional('alarmEmail', alarmEmail),
+    logRetention: readRetention(read, stage),
+    functionEnv,
+  };
+}
+
+/** A mistyped key (`-c stag=dev`) would silently deploy the defaults; CDK's own keys contain ':' or start with '@'. */
+function rejectUnknownKeys(node: Node): void {
   const unknown = Object.keys(node.getAllContext() as Record<string, unknown>).filter(
     (key) => !key.includes(':') && !key.startsWith('@') && !FOREIGN_KEYS.includes(key) && !(CONTEXT_KEYS as readonly string[]).includes(key),
   );
   if (unknown.length > 0) {
     throw new ContextError(`Unknown context ${unknown.map((key) => `"${key}"`).join(', ')}; the stack reads ${CONTEXT_KEYS.join(', ')}.`);
   }
-  const text = (key: ContextKey): string | undefined => {
+}
+
+interface ContextReader {
+  /** A context value as a trimmed string (numbers and booleans from cdk.json too); undefined when unset. */
+  string(key: ContextKey): string | undefined;
+  integer(key: ContextKey, min: number): number | undefined;
+}
+
+function contextReader(node: Node): ContextReader {
+  const string = (key: ContextKey): string | undefined => {
     const value: unknown = node.tryGetContext(key);
     if (value === undefined || value === null || value === '') return undefined;
     if (typeof value === 'string') return value.trim() || undefined;
@@ -104,94 +126,58 @@ export function readOptions(node: Node): PayoutsStackOptions {
     throw new ContextError(`Context "${key}" must be a string.`);
   };
   const integer = (key: ContextKey, min: number): number | undefined => {
-    const raw = text(key);
+    const raw = string(key);
     if (raw === undefined) return undefined;
     const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < min) {
-      throw new ContextError(`Context "${key}" must be a whole number >= ${min}, got "${raw}".`);
-    }
+    if (!Number.isSafeInteger(value) || value < min) throw new ContextError(`Context "${key}" must be a whole number >= ${min}, got "${raw}".`);
     return value;
   };
+  return { string, integer };
+}
 
-  const stageText = text('stage') ?? 'prod';
-  if (stageText !== 'prod' && stageText !== 'dev') {
-    throw new ContextError(`Context "stage" must be "prod" or "dev", got "${stageText}".`);
-  }
-  const stage: 'prod' | 'dev' = stageText;
+function readStage(read: ContextReader): 'prod' | 'dev' {
+  const stage = read.string('stage') ?? 'prod';
+  if (stage !== 'prod' && stage !== 'dev') throw new ContextError(`Context "stage" must be "prod" or "dev", got "${stage}".`);
+  return stage;
+}
 
-  const stackName = text('stackName') ?? (stage === 'dev' ? 'AffiliatePayouts-dev' : 'AffiliatePayouts');
+function readStackName(read: ContextReader, stage: 'prod' | 'dev'): string {
+  const stackName = read.string('stackName') ?? (stage === 'dev' ? 'AffiliatePayouts-dev' : 'AffiliatePayouts');
   if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
     throw new ContextError(`Context "stackName" must be a CloudFormation stack name, got "${stackName}".`);
   }
+  return stackName;
+}
 
-  const existingTables = {
-    ...optional('affiliates', tableName(text('existingAffiliatesTable'), 'existingAffiliatesTable')),
-    ...optional('payouts', tableName(text('existingPayoutsTable'), 'existingPayoutsTable')),
-  };
+function readRetention(read: ContextReader, stage: 'prod' | 'dev'): RetentionDays {
+  const days = read.integer('logRetentionDays', 1) ?? (stage === 'dev' ? RetentionDays.ONE_WEEK : RetentionDays.THREE_MONTHS);
+  const allowed = Object.values(RetentionDays).filter((value): value is RetentionDays => typeof value === 'number');
+  if (!allowed.includes(days)) throw new ContextError(`Context "logRetentionDays" must be one of ${allowed.join(', ')}, got ${days}.`);
+  return days;
+}
 
-  const jwksUrl = text('jwksUrl');
-  const issuer = text('jwtIssuer');
-  const audience = text('jwtAudience');
-  const secretArn = text('jwtSecretArn');
-  let auth: JwtSecretAuth | JwksAuth;
-  if (jwksUrl !== undefined) {
-    if (!/^https:\/\/[^\s]+$/.test(jwksUrl)) throw new ContextError('Context "jwksUrl" must be an https:// URL.');
-    if (issuer === undefined || audience === undefined) {
-      throw new ContextError('Context "jwksUrl" needs "jwtIssuer" and "jwtAudience": provider tokens are pinned to both.');
-    }
-    if (secretArn !== undefined) throw new ContextError('Set either "jwksUrl" or "jwtSecretArn", not both.');
-    auth = { mode: 'jwks', jwksUrl, issuer, audience };
-  } else {
-    if (secretArn !== undefined && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(secretArn)) {
-      throw new ContextError('Context "jwtSecretArn" must be a secret\'s complete ARN (ending in -XXXXXX).');
-    }
-    auth = {
-      mode: 'secret',
-      ...optional('existingSecretArn', secretArn),
-      ...optional('issuer', issuer),
-      ...optional('audience', audience),
-    };
+/**
+ * The functions' settings as the environment they will get, checked by the functions' own parser. Table names
+ * and secret ARNs are the stack's own resources, so placeholders stand in for them here.
+ */
+function readFunctionEnv(node: Node, read: ContextReader): Record<string, string> {
+  const env: Record<string, string> = { LOG_LEVEL: 'info' };
+  for (const [key, name] of Object.entries(FUNCTION_SETTINGS) as [ContextKey, string][]) {
+    const raw: unknown = node.tryGetContext(key);
+    // cdk.json may hold the tier object itself; -c passes its JSON text.
+    const value = key === 'tierMinimums' && raw !== null && typeof raw === 'object' ? JSON.stringify(raw) : read.string(key);
+    if (value !== undefined) env[name] = value;
   }
-
-  const retentionDays = integer('logRetentionDays', 1) ?? (stage === 'dev' ? RetentionDays.ONE_WEEK : RetentionDays.THREE_MONTHS);
-  const retentions = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number');
-  if (!retentions.includes(retentionDays)) {
-    throw new ContextError(`Context "logRetentionDays" must be one of ${retentions.join(', ')}, got ${retentionDays}.`);
+  if (env.JWKS_URL !== undefined && !/^https:\/\/\S+$/.test(env.JWKS_URL)) throw new ContextError('Context "jwksUrl" must be an https:// URL.');
+  const placeholders = env.JWKS_URL !== undefined ? { CURSOR_SECRET_ARN: 'arn:placeholder' } : { JWT_SECRET_ARN: 'arn:placeholder' };
+  try {
+    loadConfig({ ...env, ...placeholders });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const keys = Object.entries(FUNCTION_SETTINGS).filter(([, name]) => error.message.includes(name)).map(([key]) => `"${key}"`);
+    throw new ContextError(`Context ${keys.join(', ') || '(function settings)'}: the functions would refuse this configuration: ${error.message}`);
   }
-
-  const alarmEmail = text('alarmEmail');
-  if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
-    throw new ContextError('Context "alarmEmail" must be an e-mail address.');
-  }
-
-  const logLevel = text('logLevel') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ContextError(`Context "logLevel" must be one of ${LOG_LEVELS.join(', ')}.`);
-  }
-
-  const businessEnv: Record<string, string> = { LOG_LEVEL: logLevel };
-  for (const { key, env, min } of BUSINESS_ENV) {
-    const value = integer(key, min);
-    if (value !== undefined) businessEnv[env] = String(value);
-  }
-  const tiers: unknown = node.tryGetContext('tierMinimums');
-  if (tiers !== undefined && tiers !== null && tiers !== '') {
-    // cdk.json may hold the object itself; -c passes its JSON text. shared/config.ts checks the shape at synth.
-    businessEnv.TIER_MINIMUMS_JSON = typeof tiers === 'string' ? tiers : JSON.stringify(tiers);
-  }
-
-  const reservedConcurrency = integer('reservedConcurrency', 1);
-  return {
-    stage,
-    stackName,
-    existingTables,
-    auth,
-    corsAllowedOrigins: text('corsAllowedOrigins') ?? '*',
-    ...optional('reservedConcurrency', reservedConcurrency),
-    ...optional('alarmEmail', alarmEmail),
-    logRetention: retentionDays,
-    businessEnv: Object.freeze(businessEnv),
-  };
+  return env;
 }
 
 function tableName(name: string | undefined, key: ContextKey): string | undefined {

@@ -3,11 +3,15 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ConfigError, loadConfig } from '../shared/config.ts';
 import { AFFILIATES, PAYOUTS } from '../shared/store/dynamodb/tables.ts';
-import { ApiFunction } from './constructs/api-function.ts';
+import { SERVICES } from '../shared/telemetry.ts';
+import { ApiFunction, type ApiFunctionProps } from './constructs/api-function.ts';
 import { OperationalAlarms } from './constructs/operational-alarms.ts';
 import { PayoutTables } from './constructs/payout-tables.ts';
 import { ProviderPayments } from './constructs/provider-payments.ts';
+import { WebSite } from './constructs/web-site.ts';
 import { ContextError, type PayoutsStackOptions } from './options.ts';
+
+type FunctionDefaults = Omit<ApiFunctionProps, 'entry' | 'description'>;
 
 export interface PayoutsStackProps extends StackProps {
   options: PayoutsStackOptions;
@@ -23,91 +27,62 @@ export class PayoutsStack extends Stack {
   readonly admin: ApiFunction;
   readonly alarms: OperationalAlarms;
   readonly providers?: ProviderPayments;
+  /** The dashboard and the admin console behind CloudFront. */
+  readonly site: WebSite;
   /** The HS256 secret, when tokens are not verified against a JWKS. */
-  readonly jwtSecret?: ISecret;
+  jwtSecret?: ISecret;
+
+  /** The key pagination cursors are signed with, in JWKS mode (HS256 mode derives it from the JWT secret). */
+  cursorSecret?: Secret;
 
   constructor(scope: Construct, id: string, props: PayoutsStackProps) {
     super(scope, id, props);
     const { options } = props;
-    const prod = options.stage === 'prod';
-    const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = options.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     Tags.of(this).add('project', 'affiliate-payouts');
     Tags.of(this).add('stage', options.stage);
 
     this.tables = new PayoutTables(this, 'Tables', { stage: options.stage, existing: options.existingTables });
-    const { affiliates, payouts, idempotency } = this.tables;
-
-    // Auth configuration: only the secret's ARN reaches the environment; the code reads the value once per cold start.
-    let authEnv: Record<string, string>;
-    if (options.auth.mode === 'jwks') {
-      authEnv = { JWKS_URL: options.auth.jwksUrl, JWT_ISSUER: options.auth.issuer, JWT_AUDIENCE: options.auth.audience };
-    } else {
-      const secret = options.auth.existingSecretArn
-        ? Secret.fromSecretCompleteArn(this, 'JwtSecret', options.auth.existingSecretArn)
-        : this.createJwtSecret(removalPolicy);
-      this.jwtSecret = secret;
-      authEnv = {
-        JWT_SECRET_ARN: secret.secretArn,
-        ...(options.auth.issuer ? { JWT_ISSUER: options.auth.issuer } : {}),
-        ...(options.auth.audience ? { JWT_AUDIENCE: options.auth.audience } : {}),
-      };
-    }
-
+    const secretEnv = this.createSecrets(options, removalPolicy);
+    this.site = new WebSite(this, 'Site', { stage: options.stage, logRetention: options.logRetention });
     const commonEnv = {
-      AFFILIATES_TABLE: affiliates.table.tableName,
-      PAYOUTS_TABLE: payouts.table.tableName,
-      CORS_ALLOWED_ORIGINS: options.corsAllowedOrigins,
-      ...options.businessEnv,
-      ...authEnv,
+      AFFILIATES_TABLE: this.tables.affiliates.table.tableName,
+      PAYOUTS_TABLE: this.tables.payouts.table.tableName,
+      CORS_ALLOWED_ORIGINS: this.site.withOrigin(options.corsAllowedOrigins),
+      // One namespace per stack: a dev stack's metrics never mix with prod's in the failure-rate alarm.
+      METRICS_NAMESPACE: this.stackName,
+      ...options.functionEnv,
+      ...secretEnv,
     };
     const functionDefaults = {
       logRetention: options.logRetention,
       removalPolicy,
       ...(options.reservedConcurrency === undefined ? {} : { reservedConcurrency: options.reservedConcurrency }),
     };
-
-    this.payouts = new ApiFunction(this, 'PayoutsApi', {
-      ...functionDefaults,
-      entry: 'lambdas/payouts/handler.ts',
-      description: 'Affiliate payouts API: balance, history, payout requests',
-      environment: checked({ ...commonEnv, IDEMPOTENCY_TABLE: idempotency.table.tableName }),
-    });
-    // Exactly the item actions the code sends (a TransactWriteItems is authorized per Put/Update inside it).
-    this.payouts.allowTable(affiliates, ['GetItem', 'UpdateItem'], [AFFILIATES.userIndex.name]);
-    this.payouts.allowTable(payouts, ['GetItem', 'PutItem', 'UpdateItem'], [PAYOUTS.affiliateIndex.name]);
-    this.payouts.allowTable(idempotency, ['GetItem', 'PutItem']);
-
-    this.admin = new ApiFunction(this, 'AdminPayoutsApi', {
-      ...functionDefaults,
-      entry: 'lambdas/admin-payouts/handler.ts',
-      description: 'Admin payouts API: the review queue and the payout lifecycle',
-      environment: checked(commonEnv),
-    });
-    // BatchGetItem: the admin listing reads the full rows of a page of index hits in one call.
-    this.admin.allowTable(
-      payouts,
-      ['GetItem', 'BatchGetItem', 'UpdateItem'],
-      [PAYOUTS.affiliateIndex.name, PAYOUTS.statusIndex.name],
-    );
-    this.admin.allowTable(affiliates, ['GetItem', 'UpdateItem']);
-
-    if (this.jwtSecret) {
-      this.payouts.allowSecretRead(this.jwtSecret);
-      this.admin.allowSecretRead(this.jwtSecret);
+    this.payouts = this.createPayoutsFunction({ ...functionDefaults, environment: commonEnv });
+    this.admin = this.createAdminFunction({ ...functionDefaults, environment: commonEnv });
+    for (const secret of [this.jwtSecret, this.cursorSecret]) {
+      if (!secret) continue;
+      this.payouts.allowSecretRead(secret);
+      this.admin.allowSecretRead(secret);
     }
+
+    this.site.deploy(this.payouts.url, this.admin.url);
 
     this.alarms = new OperationalAlarms(this, 'Alarms', { ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}) });
     this.alarms.watchFunction('PayoutsApi', this.payouts.function);
     this.alarms.watchFunction('AdminPayoutsApi', this.admin.function);
     for (const { id: tableId, ref } of this.tables.all()) this.alarms.watchTable(tableId, ref);
+    // Payouts complete or fail only through admin moves.
+    this.alarms.watchPayoutFailureRate('AdminPayoutsApi', this.stackName, SERVICES.adminPayouts);
 
     // Paying through Stripe/PayPal (issue 10): on with context payoutProviders=stripe,paypal (or one of them).
     const payoutProviders = this.node.tryGetContext('payoutProviders') as string | undefined;
     if (payoutProviders !== undefined) {
       this.providers = new ProviderPayments(this, 'ProviderPayments', {
         stage: options.stage,
-        affiliates,
-        payouts,
+        affiliates: this.tables.affiliates,
+        payouts: this.tables.payouts,
         admin: this.admin,
         alarmTopic: this.alarms.topic,
         logRetention: options.logRetention,
@@ -116,15 +91,58 @@ export class PayoutsStack extends Stack {
     }
 
     this.acknowledgeFindings(options);
+    this.addOutputs();
+  }
 
-    new CfnOutput(this, 'PayoutsUrl', {
-      value: this.payouts.url.url,
-      description: 'Affiliate-facing API base URL (the dashboard calls this)',
+  /** Only secrets' ARNs reach the environment; the code reads the values once per cold start. */
+  private createSecrets(options: PayoutsStackOptions, removalPolicy: RemovalPolicy): Record<string, string> {
+    if (options.auth.mode === 'jwks') {
+      this.cursorSecret = new Secret(this, 'CursorSecret', {
+        description: 'Signs pagination cursors (a key is derived from it); replacing it only invalidates open cursors',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        removalPolicy,
+      });
+      return { CURSOR_SECRET_ARN: this.cursorSecret.secretArn };
+    }
+    this.jwtSecret = options.auth.existingSecretArn
+      ? Secret.fromSecretCompleteArn(this, 'JwtSecret', options.auth.existingSecretArn)
+      : this.createJwtSecret(removalPolicy);
+    return { JWT_SECRET_ARN: this.jwtSecret.secretArn };
+  }
+
+  private createPayoutsFunction(defaults: FunctionDefaults): ApiFunction {
+    const { affiliates, payouts, idempotency } = this.tables;
+    const fn = new ApiFunction(this, 'PayoutsApi', {
+      ...defaults,
+      entry: 'lambdas/payouts/handler.ts',
+      description: 'Affiliate payouts API: balance, history, payout requests',
+      environment: checked({ ...defaults.environment, IDEMPOTENCY_TABLE: idempotency.table.tableName }),
     });
-    new CfnOutput(this, 'AdminPayoutsUrl', {
-      value: this.admin.url.url,
-      description: 'Admin API base URL (the admin dashboard calls this)',
+    // Exactly the item actions the code sends (a TransactWriteItems is authorized per Put/Update inside it).
+    fn.allowTable(affiliates, ['GetItem', 'UpdateItem'], [AFFILIATES.userIndex.name]);
+    fn.allowTable(payouts, ['GetItem', 'PutItem', 'UpdateItem'], [PAYOUTS.affiliateIndex.name]);
+    fn.allowTable(idempotency, ['GetItem', 'PutItem']);
+    return fn;
+  }
+
+  private createAdminFunction(defaults: FunctionDefaults): ApiFunction {
+    const { affiliates, payouts } = this.tables;
+    const fn = new ApiFunction(this, 'AdminPayoutsApi', {
+      ...defaults,
+      entry: 'lambdas/admin-payouts/handler.ts',
+      description: 'Admin payouts API: the review queue and the payout lifecycle',
+      environment: checked(defaults.environment),
     });
+    // BatchGetItem: the admin listing reads the full rows of a page of index hits in one call.
+    fn.allowTable(payouts, ['GetItem', 'BatchGetItem', 'UpdateItem'], [PAYOUTS.affiliateIndex.name, PAYOUTS.statusIndex.name]);
+    fn.allowTable(affiliates, ['GetItem', 'UpdateItem']);
+    return fn;
+  }
+
+  private addOutputs(): void {
+    const { affiliates, payouts, idempotency } = this.tables;
+    new CfnOutput(this, 'PayoutsUrl', { value: this.payouts.url.url, description: 'Affiliate-facing API base URL (the dashboard calls this)' });
+    new CfnOutput(this, 'AdminPayoutsUrl', { value: this.admin.url.url, description: 'Admin API base URL (the admin dashboard calls this)' });
     new CfnOutput(this, 'AffiliatesTableName', { value: affiliates.table.tableName });
     new CfnOutput(this, 'PayoutsTableName', { value: payouts.table.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.table.tableName });
@@ -161,6 +179,12 @@ export class PayoutsStack extends Stack {
         reason:
           'The HS256 key is shared with the external auth system that signs the tokens, so a rotation Lambda here ' +
           'would break sign-in; it is rotated by hand in step with that system (README "Rotating the JWT secret").',
+      });
+    }
+    if (this.cursorSecret) {
+      Validations.of(this.cursorSecret).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SMG4',
+        reason: 'Replacing the cursor key only invalidates open pagination cursors; it needs no rotation Lambda (README "Deploy").',
       });
     }
     if (options.stage === 'dev') {

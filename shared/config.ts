@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
+import { LOG_LEVELS, type LogLevel } from './logger.ts';
 import { DEFAULT_TABLE_NAMES, type TableNames } from './store/dynamodb/tables.ts';
+import { DEFAULT_METRICS_NAMESPACE } from './telemetry.ts';
 
 // Our schemas parse small objects a few times per request: zod's JIT (a `new Function` compiled on each
 // schema's first parse) costs more at cold start than it ever saves.
@@ -12,6 +14,9 @@ export const DEFAULT_TIER_MINIMUMS: Readonly<Record<string, number>> = Object.fr
   tier3: 100_000,
   tier4: 20_000,
 });
+
+/** The largest single payout request by default: $100,000. */
+export const DEFAULT_MAX_PAYOUT_CENTS = 10_000_000;
 
 // zod/mini loads no locale: every check an operator can trip carries the text classic zod's English locale gave
 // it, so a misconfigured function still says what is wrong with which variable.
@@ -41,8 +46,6 @@ const csv = z.pipe(
   z.transform((value: string) => value.split(',').map((part) => part.trim()).filter(Boolean)),
 );
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-
 /** How tokens are verified: a shared HS256 secret, a secret held in Secrets Manager, or a provider's JWKS. */
 export type AuthConfig =
   | { mode: 'hs256'; secret: string; issuer?: string; audience?: string }
@@ -60,6 +63,8 @@ const envSchema = z.object({
   JWKS_URL: z.optional(url),
   JWT_ISSUER: z.optional(nonEmpty),
   JWT_AUDIENCE: z.optional(nonEmpty),
+  CURSOR_SECRET: z.optional(z.string()),
+  CURSOR_SECRET_ARN: z.optional(nonEmpty),
   CORS_ALLOWED_ORIGINS: z._default(csv, ['*']),
   MINIMUM_PAYOUT_CENTS: z._default(wholeNumber('nonnegative'), 1_000),
   TIER_MINIMUMS_JSON: z.optional(z.string()),
@@ -67,13 +72,30 @@ const envSchema = z.object({
     wholeNumber('positive').check(
       z.maximum(Number.MAX_SAFE_INTEGER, { error: `Too big: expected number to be <=${Number.MAX_SAFE_INTEGER}` }),
     ),
-    10_000_000,
+    DEFAULT_MAX_PAYOUT_CENTS,
   ),
   IDEMPOTENCY_TTL_SECONDS: z._default(wholeNumber('positive'), 86_400),
   AFFILIATE_CACHE_TTL_SECONDS: z._default(wholeNumber('nonnegative'), 60),
   LOG_LEVEL: z._default(
     z.enum(LOG_LEVELS, { error: `Invalid option: expected one of ${LOG_LEVELS.map((level) => `"${level}"`).join('|')}` }),
     'info',
+  ),
+  LOG_SAMPLE_RATE: z._default(
+    z.coerce
+      .number({ error: (issue) => `Invalid input: expected number, received ${String(issue.input)}` })
+      .check(z.minimum(0, { error: 'Too small: expected number to be >=0' }), z.maximum(1, { error: 'Too big: expected number to be <=1' })),
+    0,
+  ),
+  METRICS_ENABLED: z._default(
+    z.pipe(
+      z.enum(['true', 'false'], { error: 'Invalid option: expected one of "true"|"false"' }),
+      z.transform((value: 'true' | 'false') => value === 'true'),
+    ),
+    true,
+  ),
+  METRICS_NAMESPACE: z._default(
+    nonEmpty.check(z.regex(/^[\w.#:/-]{1,255}$/, { error: 'Invalid string: a CloudWatch namespace (letters, digits, . - _ / # :)' })),
+    DEFAULT_METRICS_NAMESPACE,
   ),
 });
 
@@ -82,6 +104,8 @@ export interface Config {
   dynamoDbEndpoint?: string;
   region: string;
   auth: AuthConfig;
+  /** What pagination cursors are signed with when not the JWT secret (required with JWKS, which has none). */
+  cursorSecret?: { kind: 'value'; value: string } | { kind: 'arn'; arn: string };
   corsAllowedOrigins: string[];
   /** Minimum payout in cents for an affiliate whose tier has no entry in tierMinimums. */
   defaultMinimumPayout: number;
@@ -90,7 +114,13 @@ export interface Config {
   maxPayout: number;
   idempotencyTtlSeconds: number;
   affiliateCacheTtlMs: number;
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  logLevel: LogLevel;
+  /** Share of invocations (0 to 1) logged at debug level whatever logLevel says. */
+  logSampleRate: number;
+  /** Off: business metrics are not written (the local server, tests). */
+  metricsEnabled: boolean;
+  /** CloudWatch namespace of the business metrics (the stack sets its own name). */
+  metricsNamespace: string;
 }
 
 /** Thrown at cold start when the environment is wrong: the function refuses to serve rather than run misconfigured. */
@@ -120,11 +150,23 @@ function parseAuth(env: z.infer<typeof envSchema>): AuthConfig {
   return { mode: 'hs256', secret: env.JWT_SECRET, ...optionalClaims };
 }
 
-/** Refuses a JWT secret shorter than 32 bytes; the message names the variable, never the value. */
-export function assertStrongSecret(secret: string): void {
+/** Refuses a secret shorter than 32 bytes; the message names the variable, never the value. */
+export function assertStrongSecret(secret: string, name = 'JWT_SECRET'): void {
   if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
-    throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes long.`);
+    throw new ConfigError(`${name} must be at least ${MIN_SECRET_BYTES} bytes long.`);
   }
+}
+
+function parseCursorSecret(env: z.infer<typeof envSchema>, auth: AuthConfig): Config['cursorSecret'] {
+  if (env.CURSOR_SECRET !== undefined) {
+    assertStrongSecret(env.CURSOR_SECRET, 'CURSOR_SECRET');
+    return { kind: 'value', value: env.CURSOR_SECRET };
+  }
+  if (env.CURSOR_SECRET_ARN) return { kind: 'arn', arn: env.CURSOR_SECRET_ARN };
+  if (auth.mode === 'jwks') {
+    throw new ConfigError('JWKS_URL needs CURSOR_SECRET or CURSOR_SECRET_ARN: pagination cursors are signed with a secret of ours.');
+  }
+  return undefined;
 }
 
 function parseTierMinimums(json: string | undefined): Readonly<Record<string, number>> {
@@ -151,11 +193,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment variable ${String(issue?.path[0] ?? '')}: ${issue?.message ?? ''}`);
   }
   const env = result.data;
+  const auth = parseAuth(env);
+  const cursorSecret = parseCursorSecret(env, auth);
   return Object.freeze({
     tables: { affiliates: env.AFFILIATES_TABLE, payouts: env.PAYOUTS_TABLE, idempotency: env.IDEMPOTENCY_TABLE },
     ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
     region: env.AWS_REGION,
-    auth: parseAuth(env),
+    auth,
+    ...(cursorSecret ? { cursorSecret } : {}),
     corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
     defaultMinimumPayout: env.MINIMUM_PAYOUT_CENTS,
     tierMinimums: parseTierMinimums(env.TIER_MINIMUMS_JSON),
@@ -163,5 +208,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     affiliateCacheTtlMs: env.AFFILIATE_CACHE_TTL_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
+    logSampleRate: env.LOG_SAMPLE_RATE,
+    metricsEnabled: env.METRICS_ENABLED,
+    metricsNamespace: env.METRICS_NAMESPACE,
   });
 }

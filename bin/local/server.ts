@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { servePages } from './pages.ts';
 
 export type FunctionUrlHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -110,10 +111,12 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyStructured
 /**
  * Serves handlers like Function URLs: `/admin…` to the admin function, `/webhooks/…` to the provider-webhooks
  * function (when given), everything else to the payouts function.
+ * With `pagesDir`, the built pages (`/`, `/console/`, `/assets/…`, `/config.json`) are served first.
  */
-export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin: FunctionUrlHandler; webhooks?: FunctionUrlHandler }): Server {
-  return createServer(async (request, response) => {
+export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin: FunctionUrlHandler; webhooks?: FunctionUrlHandler; pagesDir?: string }): Server {
+  const server = createServer(async (request, response) => {
     try {
+      if (handlers.pagesDir && (await servePages(handlers.pagesDir, request, response))) return;
       const body = await readBody(request);
       const event = toFunctionUrlEvent(request, body);
       const isAdmin = event.rawPath === '/admin' || event.rawPath.startsWith('/admin/');
@@ -131,4 +134,9 @@ export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin
       }
     }
   });
+  // Some clients and load tools send FIN right after the request. Node closes such a socket at once by default,
+  // and the async handler's answer is then lost; keep the writing side open until the answer is sent. (A field of
+  // http.Server that @types/node does not declare.)
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  return server;
 }

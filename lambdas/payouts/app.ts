@@ -1,15 +1,17 @@
+import type { Dependencies } from '../../shared/dependencies.ts';
 import { createHttpHandler, type LambdaHttpHandler } from '../../shared/http/lambda.ts';
-import type { Runtime } from '../../shared/runtime.ts';
-import { AffiliatePayouts, type Clock } from '../../shared/usecases/affiliate-payouts.ts';
+import { createServices } from '../../shared/usecases/services.ts';
 import { payoutRoutes } from './routes.ts';
 
-/** Builds the payouts function from its runtime; tests build it on their own tables and clock. */
-export function createPayoutsHandler({ config, store, authenticate, logger }: Runtime, clock?: Clock): LambdaHttpHandler {
-  const payouts = new AffiliatePayouts(store, config, clock);
+/** Builds the payouts function from what its cold start built; tests build it on their own tables and clock. */
+export function createPayoutsHandler({ config, store, clock, cursorSecret, authenticate, logger, telemetry, middlewares }: Dependencies): LambdaHttpHandler {
+  const services = createServices({ store, rules: config, clock, cursorSecret });
   return createHttpHandler({
-    routes: payoutRoutes(payouts, config.maxPayout),
+    routes: payoutRoutes(services, config.maxPayout, telemetry),
     authenticate,
     corsAllowedOrigins: config.corsAllowedOrigins,
     logger,
+    telemetry,
+    middlewares,
   });
 }

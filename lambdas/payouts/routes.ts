@@ -1,80 +1,94 @@
-import { ok, replay, type HttpResponse } from '../../shared/http/respond.ts';
-import { parseWith, queryOf, readJsonObject } from '../../shared/http/request.ts';
-import type { Route } from '../../shared/http/router.ts';
-import { BadRequestError } from '../../shared/domain/errors.ts';
+import { payoutNotFound } from '../../shared/domain/errors.ts';
+import { openApiRoute } from '../../shared/http/openapi-route.ts';
+import { ok, type HttpResponse } from '../../shared/http/respond.ts';
+import { route, type Route } from '../../shared/http/router.ts';
+import { emptyBody, payoutIdParams } from '../../shared/schemas/common.ts';
 import { listPayoutsQuery, payoutRequestBody } from '../../shared/schemas/payouts.ts';
-import type { AffiliatePayouts, UseCaseResult } from '../../shared/usecases/affiliate-payouts.ts';
+import { balance, getPayout, listPayouts, summary } from '../../shared/usecases/affiliate-reports.ts';
+import { cancelPayout } from '../../shared/usecases/cancel-payout.ts';
+import type { MoveResult } from '../../shared/usecases/move-payout.ts';
+import { requestPayout, type RequestOutcome } from '../../shared/usecases/request-payout.ts';
+import { countMove, noTelemetry, type Telemetry } from '../../shared/telemetry.ts';
+import type { Services } from '../../shared/usecases/services.ts';
+import { toPayoutView } from '../../shared/usecases/views.ts';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
+export const REQUEST_MESSAGE = 'Payout request submitted successfully';
 
-function idempotencyKeyOf(headers: Record<string, string>): string | undefined {
-  const key = headers['idempotency-key'];
-  if (key === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(key)) {
-    throw new BadRequestError('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
-  }
-  return key;
+/** A new payout and its replay are rendered by the same code: the replay only adds its header. */
+function requested(outcome: RequestOutcome): HttpResponse {
+  return ok(201, REQUEST_MESSAGE, outcome.data, outcome.kind === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {});
 }
 
-function send<T>(result: UseCaseResult<T>): HttpResponse {
-  return result.replayedBody === undefined
-    ? ok(result.statusCode, result.message, result.data)
-    : replay(result.statusCode, result.replayedBody);
+function cancelled({ kind, payout }: MoveResult): HttpResponse {
+  const message = kind === 'moved' ? 'Payout cancelled' : 'Payout already cancelled';
+  return ok(200, message, { payout: toPayoutView(payout, { withHistory: true }) });
 }
 
-/** The affiliate-facing routes: each parses its input with zod and hands it to one use case. */
-export function payoutRoutes(payouts: AffiliatePayouts, maxPayoutCents: number): Route[] {
-  const requestSchema = payoutRequestBody(maxPayoutCents);
+const ownPayout = { schema: payoutIdParams, notFound: payoutNotFound };
+
+/** The affiliate-facing routes: input checked at the edge, then one use case, then the envelope. */
+export function payoutRoutes(services: Services, maxPayoutCents: number, telemetry: Telemetry = noTelemetry): Route[] {
   return [
-    {
+    openApiRoute,
+    route({
       method: 'POST',
       path: '/payouts/request',
       access: 'affiliate',
-      handle: async ({ event, headers, principal }) => {
-        const key = idempotencyKeyOf(headers);
-        const body = parseWith(requestSchema, readJsonObject(event, headers));
-        return send(await payouts.requestPayout(principal.userId, body, key));
+      summary: 'Request a payout of `amount` cents (Idempotency-Key recommended).',
+      idempotencyKey: true,
+      body: payoutRequestBody(maxPayoutCents),
+      handle: async ({ body, idempotencyKey, principal }) => {
+        const outcome = await requestPayout(services, principal.userId, body, idempotencyKey);
+        if (outcome.kind === 'replayed') telemetry.count('IdempotentReplays');
+        else {
+          telemetry.count('PayoutsRequested');
+          telemetry.count('PayoutsRequestedCents', body.amount);
+        }
+        return requested(outcome);
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/payouts',
       access: 'affiliate',
-      handle: async ({ event, principal }) => {
-        const query = parseWith(listPayoutsQuery, queryOf(event));
-        return ok(200, 'Success', await payouts.list(principal.userId, query.limit, query.cursor));
-      },
-    },
-    {
+      summary: 'Your payouts, newest first, a page at a time.',
+      query: listPayoutsQuery,
+      handle: async ({ query, principal }) => ok(200, 'Success', await listPayouts(services, principal.userId, query.limit, query.cursor)),
+    }),
+    route({
       method: 'GET',
       path: '/payouts/balance',
       access: 'affiliate',
-      handle: async ({ principal }) => ok(200, 'Success', await payouts.balance(principal.userId)),
-    },
-    {
+      summary: 'Earned, paid, pending and available, in cents.',
+      handle: async ({ principal }) => ok(200, 'Success', await balance(services, principal.userId)),
+    }),
+    route({
       method: 'GET',
       path: '/payouts/summary',
       access: 'affiliate',
-      handle: async ({ principal }) => ok(200, 'Success', await payouts.summary(principal.userId)),
-    },
-    {
+      summary: 'The balance, the tier minimum, the payout count and the last payout.',
+      handle: async ({ principal }) => ok(200, 'Success', await summary(services, principal.userId)),
+    }),
+    route({
       method: 'GET',
       path: '/payouts/{payout_id}',
       access: 'affiliate',
-      handle: async ({ params, principal }) => ok(200, 'Success', await payouts.get(principal.userId, params.payout_id ?? '')),
-    },
-    {
+      summary: 'One of your payouts, with its status history.',
+      params: ownPayout,
+      handle: async ({ params, principal }) => ok(200, 'Success', await getPayout(services, principal.userId, params.payout_id)),
+    }),
+    route({
       method: 'POST',
       path: '/payouts/{payout_id}/cancel',
       access: 'affiliate',
-      handle: async ({ event, headers, params, principal }) => {
-        // A cancel takes no fields; an empty body or `{}` is fine, anything else is refused.
-        const body = readJsonObject(event, headers);
-        if (Object.keys(body).length > 0) {
-          throw new BadRequestError('VALIDATION_ERROR', `Unknown field(s): ${Object.keys(body).join(', ')}`);
-        }
-        return send(await payouts.cancel(principal.userId, params.payout_id ?? ''));
+      summary: 'Cancel a pending payout; the amount is available again.',
+      params: ownPayout,
+      body: emptyBody,
+      handle: async ({ params, principal }) => {
+        const result = await cancelPayout(services, principal.userId, params.payout_id);
+        if (result.kind === 'moved') countMove(telemetry, 'cancelled', result.payout.amount);
+        return cancelled(result);
       },
-    },
+    }),
   ];
 }

@@ -1,5 +1,11 @@
+import type { Affiliate } from './affiliate.ts';
 import type { Cents } from './money.ts';
 import { countersOf, type PayoutStatus } from './payout.ts';
+
+/**
+ * The balance rules, and the balance guard, in one module: what an affiliate has available, and what must still
+ * hold when a reservation commits so that no interleaving of requests can overdraw it.
+ */
 
 export interface Balance {
   total_earned: Cents;
@@ -15,6 +21,27 @@ export function availableOf(totalEarned: Cents, totalPaid: Cents, pending: Cents
 
 export function balanceOf(totalEarned: Cents, totalPaid: Cents, pending: Cents): Balance {
   return { total_earned: totalEarned, total_paid: totalPaid, pending, available: availableOf(totalEarned, totalPaid, pending) };
+}
+
+/**
+ * The balance guard: what the affiliate's counters must still satisfy when a reservation of `amount` commits.
+ * earned may only have risen and paid only fallen since the read, and pending may have grown (other requests of
+ * the same affiliate) only while it stays within earned − paid − amount as read. Together they keep
+ * paid + pending + amount ≤ earned at commit. The store turns this into a condition expression, nothing more.
+ */
+export interface ReservationGuard {
+  earnedAtLeast: Cents;
+  paidAtMost: Cents;
+  pendingAtMost: Cents;
+}
+
+export function reservationGuard(affiliate: Affiliate, amount: Cents): ReservationGuard {
+  return {
+    earnedAtLeast: affiliate.total_earned,
+    paidAtMost: affiliate.total_paid,
+    // A guard of "pending unchanged" made concurrent requests of one affiliate retry each other for nothing.
+    pendingAtMost: affiliate.total_earned - affiliate.total_paid - amount,
+  };
 }
 
 /** Recomputes paid and pending from the payouts themselves (the reporting path, and what reconciliation checks). */

@@ -1,72 +1,48 @@
 /**
- * The error tree every layer throws. Each error carries its HTTP status and a machine code; the one place that
- * turns errors into responses is shared/http/respond.ts. Messages of 4xx errors are written for the client.
+ * The errors every layer throws. Each carries a machine code, a sentence written for the client, and data for
+ * whoever answers (a retry delay, the allowed methods). None knows about HTTP: shared/http/errors.ts maps each
+ * class to a status and headers, in one table.
  */
 export abstract class AppError extends Error {
-  abstract readonly statusCode: number;
   readonly code: string;
-  /** Extra response headers this error needs (Retry-After, WWW-Authenticate, Allow). */
-  readonly headers: Readonly<Record<string, string>>;
+  readonly data: Readonly<Record<string, unknown>>;
 
-  constructor(code: string, message: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+  constructor(code: string, message: string, options?: { cause?: unknown; data?: Record<string, unknown> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.headers = options?.headers ?? {};
+    this.data = options?.data ?? {};
   }
 }
 
-export class BadRequestError extends AppError {
-  readonly statusCode = 400;
-}
+/** The input breaks a rule the caller can fix (a shape, a minimum, the balance). */
+export class InvalidInputError extends AppError {}
 
-export class UnauthorizedError extends AppError {
-  readonly statusCode = 401;
+/** No valid credentials came with the request. */
+export class NotAuthenticatedError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('UNAUTHORIZED', message, { ...options, headers: { 'WWW-Authenticate': 'Bearer' } });
+    super('UNAUTHORIZED', message, options);
   }
 }
 
-export class ForbiddenError extends AppError {
-  readonly statusCode = 403;
-}
+/** The caller is known but may not do this. */
+export class NotPermittedError extends AppError {}
 
-export class NotFoundError extends AppError {
-  readonly statusCode = 404;
-}
+export class NotFoundError extends AppError {}
 
-export class MethodNotAllowedError extends AppError {
-  readonly statusCode = 405;
-  constructor(method: string, allowed: readonly string[]) {
-    super('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(' or ')}.`, {
-      headers: { Allow: allowed.join(', ') },
-    });
-  }
-}
+/** The resource is not in a state that allows this (an illegal move, a key in flight, drifted counters). */
+export class ConflictError extends AppError {}
 
-export class ConflictError extends AppError {
-  readonly statusCode = 409;
-}
+/** Well-formed but refused as a whole (an Idempotency-Key reused with another body). */
+export class UnprocessableError extends AppError {}
 
-export class PayloadTooLargeError extends AppError {
-  readonly statusCode = 413;
-}
-
-export class UnsupportedMediaTypeError extends AppError {
-  readonly statusCode = 415;
-}
-
-export class UnprocessableError extends AppError {
-  readonly statusCode = 422;
-}
-
-/** A transient failure (throttling, a conflicting transaction, a lost connection): the client should retry. */
-export class ServiceUnavailableError extends AppError {
-  readonly statusCode = 503;
+/** A transient failure (throttling, a conflicting transaction, a lost connection): the same request may succeed later. */
+export class BusyError extends AppError {
   constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
-    super('SERVICE_UNAVAILABLE', message, {
-      ...options,
-      headers: { 'Retry-After': String(options?.retryAfterSeconds ?? 1) },
-    });
+    super('SERVICE_UNAVAILABLE', message, { cause: options?.cause, data: { retryAfterSeconds: options?.retryAfterSeconds ?? 1 } });
   }
+}
+
+export function payoutNotFound(): NotFoundError {
+  return new NotFoundError('PAYOUT_NOT_FOUND', 'No payout with this id was found.');
 }

@@ -2,10 +2,6 @@
 
 export type Cents = number;
 
-export function isCents(value: unknown): value is Cents {
-  return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
 /** 123456 -> "1234.56"; -5 -> "-0.05". Exact: integer arithmetic, no floats. */
 export function formatDollars(cents: Cents): string {
   const sign = cents < 0 ? '-' : '';

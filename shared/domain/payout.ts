@@ -1,3 +1,4 @@
+import { ConflictError } from './errors.ts';
 import type { Cents } from './money.ts';
 
 /** Every status a payout can be in. */
@@ -62,12 +63,94 @@ export function countersOf(status: PayoutStatus, amount: Cents): { pending: Cent
   return { pending: RESERVED.has(status) ? amount : 0, paid: PAID.has(status) ? amount : 0 };
 }
 
+/** What a move does to the affiliate's counters: the counters after minus the counters before. */
+export interface CounterDelta {
+  pending: Cents;
+  paid: Cents;
+}
+
 /**
- * What a move does to the affiliate's counters: the counters after minus the counters before.
+ * Who asks for a move. An affiliate may only cancel; operator moves stamp processed_at and processed_by; a
+ * provider (Stripe, PayPal: issue 10) reports what happened to money already sent, its fields set by the caller.
+ */
+export interface Actor {
+  kind: 'affiliate' | 'admin' | 'provider';
+  id: string;
+}
+
+/** A move someone asks for: where to, by whom, and what the books should keep with it. */
+export interface MoveIntent {
+  to: PayoutStatus;
+  by: Actor;
+  transactionId?: string;
+  note?: string;
+}
+
+/** The fields a move sets besides status, updated_at and history. */
+export type MoveFields = Partial<Pick<Payout, 'transaction_id' | 'notes' | 'processed_at' | 'processed_by' | 'status_reason'>>;
+
+export type MovePlan =
+  /** The payout is already where the intent goes (a retried request): nothing to write. */
+  | { kind: 'already-done' }
+  | { kind: 'move'; from: PayoutStatus; to: PayoutStatus; delta: CounterDelta; change: StatusChange; set: MoveFields };
+
+/**
+ * The lifecycle decided in one place: whether a move is legal (a 409 naming from and to when not), whether it is
+ * already done (a safe retry: same status and, when one is sent, the same transaction_id), and what it does to the
+ * affiliate's counters. Every status change — cancel, admin moves, bulk — goes through this and `movePayout`.
+ * @example planMove(payout, { to: 'completed', by: { kind: 'admin', id: 'ops-1' }, transactionId: 'T1' }, at)
+ */
+export function planMove(payout: Payout, intent: MoveIntent, at: string): MovePlan {
+  const from = payout.status;
+  const { to, by } = intent;
+  if (from === to) {
+    if (intent.transactionId === undefined || intent.transactionId === payout.transaction_id) return { kind: 'already-done' };
+    throw new ConflictError(
+      'INVALID_TRANSITION',
+      `Cannot move a payout from ${from} to ${to}: it is already ${from} with another transaction_id.`,
+    );
+  }
+  if (by.kind === 'affiliate' && to === 'cancelled' && from !== 'pending') {
+    throw new ConflictError(
+      'PAYOUT_NOT_CANCELLABLE',
+      `Only a pending payout can be cancelled; this one is ${from} (move ${from} -> cancelled is not allowed).`,
+    );
+  }
+  if (by.kind === 'affiliate' && to !== 'cancelled') {
+    throw new ConflictError('INVALID_TRANSITION', `An affiliate cannot move a payout to ${to}.`);
+  }
+  if (!canTransition(from, to)) throw new ConflictError('INVALID_TRANSITION', `Cannot move a payout from ${from} to ${to}.`);
+  const note = intent.note ?? (by.kind === 'affiliate' ? 'cancelled by affiliate' : undefined);
+  const set: MoveFields =
+    by.kind === 'admin'
+      ? {
+          processed_at: at,
+          processed_by: by.id,
+          ...(intent.transactionId !== undefined ? { transaction_id: intent.transactionId } : {}),
+          ...(intent.note !== undefined ? { notes: intent.note } : {}),
+        }
+      : {};
+  return {
+    kind: 'move',
+    from,
+    to,
+    delta: counterDelta(from, to, payout.amount),
+    change: { at, by: by.id, from, to, ...(note !== undefined ? { note } : {}) },
+    set,
+  };
+}
+
+/**
+ * What a move does to the affiliate's counters.
  * @example counterDelta('pending', 'completed', 500) // { pending: -500, paid: 500 }
  */
-export function counterDelta(from: PayoutStatus, to: PayoutStatus, amount: Cents): { pending: Cents; paid: Cents } {
+export function counterDelta(from: PayoutStatus, to: PayoutStatus, amount: Cents): CounterDelta {
   const before = countersOf(from, amount);
   const after = countersOf(to, amount);
   return { pending: after.pending - before.pending, paid: after.paid - before.paid };
+}
+
+/** The payout as a planned move leaves it. */
+export function applyPlan(payout: Payout, plan: Extract<MovePlan, { kind: 'move' }>): Payout {
+  return { ...payout, ...plan.set, status: plan.to, updated_at: plan.change.at, history: [...(payout.history ?? []), plan.change] };
 }

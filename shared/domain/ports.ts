@@ -1,26 +1,20 @@
 import type { Affiliate } from './affiliate.ts';
-import type { Cents } from './money.ts';
-import type { Payout, PayoutStatus, StatusChange } from './payout.ts';
+import type { BusyError } from './errors.ts';
+import type { ReservationGuard } from './balance.ts';
+import type { MovePlan, Payout, PayoutStatus } from './payout.ts';
 
-/** A stored answer to a request made with an Idempotency-Key, replayed verbatim to a retry. */
+/**
+ * An answer given to a request made with an Idempotency-Key, kept so that a retry gets the same answer: what
+ * happened (`outcome`) and the data answered. The route renders a replay with the same code as the first answer.
+ */
 export interface IdempotencyRecord {
   key: string;
   fingerprint: string;
-  statusCode: number;
-  body: unknown;
+  outcome: 'created';
+  data: unknown;
   payoutId: string;
   /** Epoch seconds after which the key may be used again. */
   expiresAt: number;
-}
-
-/**
- * What must still hold when the reservation commits: earned not below, paid not above what was read, and pending
- * not above earned − paid − amount as read. Together they keep paid + pending + amount ≤ earned.
- */
-export interface ReservationGuard {
-  earnedAtLeast: Cents;
-  paidAtMost: Cents;
-  pendingAtMost: Cents;
 }
 
 export type ReserveOutcome =
@@ -30,31 +24,46 @@ export type ReserveOutcome =
   /** Another request with the same Idempotency-Key committed first. */
   | { kind: 'idempotency-replay'; record: IdempotencyRecord }
   /** Another request with the same key is committing at this very moment. */
-  | { kind: 'idempotency-in-flight' };
-
-export interface MoveRequest {
-  payout: Payout;
-  to: PayoutStatus;
-  change: StatusChange;
-  /** Fields set alongside the status (transaction_id, notes, processed_at, processed_by). */
-  set: Partial<Pick<Payout, 'transaction_id' | 'notes' | 'processed_at' | 'processed_by' | 'status_reason'>>;
-}
+  | { kind: 'idempotency-in-flight' }
+  /** Throttled or in conflict with another transaction: nothing was written, the same request may succeed later. */
+  | { kind: 'busy'; error: BusyError };
 
 export type MoveOutcome =
   | { kind: 'moved'; payout: Payout }
-  /** The payout is no longer in the status the move leaves: its current state, to explain the conflict. */
-  | { kind: 'status-changed'; current: Payout | undefined };
+  /** The payout is no longer in the status the move leaves: its current state, to plan again. */
+  | { kind: 'status-changed'; current: Payout | undefined }
+  /** The affiliate's counters hold less than this move takes out: they drifted, nothing was written. */
+  | { kind: 'counters-drifted' }
+  /** One of the extra items committed with the move (provider payments: an attempt, an event) failed its condition: nothing was written. */
+  | { kind: 'extra-condition-failed'; index: number }
+  | { kind: 'busy'; error: BusyError };
 
-/** The slice of a payout that the affiliate-payouts index holds (all but the status history). */
-export type PayoutListItem = Omit<Payout, 'history' | 'updated_at' | 'processed_by' | 'currency'>;
-
-export interface Page<T> {
-  items: T[];
-  /** The index key after the last item, when there may be more. */
-  lastKey?: Record<string, string>;
+/** A requested_at window, both ends inclusive, as normalized ISO-8601 UTC timestamps. */
+export interface RequestedRange {
+  from?: string;
+  to?: string;
 }
 
-/** The port the use cases depend on; shared/store/dynamodb implements it. */
+/** Where an index query stopped: the sort key and table key of the last item read (the partition is the query's). */
+export interface IndexPosition {
+  requested_at: string;
+  payout_id: string;
+}
+
+/** A payout as listings read it from an index: no status history. */
+export type PayoutRow = Omit<Payout, 'history' | 'updated_at' | 'processed_by' | 'currency'> &
+  Partial<Pick<Payout, 'currency' | 'processed_by' | 'updated_at'>>;
+
+export interface IndexPage<T> {
+  items: T[];
+  /** Where the next page starts; absent when the query reached its end. */
+  next?: IndexPosition;
+}
+
+/**
+ * The port every use case depends on; shared/store/dynamodb implements it. Reads used as guards are strongly
+ * consistent; every listing is an index Query, never a Scan; every write is one conditional transaction.
+ */
 export interface PayoutStore {
   findAffiliateIdByUser(userId: string): Promise<string | undefined>;
   getAffiliate(affiliateId: string): Promise<Affiliate | undefined>;
@@ -62,9 +71,23 @@ export interface PayoutStore {
   getIdempotencyRecord(key: string): Promise<IdempotencyRecord | undefined>;
   /** One transaction: puts the payout and the idempotency record, adds to the counters while the guard holds. */
   reservePayout(payout: Payout, guard: ReservationGuard, idempotency?: IdempotencyRecord): Promise<ReserveOutcome>;
-  /** One transaction: the payout's status (conditioned on the one it leaves) and the counters it moves. */
-  movePayout(move: MoveRequest): Promise<MoveOutcome>;
-  listAffiliatePayouts(affiliateId: string, limit: number, startKey?: Record<string, string>): Promise<Page<PayoutListItem>>;
+  /** One transaction: the payout's status (conditioned on the one it leaves) and the counters the plan moves. */
+  movePayout(payout: Payout, plan: Extract<MovePlan, { kind: 'move' }>): Promise<MoveOutcome>;
+  /** Payouts in one status, newest first (status-requested-index). */
+  queryByStatus(status: PayoutStatus, range: RequestedRange, limit: number, after?: IndexPosition): Promise<IndexPage<PayoutRow>>;
+  /** One affiliate's payouts, newest first (affiliate-payouts-index), optionally only those in one status. */
+  queryByAffiliate(
+    affiliateId: string,
+    range: RequestedRange,
+    limit: number,
+    after?: IndexPosition,
+    status?: PayoutStatus,
+  ): Promise<IndexPage<PayoutRow>>;
   /** Every payout of an affiliate from the index, newest first (amount and status are what the balance needs). */
-  allAffiliatePayouts(affiliateId: string): Promise<PayoutListItem[]>;
+  allAffiliatePayouts(affiliateId: string): Promise<PayoutRow[]>;
+  /** The rows of these payouts from the table itself (what the affiliate index does not project), by id. */
+  getPayoutRows(payoutIds: readonly string[]): Promise<Map<string, PayoutRow>>;
 }
+
+/** Reads a secret's value by its ARN (Secrets Manager in AWS); injected so tests and the local server need no AWS. */
+export type SecretLoader = (secretArn: string) => Promise<string>;

@@ -1,5 +1,5 @@
 import type { Attempt, AttemptError } from './attempt.ts';
-import type { Payout, PayoutStatus } from './payout.ts';
+import type { MovePlan, Payout, PayoutStatus } from './payout.ts';
 import type { MoveOutcome } from './ports.ts';
 
 /** A provider event as stored: for replays (same key = no second effect) and for operators (flagged). */
@@ -28,7 +28,8 @@ export interface ProviderMove {
 }
 
 export type ProviderMoveOutcome =
-  | MoveOutcome
+  /** A busy store is thrown (BusyError), as before issue 9; an extra item's failure is one of the two below. */
+  | Exclude<MoveOutcome, { kind: 'busy' } | { kind: 'extra-condition-failed' }>
   /** The attempt was no longer open, or the new attempt existed already: nothing written. */
   | { kind: 'attempt-changed' }
   /** This event was recorded before: a replay, nothing written. */
@@ -39,8 +40,11 @@ export interface AttemptStore {
   getPayout(payoutId: string): Promise<Payout | undefined>;
   getAttempt(payoutId: string, attempt: number): Promise<Attempt | undefined>;
   listAttempts(payoutId: string): Promise<Attempt[]>;
-  /** Every payout status change of this feature: the move, the attempt and the event record in one transaction. */
-  applyMove(move: ProviderMove): Promise<ProviderMoveOutcome>;
+  /**
+   * Every payout status change of this feature: the planned move (shared/usecases/provider-move.ts), the attempt
+   * and the event record in one transaction.
+   */
+  applyMove(move: ProviderMove, plan: Extract<MovePlan, { kind: 'move' }>): Promise<ProviderMoveOutcome>;
   /** A new attempt for a processing payout whose previous one failed on our side (previous must still be that). */
   queueRetry(payout: Payout, previous: Attempt, next: Attempt): Promise<'queued' | 'conflict'>;
   /** queued -> sent with the provider's references; false when the attempt was not queued any more. */

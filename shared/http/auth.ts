@@ -1,6 +1,8 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { assertStrongSecret, type AuthConfig } from '../config.ts';
-import { ServiceUnavailableError, UnauthorizedError } from '../domain/errors.ts';
+import type { SecretLoader } from '../domain/ports.ts';
+import { TtlCache } from '../domain/clock.ts';
+import { BusyError, NotAuthenticatedError } from '../domain/errors.ts';
 
 /** Who is calling: the token's subject, and whether it carries the admin role. */
 export interface Principal {
@@ -10,8 +12,6 @@ export interface Principal {
 
 export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
 
-/** Loads the HS256 secret held in Secrets Manager; injected so tests and the local server need no AWS. */
-export type SecretLoader = (secretArn: string) => Promise<string>;
 
 /** Longer than any real token; a 50 KB header is refused before any parsing. */
 const MAX_TOKEN_LENGTH = 8_192;
@@ -31,23 +31,23 @@ export function isAdminClaims(payload: JWTPayload): boolean {
 }
 
 function bearerToken(authorization: string | undefined): string {
-  if (!authorization) throw new UnauthorizedError('Sign in: the Authorization header with a Bearer token is missing.');
+  if (!authorization) throw new NotAuthenticatedError('Sign in: the Authorization header with a Bearer token is missing.');
   const match = /^Bearer ([^\s,]+)$/i.exec(authorization.trim());
-  if (!match?.[1]) throw new UnauthorizedError('The Authorization header must be exactly "Bearer <token>".');
+  if (!match?.[1]) throw new NotAuthenticatedError('The Authorization header must be exactly "Bearer <token>".');
   const token = match[1];
   if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
-    throw new UnauthorizedError('The bearer token is not a well-formed JWT.');
+    throw new NotAuthenticatedError('The bearer token is not a well-formed JWT.');
   }
   return token;
 }
 
-function explain(error: unknown): UnauthorizedError {
-  if (error instanceof UnauthorizedError) return error;
-  if (error instanceof joseErrors.JWTExpired) return new UnauthorizedError('The token has expired; sign in again.', { cause: error });
+function explain(error: unknown): NotAuthenticatedError {
+  if (error instanceof NotAuthenticatedError) return error;
+  if (error instanceof joseErrors.JWTExpired) return new NotAuthenticatedError('The token has expired; sign in again.', { cause: error });
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    return new UnauthorizedError(`The token's "${error.claim}" claim is missing or not accepted.`, { cause: error });
+    return new NotAuthenticatedError(`The token's "${error.claim}" claim is missing or not accepted.`, { cause: error });
   }
-  return new UnauthorizedError('The token is not valid.', { cause: error });
+  return new NotAuthenticatedError('The token is not valid.', { cause: error });
 }
 
 /**
@@ -76,13 +76,12 @@ export function createAuthenticator(auth: AuthConfig, loadSecret?: SecretLoader)
     return key;
   };
 
-  const verified = new Map<string, { principal: Principal; until: number }>();
+  const verified = new TtlCache<Principal>(VERIFIED_TTL_MS, undefined, MAX_VERIFIED);
 
   return async (authorization) => {
     const token = bearerToken(authorization);
     const known = verified.get(token);
-    if (known && known.until > Date.now()) return known.principal;
-    if (known) verified.delete(token);
+    if (known) return known;
     try {
       const resolved = await resolveKey();
       const options = {
@@ -95,19 +94,18 @@ export function createAuthenticator(auth: AuthConfig, loadSecret?: SecretLoader)
       const { payload } =
         typeof resolved === 'function' ? await jwtVerify(token, resolved, options) : await jwtVerify(token, resolved, options);
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
-        throw new UnauthorizedError('The token has no usable "sub" claim.');
+        throw new NotAuthenticatedError('The token has no usable "sub" claim.');
       }
       const principal: Principal = Object.freeze({ userId: payload.sub, isAdmin: isAdminClaims(payload) });
-      if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
       // `exp` is required, so it is a number here; the cache never outlives it (jose's 5 s tolerance is not reused).
-      verified.set(token, { principal, until: Math.min(Date.now() + VERIFIED_TTL_MS, Number(payload.exp) * 1000) });
+      verified.set(token, principal, Number(payload.exp) * 1000);
       return principal;
     } catch (error) {
       // The provider's key set could not be fetched: our outage, not a bad token.
       if (error instanceof joseErrors.JWKSTimeout || (auth.mode === 'jwks' && error instanceof TypeError && /fetch/i.test(error.message))) {
-        throw new ServiceUnavailableError('The token could not be checked right now; retry in a moment.', { cause: error });
+        throw new BusyError('The token could not be checked right now; retry in a moment.', { cause: error });
       }
-      if (error instanceof joseErrors.JOSEError || error instanceof UnauthorizedError || error instanceof TypeError) {
+      if (error instanceof joseErrors.JOSEError || error instanceof NotAuthenticatedError || error instanceof TypeError) {
         throw explain(error);
       }
       throw error;

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { describeError, type Logger } from '../logger.ts';
+import { countRefusal, noTelemetry, type Telemetry } from '../telemetry.ts';
 import type { Authenticator } from './auth.ts';
 import { errorResponse, type HttpResponse } from './respond.ts';
 import { createRouter, type Route } from './router.ts';
@@ -11,6 +12,10 @@ export interface HttpHandlerOptions {
   authenticate: Authenticator;
   corsAllowedOrigins: string[];
   logger: Logger;
+  /** Guard refusals are counted here, where every error answer is made. */
+  telemetry?: Telemetry;
+  /** Run before CORS: the Lambda context on the log lines, the metrics flush (shared/observability.ts). */
+  middlewares?: middy.MiddlewareObj[];
 }
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
@@ -20,7 +25,14 @@ export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context
  * statuses in one place, one structured log line per request, and CORS — here and nowhere else (the Function
  * URL has no CORS config, so a preflight gets exactly one Access-Control-Allow-Origin).
  */
-export function createHttpHandler({ routes, authenticate, corsAllowedOrigins, logger }: HttpHandlerOptions): LambdaHttpHandler {
+export function createHttpHandler({
+  routes,
+  authenticate,
+  corsAllowedOrigins,
+  logger,
+  telemetry = noTelemetry,
+  middlewares = [],
+}: HttpHandlerOptions): LambdaHttpHandler {
   const route = createRouter(routes, authenticate);
 
   const core = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> => {
@@ -34,6 +46,7 @@ export function createHttpHandler({ routes, authenticate, corsAllowedOrigins, lo
     } catch (error) {
       response = errorResponse(error, requestId);
       code = (error as { code?: string }).code;
+      countRefusal(telemetry, code);
       if (response.statusCode >= 500) requestLogger.error('request failed', { status: response.statusCode, ...describeError(error) });
     }
     requestLogger.info('request', {
@@ -47,7 +60,8 @@ export function createHttpHandler({ routes, authenticate, corsAllowedOrigins, lo
     return response;
   };
 
-  return middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>(core).use(
+  return middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>(core).use([
+    ...middlewares,
     httpCors({
       origins: corsAllowedOrigins,
       disableBeforePreflightResponse: false,
@@ -56,5 +70,5 @@ export function createHttpHandler({ routes, authenticate, corsAllowedOrigins, lo
       exposeHeaders: 'Idempotent-Replayed, Retry-After, WWW-Authenticate, X-Next-Cursor, Link, Content-Disposition',
       maxAge: 600,
     }),
-  ) as unknown as LambdaHttpHandler;
+  ]) as unknown as LambdaHttpHandler;
 }

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../domain/errors.ts';
+import { InvalidInputError } from '../domain/errors.ts';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts';
 
 /** Payout bodies are a few hundred bytes; anything near this is not a client of ours. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -25,7 +26,7 @@ export function describeIssue(error: z.core.$ZodError): string {
 
 export function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, code = 'VALIDATION_ERROR'): T {
   const result = schema.safeParse(input);
-  if (!result.success) throw new BadRequestError(code, describeIssue(result.error));
+  if (!result.success) throw new InvalidInputError(code, describeIssue(result.error));
   return result.data;
 }
 
@@ -46,18 +47,18 @@ export function readJsonObject(
   if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) {
     throw new UnsupportedMediaTypeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with "Content-Type: application/json".');
   }
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+  const json = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(json, 'utf8') > maxBytes) {
     throw new PayloadTooLargeError('PAYLOAD_TOO_LARGE', `The body must be at most ${maxBytes} bytes.`);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(json);
   } catch {
-    throw new BadRequestError('INVALID_JSON', 'The body is not valid JSON.');
+    throw new InvalidInputError('INVALID_JSON', 'The body is not valid JSON.');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new BadRequestError('INVALID_BODY', 'The body must be a JSON object.');
+    throw new InvalidInputError('INVALID_BODY', 'The body must be a JSON object.');
   }
   return parsed as Record<string, unknown>;
 }

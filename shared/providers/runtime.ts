@@ -9,7 +9,7 @@ import { createLogger, type Logger, type LogLevel } from '../logger.ts';
 import { DynamoAttemptStore } from '../store/dynamodb/attempt-store.ts';
 import { createDocumentClient } from '../store/dynamodb/client.ts';
 import { DEFAULT_TABLE_NAMES, type TableNames } from '../store/dynamodb/tables.ts';
-import type { Clock } from '../usecases/affiliate-payouts.ts';
+import type { Clock } from '../domain/clock.ts';
 import { ProviderSync } from '../usecases/provider-sync.ts';
 import { CREDENTIAL_NAMES, loadProviderConfig, type ProviderConfig, type ProviderCredentials } from './config.ts';
 import { PaypalProvider } from './paypal.ts';

@@ -125,7 +125,6 @@ const orderedRange = () =>
 export const adminListQuery = z
   .strictObject({ ...listFields, limit: limitParam(/^\d{1,4}$/, 100, 50) }, strictError('query parameter'))
   .check(orderedRange());
-export type AdminListQuery = z.infer<typeof adminListQuery>;
 
 /** GET /admin/payouts/export: the same filters and cursors, up to 1000 rows per response (1000 by default). */
 export const exportQuery = z

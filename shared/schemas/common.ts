@@ -93,3 +93,17 @@ export const balanceView = z.object({
 });
 
 export const errorEnvelope = z.object({ success: z.literal(false), message: z.string(), code: z.string() });
+
+/** The Idempotency-Key header: optional; when sent, 1 to 255 visible ASCII characters. */
+export const idempotencyKeyHeader = z.optional(
+  z.string().check(z.regex(/^[\x21-\x7E]{1,255}$/, { error: 'Idempotency-Key must be 1 to 255 visible ASCII characters.' })),
+);
+
+/** `{payout_id}` in a path: an id as this service mints them; anything else is as missing as an unknown id. */
+export const payoutIdParams = z.object({ payout_id: z.string().check(z.regex(PAYOUT_ID_PATTERN)) });
+
+/** `{affiliate_id}` in a path: 1 to 256 visible ASCII characters. */
+export const affiliateIdParams = z.object({ affiliate_id: z.string().check(z.regex(/^[\x21-\x7E]{1,256}$/)) });
+
+/** A body that takes no fields: absent, or `{}`. */
+export const emptyBody = z.strictObject({}, strictError('field'));

@@ -1,10 +1,15 @@
-import { createHash } from 'node:crypto';
+// route -> (list | export) -> store
+//
+// Primary course: 1 check the cursor (ours, and minted for these filters); 2 read the index the filters point at
+// (status, affiliate, or every status partition merged); 3 hand back the rows and the next signed cursor.
 import * as z from 'zod/mini';
-import type { AdminPayoutStore, IndexPage, IndexPosition, PayoutRow, RequestedRange } from '../domain/admin-ports.ts';
-import { BadRequestError } from '../domain/errors.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 import { PAYOUT_STATUSES, type PayoutStatus } from '../domain/payout.ts';
+import type { IndexPage, IndexPosition, PayoutRow, PayoutStore, RequestedRange } from '../domain/ports.ts';
 import { PAYOUT_ID_PATTERN } from '../schemas/common.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { CursorCodec } from './cursor.ts';
+import { fingerprintOf } from './fingerprint.ts';
+import type { Services } from './services.ts';
 
 /** The admin listing's filters, as validated by shared/schemas/admin.ts (from/to already normalized to UTC). */
 export interface ListFilters {
@@ -22,9 +27,9 @@ export interface ListedPage {
 }
 
 /**
- * The cursor: a version, a fingerprint of the filters it was minted for, and either one index position (`p`, a
- * status or affiliate query) or one position per status partition (`m`, the unfiltered merge; 0 = exhausted,
- * absent = not started). Partition keys are implied by the filters, so the cursor stays short.
+ * The cursor's state: a version, the filters it was minted for (`filters`, their fingerprint), and either one index
+ * position (`position`, a status or affiliate query) or one position per status partition (`partitions`, the
+ * unfiltered merge; 0 = exhausted, absent = not started). Partition keys are implied by the filters.
  */
 const position = z.tuple([z.string().check(z.minLength(1), z.maxLength(64)), z.string().check(z.regex(PAYOUT_ID_PATTERN))]);
 const mergeState = z.strictObject(
@@ -34,31 +39,31 @@ const mergeState = z.strictObject(
   >,
 );
 const cursorSchema = z.strictObject({
-  v: z.literal(1),
-  f: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
-  p: z.optional(position),
-  m: z.optional(mergeState),
+  v: z.literal(2),
+  filters: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
+  position: z.optional(position),
+  partitions: z.optional(mergeState),
 });
 type CursorState = z.infer<typeof cursorSchema>;
 type Position = z.infer<typeof position>;
 
 const MAX_CURSOR_LENGTH = 4096;
 
-function invalidCursor(): BadRequestError {
-  return new BadRequestError('INVALID_CURSOR', 'The cursor is not valid for these filters; start again without it.');
+function invalidCursor(): InvalidInputError {
+  return new InvalidInputError('INVALID_CURSOR', 'The cursor is not valid for these filters; start again without it.');
 }
 
 /** The filters a cursor is bound to: a cursor minted for other filters is refused. */
-function fingerprintOf(filters: ListFilters): string {
-  const canonical = JSON.stringify([filters.status ?? null, filters.affiliate_id ?? null, filters.from ?? null, filters.to ?? null]);
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+function filtersFingerprint(filters: ListFilters): string {
+  const bound = [filters.status ?? null, filters.affiliate_id ?? null, filters.from ?? null, filters.to ?? null];
+  return fingerprintOf('admin listing', bound).slice(0, 16);
 }
 
-function decodeListCursor(cursor: string, filters: ListFilters): CursorState {
+async function decodeListCursor(cursors: CursorCodec, cursor: string, filters: ListFilters): Promise<CursorState> {
   // Room for one position per status, so longer than the affiliate list's cursors.
-  const state = decodeCursor(cursor, cursorSchema, { maxLength: MAX_CURSOR_LENGTH, message: invalidCursor().message });
-  if (state.f !== fingerprintOf(filters)) throw invalidCursor();
-  const positions = [state.p, ...Object.values(state.m ?? {})].filter((entry): entry is Position => Array.isArray(entry));
+  const state = await cursors.decode(cursor, cursorSchema, { maxLength: MAX_CURSOR_LENGTH, message: invalidCursor().message });
+  if (state.filters !== filtersFingerprint(filters)) throw invalidCursor();
+  const positions = [state.position, ...Object.values(state.partitions ?? {})].filter((entry): entry is Position => Array.isArray(entry));
   // A position outside the requested range would make DynamoDB refuse the query: it is not a cursor we minted.
   if (positions.some(([at]) => (filters.from !== undefined && at < filters.from) || (filters.to !== undefined && at > filters.to))) {
     throw invalidCursor();
@@ -75,16 +80,21 @@ const fromPosition = ({ requested_at, payout_id }: IndexPosition): Position => [
  * partitions. Never a Scan.
  * @example const page = await listPayouts(store, { status: 'pending' }, 50);
  */
-export async function listPayouts(store: AdminPayoutStore, filters: ListFilters, limit: number, cursor?: string): Promise<ListedPage> {
-  const state = cursor === undefined ? undefined : decodeListCursor(cursor, filters);
+export async function listPayouts(
+  { store, cursors }: Pick<Services, 'store' | 'cursors'>,
+  filters: ListFilters,
+  limit: number,
+  cursor?: string,
+): Promise<ListedPage> {
+  const state = cursor === undefined ? undefined : await decodeListCursor(cursors, cursor, filters);
   const range: RequestedRange = {
     ...(filters.from !== undefined ? { from: filters.from } : {}),
     ...(filters.to !== undefined ? { to: filters.to } : {}),
   };
-  const f = fingerprintOf(filters);
+  const bound = filtersFingerprint(filters);
   if (filters.affiliate_id !== undefined || filters.status !== undefined) {
-    if (state?.m !== undefined) throw invalidCursor();
-    const after = state?.p ? toPosition(state.p) : undefined;
+    if (state?.partitions !== undefined) throw invalidCursor();
+    const after = state?.position ? toPosition(state.position) : undefined;
     const page =
       filters.affiliate_id !== undefined
         ? await store.queryByAffiliate(filters.affiliate_id, range, limit, after, filters.status)
@@ -92,11 +102,16 @@ export async function listPayouts(store: AdminPayoutStore, filters: ListFilters,
     return {
       rows: page.items,
       source: filters.affiliate_id !== undefined ? 'affiliate' : 'status',
-      nextCursor: page.next ? encodeCursor({ v: 1, f, p: fromPosition(page.next) }) : null,
+      nextCursor: page.next ? await cursors.encode({ v: 2, filters: bound, position: fromPosition(page.next) }) : null,
     };
   }
-  if (state?.p !== undefined) throw invalidCursor();
-  return mergeStatuses(store, range, limit, state?.m ?? {}, f);
+  if (state?.position !== undefined) throw invalidCursor();
+  const merged = await mergeStatuses(store, range, limit, state?.partitions ?? {});
+  return {
+    rows: merged.rows,
+    source: 'merge',
+    nextCursor: merged.next ? await cursors.encode({ v: 2, filters: bound, partitions: merged.next }) : null,
+  };
 }
 
 type MergeState = Partial<Record<PayoutStatus, Position | 0>>;
@@ -106,7 +121,12 @@ type MergeState = Partial<Record<PayoutStatus, Position | 0>>;
  * first, consuming a prefix of each, so every partition's next position is exact (ties on requested_at can
  * neither repeat nor skip a payout).
  */
-async function mergeStatuses(store: AdminPayoutStore, range: RequestedRange, limit: number, state: MergeState, f: string): Promise<ListedPage> {
+async function mergeStatuses(
+  store: PayoutStore,
+  range: RequestedRange,
+  limit: number,
+  state: MergeState,
+): Promise<{ rows: PayoutRow[]; next?: MergeState }> {
   const open = PAYOUT_STATUSES.filter((status) => state[status] !== 0);
   const pages = await Promise.all(
     open.map(async (status) => {
@@ -136,5 +156,20 @@ async function mergeStatuses(store: AdminPayoutStore, range: RequestedRange, lim
     else if (taken > 0) next[status] = fromPosition({ requested_at: page.items[taken - 1]!.requested_at, payout_id: page.items[taken - 1]!.payout_id });
   }
   const done = PAYOUT_STATUSES.every((status) => next[status] === 0);
-  return { rows, source: 'merge', nextCursor: done ? null : encodeCursor({ v: 1, f, m: next }) };
+  return done ? { rows } : { rows, next };
+}
+
+export interface ExportPage {
+  rows: PayoutRow[];
+  nextCursor: string | null;
+}
+
+/** One page of the CSV export: the rows, with processed_by read from the table when the index lacks it. */
+export async function exportPage(services: Services, filters: ListFilters, limit: number, cursor?: string): Promise<ExportPage> {
+  const page = await listPayouts(services, filters, limit, cursor);
+  if (page.source !== 'affiliate' || page.rows.length === 0) return { rows: page.rows, nextCursor: page.nextCursor };
+  const stored = await services.store.getPayoutRows(page.rows.map((row) => row.payout_id));
+  // The table is fresher than the index; a payout missing from it (deleted meanwhile) keeps the index's row.
+  const rows = page.rows.map((row) => ({ ...row, ...stored.get(row.payout_id) }));
+  return { rows, nextCursor: page.nextCursor };
 }

@@ -1,5 +1,5 @@
 import { formatDollars } from '../domain/money.ts';
-import type { PayoutRow } from '../domain/admin-ports.ts';
+import type { PayoutRow } from '../domain/ports.ts';
 
 /** The export's columns, in order; the header row is exactly these names. */
 export const CSV_COLUMNS = [

@@ -2,14 +2,14 @@
 // 1 read the payout, 2 check the method has a configured provider, 3 commit the move to processing and the queued
 // attempt in one transaction (the stream takes it to the payout-sender), 4 answer 202 with both.
 import { idempotencyKeyOf, providerOf, type Attempt, type Provider } from '../domain/attempt.ts';
-import { AppError, ConflictError, NotFoundError } from '../domain/errors.ts';
+import { ConflictError, payoutNotFound } from '../domain/errors.ts';
 import type { Payout } from '../domain/payout.ts';
 import type { AttemptStore } from '../domain/provider-ports.ts';
-import { describeError, type Logger } from '../logger.ts';
 import type { AdminPayoutView } from '../schemas/admin.ts';
 import { PAYOUT_ID_PATTERN } from '../schemas/common.ts';
-import { toAdminPayoutView } from './admin-payouts.ts';
-import type { Clock } from './affiliate-payouts.ts';
+import type { Clock } from '../domain/clock.ts';
+import { applyProviderMove } from './provider-move.ts';
+import { toAdminPayoutView } from './views.ts';
 
 /** An attempt as admins see it. */
 export type AttemptView = Omit<Attempt, 'destination'> & { destination: string };
@@ -19,17 +19,14 @@ export interface SendView {
   attempt: AttemptView;
 }
 
-export interface BulkSendView {
-  results: { payout_id: string; success: boolean; status_code: number; code?: string; message: string; payout?: AdminPayoutView; attempt?: AttemptView }[];
-  succeeded: number;
-  failed: number;
-}
+/** One payout of a bulk send: sent, or the error that refused it (the route answers it through the error map). */
+export type BulkSendOutcome = { payout_id: string; sent: SendView } | { payout_id: string; error: unknown };
 
 export const SEND_CONCURRENCY = 10;
 /** PayPal's refusal of a reused batch id means the first call may have paid: never retry that one blindly. */
 const UNSAFE_TO_RETRY = new Set(['DUPLICATE_BATCH']);
 
-const notFound = () => new NotFoundError('PAYOUT_NOT_FOUND', 'No payout with this id was found.');
+const notFound = payoutNotFound;
 
 /** Masks all but the last 4 characters of a destination (an e-mail or an acct_ id) for listings. */
 function maskDestination(destination: string): string {
@@ -57,7 +54,7 @@ export class PayoutSending {
     }
     const at = this.clock.now().toISOString();
     const attempt = this.newAttempt(payout, provider, 1, adminId, at);
-    const outcome = await this.store.applyMove({
+    const outcome = await applyProviderMove(this.store, {
       payout,
       to: 'processing',
       by: adminId,
@@ -65,7 +62,7 @@ export class PayoutSending {
       note: `sent to ${provider}`,
       set: { processed_by: adminId },
       attempt: { create: attempt },
-    });
+    }, 'admin');
     if (outcome.kind === 'moved') return { payout: toAdminPayoutView(outcome.payout), attempt: toAttemptView(attempt) };
     if (outcome.kind === 'status-changed') {
       if (!outcome.current) throw notFound();
@@ -75,8 +72,8 @@ export class PayoutSending {
   }
 
   /** POST /admin/payouts/send: each payout on its own, SEND_CONCURRENCY at a time; duplicates run in order. */
-  async sendMany(adminId: string, payoutIds: readonly string[], logger?: Logger): Promise<BulkSendView> {
-    const results: BulkSendView['results'] = new Array(payoutIds.length);
+  async sendMany(adminId: string, payoutIds: readonly string[]): Promise<BulkSendOutcome[]> {
+    const results: BulkSendOutcome[] = new Array(payoutIds.length);
     const groups = new Map<string, number[]>();
     payoutIds.forEach((id, index) => groups.set(id, [...(groups.get(id) ?? []), index]));
     const queue = [...groups.values()];
@@ -85,22 +82,15 @@ export class PayoutSending {
         for (const index of group) {
           const payoutId = payoutIds[index] as string;
           try {
-            const sent = await this.send(adminId, payoutId);
-            results[index] = { payout_id: payoutId, success: true, status_code: 202, message: 'Payout sent', ...sent };
+            results[index] = { payout_id: payoutId, sent: await this.send(adminId, payoutId) };
           } catch (error) {
-            if (error instanceof AppError) {
-              results[index] = { payout_id: payoutId, success: false, status_code: error.statusCode, code: error.code, message: error.message };
-            } else {
-              logger?.error('bulk send item failed', { payout_id: payoutId, ...describeError(error) });
-              results[index] = { payout_id: payoutId, success: false, status_code: 500, code: 'INTERNAL_ERROR', message: 'This payout could not be sent because of an error on our side; retry it.' };
-            }
+            results[index] = { payout_id: payoutId, error };
           }
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, queue.length) }, worker));
-    const succeeded = results.filter((result) => result.success).length;
-    return { results, succeeded, failed: results.length - succeeded };
+    return results;
   }
 
   /** POST /admin/payouts/{id}/retry: a new attempt for a processing payout whose last attempt failed on our side. */

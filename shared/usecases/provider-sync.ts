@@ -9,7 +9,8 @@ import { intentFor, type ProviderObservation } from '../domain/provider-events.t
 import type { AttemptStore, ProviderEventRecord } from '../domain/provider-ports.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { ProviderError, type PayoutProvider, type VerifiedWebhook } from '../providers/types.ts';
-import type { Clock } from './affiliate-payouts.ts';
+import type { Clock } from '../domain/clock.ts';
+import { applyProviderMove } from './provider-move.ts';
 
 export type SendOutcome = 'completed' | 'sent' | 'failed' | 'ours' | 'skipped';
 export type ObserveOutcome = 'applied' | 'none' | 'stay' | 'flagged' | 'ignored' | 'replay' | 'defer';
@@ -149,7 +150,7 @@ export class ProviderSync {
             if (stored) return (await this.store.recordEvent(stored, true)) === 'replay' ? 'replay' : 'flagged';
             return 'flagged';
           }
-          const outcome = await this.store.applyMove({
+          const outcome = await applyProviderMove(this.store, {
             payout: payout!,
             to: intent.to,
             by: `provider:${observation.provider}`,
@@ -173,7 +174,7 @@ export class ProviderSync {
                 }
               : {}),
             ...(record('applied') ? { event: record('applied')! } : {}),
-          });
+          }, 'provider');
           if (outcome.kind === 'moved') return 'applied';
           if (outcome.kind === 'event-replayed') return 'replay';
           // The payout or the attempt changed meanwhile (the other of webhook and poll won): decide again.

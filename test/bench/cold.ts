@@ -51,10 +51,12 @@ export function coldRun(driver: string, bundle: string, env: Record<string, stri
     let answered = false;
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (answered || !out.includes('\n')) return;
+      // The function's own stdout (an EMF metrics line) may come first: the driver's line is the one with "boot".
+      const answer = answered ? undefined : out.split('\n').slice(0, -1).find((text) => text.includes('"boot":'));
+      if (answer === undefined) return;
       answered = true;
       const wallMs = performance.now() - started;
-      const line = JSON.parse(out.slice(0, out.indexOf('\n'))) as { status: number; boot: number; init: number; invoke: number; cpu: number };
+      const line = JSON.parse(answer) as { status: number; boot: number; init: number; invoke: number; cpu: number };
       if (line.status < 200 || line.status >= 300) reject(new Error(`cold run of ${bundle} answered ${line.status}`));
       else resolve({ wallMs, initMs: line.init, invokeMs: line.invoke, bootMs: line.boot, cpuMs: line.cpu });
     });

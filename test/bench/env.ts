@@ -9,7 +9,7 @@ import { createTables } from '../../bin/local/tables.ts';
 import { signToken } from '../../bin/local/tokens.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { Payout, PayoutStatus } from '../../shared/domain/payout.ts';
-import { createRuntime, type Runtime } from '../../shared/runtime.ts';
+import { createDependencies, type Dependencies } from '../../shared/dependencies.ts';
 import { createDocumentClient } from '../../shared/store/dynamodb/client.ts';
 import type { TableNames } from '../../shared/store/dynamodb/tables.ts';
 
@@ -59,9 +59,11 @@ export function functionEnv(db: BenchDb, extra: Record<string, string> = {}): Re
   };
 }
 
-/** A runtime exactly as a cold start builds it (createRuntime), on the bench tables. */
-export function benchRuntime(db: BenchDb, extra: Record<string, string> = {}): Runtime {
-  return createRuntime(loadConfig(functionEnv(db, extra)), 'bench');
+/** A runtime exactly as a cold start builds it (createDependencies), on the bench tables. */
+export function benchRuntime(db: BenchDb, extra: Record<string, string> = {}): Dependencies {
+  // In-process, an EMF line per payout request would flood the report; the cold runs (their own processes, with
+  // functionEnv) still write theirs, as a deployed function does.
+  return createDependencies(loadConfig(functionEnv(db, { METRICS_ENABLED: 'false', ...extra })), 'bench');
 }
 
 export const tokenFor = (sub: string, role?: 'admin') => signToken(BENCH_SECRET, role ? { sub, role } : { sub });

@@ -2,13 +2,13 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createPayoutsHandler } from '../../lambdas/payouts/app.ts';
-import type { Runtime } from '../../shared/runtime.ts';
+import type { Dependencies } from '../../shared/dependencies.ts';
 import { exists, ROOT } from './build.ts';
 import type { Handler } from './routes.ts';
 
 export const ADMIN_APP = 'lambdas/admin-payouts/app.ts';
 
-export type HandlerFactory = (runtime: Runtime) => Handler;
+export type HandlerFactory = (runtime: Dependencies) => Handler;
 
 export const payoutsFactory: HandlerFactory = (runtime) => createPayoutsHandler(runtime) as Handler;
 

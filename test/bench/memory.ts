@@ -25,7 +25,7 @@ export async function measureMemory(db: BenchDb, stormFile: string, users: Actor
   const specFile = join(OUT, 'storm-spec.json');
   writeFileSync(specFile, JSON.stringify({ users: users.map(({ user, token }) => ({ user, token })), sequential, storm, amount: AMOUNT }));
   const line = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [stormFile, specFile], { env: { ...functionEnv(db), PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [stormFile, specFile], { env: { ...functionEnv(db, { METRICS_ENABLED: 'false' }), PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -31,7 +31,7 @@ import { createWebhooksHandler } from '../../lambdas/provider-webhooks/app.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { loadProviderConfig } from '../../shared/providers/config.ts';
 import { createProviderRuntime } from '../../shared/providers/runtime.ts';
-import { createRuntime } from '../../shared/runtime.ts';
+import { createDependencies } from '../../shared/dependencies.ts';
 import { createDocumentClient } from '../../shared/store/dynamodb/client.ts';
 import { DEFAULT_PROVIDER_TABLE_NAMES } from '../../shared/store/dynamodb/provider-tables.ts';
 import { DEFAULT_TABLE_NAMES } from '../../shared/store/dynamodb/tables.ts';
@@ -86,7 +86,7 @@ try {
     PAYPAL_CLIENT_ID: SIM_PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET: SIM_PAYPAL_CLIENT_SECRET, PAYPAL_API_BASE: sim.url, PAYPAL_WEBHOOK_ID: SIM_PAYPAL_WEBHOOK_ID,
     PAYOUT_PROVIDERS: 'stripe,paypal',
   };
-  const admin = createAdminPayoutsHandler(createRuntime(loadConfig(env), 'bench-admin'), undefined, loadProviderConfig(env)) as unknown as FunctionUrlHandler;
+  const admin = createAdminPayoutsHandler(createDependencies(loadConfig(env), 'bench-admin'), loadProviderConfig(env)) as unknown as FunctionUrlHandler;
   const providers = await createProviderRuntime(env, 'bench');
   const webhooks = createWebhooksHandler(providers) as unknown as FunctionUrlHandler;
   const server = createLocalServer({ payouts: admin, admin, webhooks });

@@ -59,7 +59,7 @@ export async function measureThroughput(
   { seconds, connections }: { seconds: number; connections: number },
 ): Promise<ThroughputResult> {
   const { default: autocannon } = await import('autocannon');
-  const { child, port } = await startServer(serverFile, functionEnv(db));
+  const { child, port } = await startServer(serverFile, functionEnv(db, { METRICS_ENABLED: 'false' }));
   try {
     let next = 0;
     const token = () => users[next++ % users.length]!.token;

@@ -1,11 +1,18 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAILURE_RATE } from '../../lib/constructs/operational-alarms.ts';
 import { AFFILIATES, IDEMPOTENCY, PAYOUTS } from '../../shared/store/dynamodb/tables.ts';
+import { SERVICES } from '../../shared/telemetry.ts';
 import { allowedPairs, arnOf, environmentOf, indexArnOf, pairs, synth, type Statement, type Synthesized } from './helpers.ts';
+
+/** Leaves out CDK's page deployment handler (BucketDeployment's singleton function, its role and policy). */
+const apiFunctions = <T>(resources: Record<string, T>) =>
+  Object.fromEntries(Object.entries(resources).filter(([id]) => !id.startsWith('CustomCDKBucketDeployment')));
 
 /** Template assertions for the default (prod, HS256 secret, tables created) stack, one block per issue bullet. */
 describe('Stack: PayoutsStack (prod defaults)', () => {
   let s: Synthesized;
+  let stackName: string;
   let ids: {
     affiliates: string;
     payouts: string;
@@ -23,6 +30,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
   beforeAll(() => {
     s = synth();
     const { stack } = s;
+    stackName = stack.stackName;
     ids = {
       affiliates: s.id(stack.tables.affiliates.table),
       payouts: s.id(stack.tables.payouts.table),
@@ -117,7 +125,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
 
   describe('functions', () => {
     it('runs both functions on nodejs22.x arm64, from their bundle, with source maps enabled', () => {
-      const functions = s.template.findResources('AWS::Lambda::Function');
+      const functions = apiFunctions(s.template.findResources('AWS::Lambda::Function'));
       expect(Object.keys(functions).sort()).toEqual([ids.payoutsFn, ids.adminFn].sort());
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
@@ -145,13 +153,18 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
           DeletionPolicy: 'Retain',
         });
       }
-      s.template.resourceCountIs('AWS::Logs::LogGroup', 2);
+      // The third is the page deployment handler's (lib/constructs/web-site.ts), with the same retention.
+      s.template.resourceCountIs('AWS::Logs::LogGroup', 3);
     });
 
     it('passes configuration as environment, the JWT secret by ARN only', () => {
       for (const fn of [ids.payoutsFn, ids.adminFn]) {
         const env = environmentOf(s.template, fn);
-        expect(env).toMatchObject({ JWT_SECRET_ARN: { Ref: ids.secret }, CORS_ALLOWED_ORIGINS: '*', LOG_LEVEL: 'info' });
+        expect(env).toMatchObject({ JWT_SECRET_ARN: { Ref: ids.secret }, LOG_LEVEL: 'info' });
+        // The configured origins, plus the pages' CloudFront origin.
+        expect(env.CORS_ALLOWED_ORIGINS).toEqual({
+          'Fn::Join': ['', ['*,https://', { 'Fn::GetAtt': [s.id(s.stack.site.distribution), 'DomainName'] }]],
+        });
         expect(env).not.toHaveProperty('JWT_SECRET');
       }
     });
@@ -245,13 +258,14 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
     });
 
     it('has no wildcard action or resource in any policy, and no managed policy on the roles', () => {
-      for (const policy of Object.values(s.template.findResources('AWS::IAM::Policy'))) {
+      // CDK's page-copying handler (a deploy-time custom resource) is the one exception, acknowledged in cdk-nag.
+      for (const policy of Object.values(apiFunctions(s.template.findResources('AWS::IAM::Policy')))) {
         for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
           for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
           expect(JSON.stringify(statement.Resource)).not.toContain('*');
         }
       }
-      for (const role of Object.values(s.template.findResources('AWS::IAM::Role'))) {
+      for (const role of Object.values(apiFunctions(s.template.findResources('AWS::IAM::Role')))) {
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       }
     });
@@ -296,7 +310,38 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
           expect(find('AWS/DynamoDB', metric, dims), `${metric} on ${index}`).toHaveLength(1);
         }
       }
-      expect(alarms()).toHaveLength(4 + 9 + 6);
+      expect(alarms()).toHaveLength(4 + 9 + 6 + 1);
+    });
+
+    it('alarms on the payout failure rate: metric math over the admin function\'s EMF metrics, in the stack\'s namespace', () => {
+      const rate = alarms().filter((a) => a.Metrics !== undefined);
+      expect(rate).toHaveLength(1);
+      const [alarm] = rate;
+      expect(alarm).toMatchObject({
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: FAILURE_RATE.thresholdPercent,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      const byId = Object.fromEntries(alarm.Metrics.map((m: { Id: string }) => [m.Id, m]));
+      const expression: string = alarm.Metrics.find((m: { Expression?: string }) => m.Expression).Expression;
+      // failed / (completed + failed), as a percentage, only from minOutcomes outcomes up.
+      expect(expression).toContain('100 * FILL(failed, 0) / (FILL(completed, 0) + FILL(failed, 0))');
+      expect(expression).toContain(`>= ${FAILURE_RATE.minOutcomes}`);
+      for (const [id, metricName] of [['completed', 'PayoutsCompleted'], ['failed', 'PayoutsFailed']]) {
+        expect(byId[id!]).toMatchObject({
+          ReturnData: false,
+          MetricStat: {
+            Metric: { Namespace: stackName, MetricName: metricName, Dimensions: [{ Name: 'service', Value: SERVICES.adminPayouts }] },
+            Period: 3600,
+            Stat: 'Sum',
+          },
+        });
+      }
+    });
+
+    it('gives both functions the stack\'s name as their metrics namespace, the one the alarm reads', () => {
+      for (const fn of [ids.payoutsFn, ids.adminFn]) expect(environmentOf(s.template, fn).METRICS_NAMESPACE).toBe(stackName);
     });
 
     it('sends every alarm and its recovery to the one SNS topic, which refuses publishes without TLS', () => {
@@ -380,21 +425,24 @@ describe('Stack: PayoutsStack with context', () => {
     }
   });
 
-  it('JWKS mode: no secret, no secretsmanager permission, JWKS_URL/JWT_ISSUER/JWT_AUDIENCE in the environment', () => {
+  it('JWKS mode: no JWT secret; one cursor-signing secret only the two functions read; JWKS_URL/JWT_ISSUER/JWT_AUDIENCE in the environment', () => {
     const s = synth({
       jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
       jwtIssuer: 'https://auth.example.com/',
       jwtAudience: 'payouts',
     });
     try {
-      s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-      expect(JSON.stringify(s.template.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager');
+      s.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      const cursorSecret = s.id(s.stack.cursorSecret!);
+      const policies = JSON.stringify(s.template.findResources('AWS::IAM::Policy'));
+      expect(policies.match(/secretsmanager:GetSecretValue/g)).toHaveLength(2);
       for (const fn of [s.stack.payouts.function, s.stack.admin.function]) {
         const env = environmentOf(s.template, s.id(fn));
         expect(env).toMatchObject({
           JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
           JWT_ISSUER: 'https://auth.example.com/',
           JWT_AUDIENCE: 'payouts',
+          CURSOR_SECRET_ARN: { Ref: cursorSecret },
         });
         expect(env).not.toHaveProperty('JWT_SECRET_ARN');
       }
@@ -413,7 +461,9 @@ describe('Stack: PayoutsStack with context', () => {
         expect(environmentOf(s.template, s.id(api.function))).toMatchObject({ JWT_SECRET_ARN: arn });
         expect(allowedPairs(s.template, s.id(api.role))).toContain(`secretsmanager:GetSecretValue ${JSON.stringify(arn)}`);
       }
-      s.template.allResourcesProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 5 });
+      for (const fn of Object.values(apiFunctions(s.template.findResources('AWS::Lambda::Function')))) {
+        expect(fn.Properties.ReservedConcurrentExecutions).toBe(5);
+      }
       s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
       s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     } finally {

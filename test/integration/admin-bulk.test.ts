@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkResultView, reconciliationView } from '../../shared/schemas/admin.ts';
 import { affiliate } from '../support/app.ts';
 import { adminApp, type AdminApp } from '../support/admin.ts';
+import { hookCommands } from '../support/hooks.ts';
 import { invoke } from '../support/http.ts';
 
 describe('Bulk processing and reconciliation (admin function on DynamoDB Local)', () => {
@@ -118,6 +119,81 @@ describe('Bulk processing and reconciliation (admin function on DynamoDB Local)'
     expect(await app.counters(dee!.affiliate_id)).toEqual({ total_paid: 25_000, total_pending: 0, payout_count: 50 });
   });
 
+  it("answers an unexpected store error as that item's 500, and still applies the other items", async () => {
+    // Prepare: three payouts; DynamoDB refuses the second one's transaction with an error that is no AppError
+    // (what an item grown past 400 KB would get), before it reaches the table.
+    const owner = affiliate('oops', { total_earned: 100_000 });
+    await app.db.seed([owner]);
+    const [done, broken, failed] = [
+      await app.request(owner.user_id, 10_000),
+      await app.request(owner.user_id, 20_000),
+      await app.request(owner.user_id, 30_000),
+    ] as [string, string, string];
+    const before = await app.counters(owner.affiliate_id);
+    const unhook = hookCommands(app.runtime.client, async (call, send) => {
+      if (/^(TransactWriteItems|UpdateItem|PutItem)Command$/.test(call.command) && JSON.stringify(call.input).includes(broken)) {
+        throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException', $fault: 'client', $metadata: {} });
+      }
+      return send();
+    });
+
+    // Act
+    const res = await bulk({
+      items: [
+        { payout_id: done, status: 'completed', transaction_id: 'OOPS-1' },
+        { payout_id: broken, status: 'completed', transaction_id: 'OOPS-2' },
+        { payout_id: failed, status: 'failed' },
+      ],
+    }).finally(unhook);
+
+    // Assess
+    expect(res.status).toBe(200);
+    const data = bulkResultView.parse(res.json.data);
+    expect(data.results.map((result) => [result.payout_id, result.status_code, result.code ?? null])).toEqual([
+      [done, 200, null],
+      [broken, 500, 'INTERNAL_ERROR'],
+      [failed, 200, null],
+    ]);
+    expect(data).toMatchObject({ succeeded: 2, failed: 1 });
+    expect(data.results[1]?.message).not.toMatch(/size|Validation/); // 5xx detail stays in the logs
+    expect((await app.stored(done))?.status).toBe('completed');
+    expect((await app.stored(broken))?.status).toBe('pending');
+    expect((await app.stored(failed))?.status).toBe('failed');
+    expect(await app.counters(owner.affiliate_id)).toEqual({
+      total_paid: before.total_paid + 10_000,
+      total_pending: before.total_pending - 40_000,
+      payout_count: before.payout_count,
+    });
+  });
+
+  it.each([
+    ['the first item fails', 1],
+    ['each of the first ten items fails', 10],
+  ])('processes every item of a bulk larger than its worker pool when %s', async (_name, failing) => {
+    // Prepare: 15 payouts after `failing` items that fail at once (no I/O) while the others' moves are in flight:
+    // more items than BULK_CONCURRENCY (10) workers, so a worker, or the pool, that stops on a failure leaves
+    // items behind (with ten failures first, every worker meets one).
+    const owner = affiliate(`pool-${failing}`, { total_earned: 100_000 });
+    await app.db.seed([owner]);
+    const ids: string[] = [];
+    for (let index = 0; index < 15; index += 1) ids.push(await app.request(owner.user_id, 1_000));
+    const bad = Array.from({ length: failing }, (_, index) => ({ payout_id: ids[index], status: 'paid' }));
+
+    // Act
+    const res = await bulk({ items: [...bad, ...ids.map((id, index) => ({ payout_id: id, status: 'completed', transaction_id: `POOL-${index}` }))] });
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.json.data.results.filter((result: unknown) => result == null)).toEqual([]); // none left unprocessed
+    const data = bulkResultView.parse(res.json.data);
+    expect(data.results).toHaveLength(failing + 15);
+    for (const result of data.results.slice(0, failing)) expect(result).toMatchObject({ success: false, status_code: 400, code: 'VALIDATION_ERROR' });
+    expect(data.results.slice(failing).map((result) => [result.payout_id, result.status_code])).toEqual(ids.map((id) => [id, 200]));
+    expect(data).toMatchObject({ succeeded: 15, failed: failing });
+    for (const id of ids) expect((await app.stored(id))?.status).toBe('completed');
+    expect(await app.counters(owner.affiliate_id)).toEqual({ total_paid: 15_000, total_pending: 0, payout_count: 15 });
+  });
+
   it.each([
     ['no items', { items: [] }, 400],
     ['101 items', { items: Array.from({ length: 101 }, (_, index) => ({ payout_id: `p-${index}`, status: 'failed' })) }, 400],
@@ -197,6 +273,29 @@ describe('Bulk processing and reconciliation (admin function on DynamoDB Local)'
       expect(data.drift).toEqual({ total_paid: 2_500, pending: -1_000, payout_count: 0 });
       expect(data.in_sync).toBe(false);
       expect(data.recomputed).toEqual({ total_paid: 0, pending: 10_000, available: 40_000, payout_count: 1 });
+    });
+
+    it.each([
+      ['above', 3],
+      ['below', -2],
+    ])('shows a payout_count drifted %s the real count while paid and pending agree', async (direction, add) => {
+      // Prepare: two payouts (one paid, one pending), then only the stored count moved.
+      const counted = affiliate(`count-${direction}`, { total_earned: 50_000 });
+      await app.db.seed([counted]);
+      const paid = await app.request(counted.user_id, 5_000);
+      await app.request(counted.user_id, 6_000);
+      await app.process(paid, { status: 'completed', transaction_id: `COUNT-${direction}` });
+      await app.corruptCounters(counted.affiliate_id, { payout_count: add });
+
+      // Act
+      const res = await app.get(`/admin/affiliates/${counted.affiliate_id}/balance`);
+
+      // Assess: the count is recounted from the payouts themselves, and its drift alone breaks in_sync.
+      const data = reconciliationView.parse(res.json.data);
+      expect(data.counters).toMatchObject({ total_paid: 5_000, pending: 6_000, payout_count: 2 + add });
+      expect(data.recomputed).toEqual({ total_paid: 5_000, pending: 6_000, available: 39_000, payout_count: 2 });
+      expect(data.drift).toEqual({ total_paid: 0, pending: 0, payout_count: add });
+      expect(data.in_sync).toBe(false);
     });
 
     it('answers 404 for an unknown affiliate', async () => {

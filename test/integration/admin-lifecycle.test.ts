@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminPayoutStore } from '../../shared/domain/admin-ports.ts';
+import { systemClock } from '../../shared/domain/clock.ts';
+import type { PayoutStore } from '../../shared/domain/ports.ts';
 import { PAYOUT_STATUSES, TRANSITIONS, type PayoutStatus } from '../../shared/domain/payout.ts';
 import { adminPayoutView, PROCESS_STATUSES, type ProcessStatus } from '../../shared/schemas/admin.ts';
-import { DynamoAdminStore } from '../../shared/store/dynamodb/admin-store.ts';
-import { AdminPayouts } from '../../shared/usecases/admin-payouts.ts';
+import { DynamoPayoutStore } from '../../shared/store/dynamodb/payout-store.ts';
+import { processPayout } from '../../shared/usecases/admin-moves.ts';
+import { createServices } from '../../shared/usecases/services.ts';
 import { affiliate, tokenFor } from '../support/app.ts';
 import { adminApp, type AdminApp } from '../support/admin.ts';
 import { invoke } from '../support/http.ts';
@@ -218,7 +220,7 @@ describe('Admin lifecycle (POST /admin/payouts/{id}/process on DynamoDB Local)',
 
     it('when both read pending before either writes, the loser re-decides: a 409 for a fail, a safe retry for the same completion', async () => {
       // Prepare: a store whose reads wait for each other, so both moves start from the same pending payout.
-      const store = new DynamoAdminStore(app.runtime.client, app.runtime.config.tables);
+      const store = new DynamoPayoutStore(app.runtime.client, app.runtime.config.tables);
       let waiting: (() => void)[] = [];
       const barrier = new Proxy(store, {
         get(target, name, receiver) {
@@ -232,8 +234,12 @@ describe('Admin lifecycle (POST /admin/payouts/{id}/process on DynamoDB Local)',
             return payout;
           };
         },
-      }) as AdminPayoutStore;
-      const admin = new AdminPayouts(barrier);
+      }) as PayoutStore;
+      const services = createServices({ store: barrier, rules: app.runtime.config, clock: systemClock, cursorSecret: app.runtime.cursorSecret });
+      const admin = {
+        process: (adminId: string, payoutId: string, body: { status: ProcessStatus; transaction_id?: string }) =>
+          processPayout(services, adminId, payoutId, body),
+      };
       const first = await payoutIn('pending');
       const second = await payoutIn('pending');
       const before = await app.counters(second.owner.affiliate_id);
@@ -252,8 +258,8 @@ describe('Admin lifecycle (POST /admin/payouts/{id}/process on DynamoDB Local)',
       // Assess
       expect(race.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
       const rejected = race.find((result) => result.status === 'rejected') as PromiseRejectedResult;
-      expect(rejected.reason).toMatchObject({ statusCode: 409, code: 'INVALID_TRANSITION' });
-      expect(same.map((result) => result.message).sort()).toEqual(['Payout already completed', 'Payout completed']);
+      expect(rejected.reason).toMatchObject({ code: 'INVALID_TRANSITION' });
+      expect(same.map((result) => result.kind).sort()).toEqual(['moved', 'unchanged']);
       const after = await app.counters(second.owner.affiliate_id);
       expect(after.total_paid - before.total_paid).toBe(AMOUNT);
       expect((await app.stored(second.id))?.history).toHaveLength(2);

@@ -120,8 +120,11 @@ describe('Admin listing and CSV export (GET /admin/payouts, /admin/payouts/expor
     // Prepare
     const pending = (await app.get('/admin/payouts', { status: 'pending', limit: '1' })).json.data.next_cursor as string;
     const all = (await app.get('/admin/payouts', { limit: '1' })).json.data.next_cursor as string;
-    const decoded = JSON.parse(Buffer.from(pending, 'base64url').toString());
-    const forged = Buffer.from(JSON.stringify({ ...decoded, f: '0123456789abcdef' })).toString('base64url');
+    const [payload = '', signature = ''] = pending.split('.');
+    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    // An attacker can read a cursor and change it, but not sign it: the old signature stays on.
+    const forged = `${Buffer.from(JSON.stringify({ ...decoded, filters: '0123456789abcdef' })).toString('base64url')}.${signature}`;
+    const moved = `${Buffer.from(JSON.stringify({ ...decoded, position: ['2000-01-01T00:00:00.000Z', 'p-1'] })).toString('base64url')}.${signature}`;
 
     // Act + Assess
     for (const [query, cursor] of [
@@ -130,6 +133,7 @@ describe('Admin listing and CSV export (GET /admin/payouts, /admin/payouts/expor
       [{ status: 'pending' }, all],
       [{}, pending],
       [{ status: 'pending' }, forged],
+      [{ status: 'pending' }, moved],
       [{ status: 'pending' }, `${pending.slice(0, -3)}A${pending.slice(-2)}`],
     ] as const) {
       const res = await app.get('/admin/payouts', { ...query, cursor });

@@ -85,7 +85,7 @@ describe('POST /admin/payouts/{id}/send', () => {
   it('zelle -> 409 MANUAL_PAYMENT_METHOD; a provider without credentials -> 409 PROVIDER_NOT_CONFIGURED; unknown -> 404', async () => {
     const zelle = await app.request('user-ze', 5000);
     expect((await send(zelle)).json.code).toBe('MANUAL_PAYMENT_METHOD');
-    const onlyStripe = createAdminPayoutsHandler(app.runtime, undefined, testProviderConfig(app.db, { PAYOUT_PROVIDERS: 'stripe' }));
+    const onlyStripe = createAdminPayoutsHandler(app.runtime, testProviderConfig(app.db, { PAYOUT_PROVIDERS: 'stripe' }));
     const paypal = await app.request('user-pp', 5000);
     const res = await send(paypal, onlyStripe);
     expect([res.status, res.json.code]).toEqual([409, 'PROVIDER_NOT_CONFIGURED']);

@@ -1,10 +1,14 @@
-import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPayoutsHandler } from '../../lambdas/payouts/app.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { planMove } from '../../shared/domain/payout.ts';
 import { DynamoPayoutStore } from '../../shared/store/dynamodb/payout-store.ts';
-import { affiliate, payoutsApp, tokenFor } from '../support/app.ts';
-import { invoke } from '../support/http.ts';
+import { IDEMPOTENCY } from '../../shared/store/dynamodb/tables.ts';
+import { affiliate, payoutsApp, testRuntime, tokenFor } from '../support/app.ts';
+import { hookCommands } from '../support/hooks.ts';
+import { invoke, type InvokeResult } from '../support/http.ts';
 
 type App = Awaited<ReturnType<typeof payoutsApp>>;
 
@@ -21,6 +25,7 @@ const AFFILIATES = [
   affiliate('cancel', { total_earned: 100_000 }),
   affiliate('claw', { total_earned: 30_000 }),
   affiliate('clawback', { total_earned: 30_000 }),
+  affiliate('late', { total_earned: 40_000 }),
 ];
 
 let app: App;
@@ -264,23 +269,48 @@ describe('Concurrency: the balance guard', () => {
 
 describe('Earnings clawed back while requests race', () => {
   it('never reserves more than what is earned when total_earned falls concurrently', async () => {
+    // The writes are ordered, not raced: all ten requests read the record (earned 30_000, nothing pending) before
+    // any of them commits, and the earnings fall to 10_000 just before the first transaction. Every reservation
+    // decided on the old figure must be refused at commit and re-decided on the new one: five of 2_000 fit.
+    const requests = 10;
     await setField('claw', 'total_earned', 30_000);
-    const lower = (to: number) => setField('claw', 'total_earned', to);
-    await Promise.all([
-      ...Array.from({ length: 20 }, () => request('claw', { amount: 2_000 })),
-      lower(20_000),
-      lower(10_000),
-    ]);
-    const after = await counters('claw');
-    expect(after.earned).toBe(10_000);
-    // Requests that committed before the clawback keep their reservation; none committed against earnings that were gone.
+    const hooked = testRuntime(app.db);
+    let reads = 0;
+    let readsBeforeDrop = -1;
+    let everyoneRead!: () => void;
+    const allRead = new Promise<void>((resolve) => (everyoneRead = resolve));
+    let drop: Promise<unknown> | undefined;
+    hookCommands(hooked.client, async (call, send) => {
+      if (call.command === 'GetItemCommand' && call.tables[0] === app.db.tables.affiliates) {
+        const output = await send();
+        if (++reads === requests) everyoneRead();
+        return output;
+      }
+      if (call.command === 'TransactWriteItemsCommand') {
+        // Bounded wait: if a request no longer reads before it commits, the assertion on readsBeforeDrop says so.
+        await Promise.race([allRead, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
+        drop ??= setField('claw', 'total_earned', 10_000).then(() => (readsBeforeDrop = reads));
+        await drop;
+      }
+      return send();
+    });
+    const handler = createPayoutsHandler(hooked);
+
+    const answers = await Promise.all(
+      Array.from({ length: requests }, () => invoke(handler, { method: 'POST', path: '/payouts/request', token: tokens.claw!, body: { amount: 2_000 } })),
+    );
+    hooked.client.destroy();
+
+    expect(readsBeforeDrop).toBe(requests);
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(5);
+    const refused = answers.filter((answer) => answer.status !== 201);
+    expect(refused).toHaveLength(5);
+    for (const answer of refused) expect(answer.json).toMatchObject({ code: 'INSUFFICIENT_BALANCE', message: expect.stringContaining('balance of 0 cents') });
+    expect(await counters('claw')).toEqual({ earned: 10_000, paid: 0, pending: 10_000, count: 5 });
     const rows = await payoutsOf('claw');
-    expect(rows.reduce((sum, row) => sum + (row.amount as number), 0)).toBe(after.pending);
-    expect(after.pending).toBeLessThanOrEqual(30_000);
-    const balance = (await get('claw', '/payouts/balance')).json.data.balance;
-    expect(balance.available).toBe(Math.max(0, 10_000 - after.pending));
-    const next = await request('claw', { amount: 2_000 });
-    expect(next.status).toBe(after.pending + 2_000 <= 10_000 ? 201 : 400);
+    expect(rows.reduce((sum, row) => sum + (row.amount as number), 0)).toBe(10_000);
+    expect((await get('claw', '/payouts/balance')).json.data.balance).toEqual({ total_earned: 10_000, total_paid: 0, pending: 10_000, available: 0 });
+    expect((await request('claw', { amount: 2_000 })).json.code).toBe('INSUFFICIENT_BALANCE');
   });
 });
 
@@ -351,6 +381,120 @@ describe('Idempotency-Key', () => {
     const res = await request('other', { amount: 1_000 }, { 'idempotency-key': 'has space' });
     expect(res.status).toBe(400);
     expect(res.json.code).toBe('INVALID_IDEMPOTENCY_KEY');
+  });
+});
+
+describe('An Idempotency-Key whose record expired before TTL deleted it', () => {
+  // DynamoDB deletes an expired item up to days after expires_at (DynamoDB Local within about a second): this
+  // file's own tables with TTL switched off stand in for that lag, so the expired record is surely still there.
+  let lagging: App;
+  let token: string;
+  beforeAll(async () => {
+    lagging = await payoutsApp([affiliate('expiry', { total_earned: 100_000 })]);
+    const ddb = new DynamoDBClient({ endpoint: lagging.db.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await ddb.send(new UpdateTimeToLiveCommand({
+      TableName: lagging.db.tables.idempotency,
+      TimeToLiveSpecification: { AttributeName: IDEMPOTENCY.ttlAttribute, Enabled: false },
+    }));
+    ddb.destroy();
+    token = await tokenFor('user-expiry');
+  });
+  afterAll(() => lagging.db.drop());
+
+  const send = (body: { amount: number }, key: string) =>
+    invoke(lagging.handler, { method: 'POST', path: '/payouts/request', token, body, headers: { 'idempotency-key': key } });
+  const stored = async () => {
+    const { Items = [] } = await lagging.db.client.send(new ScanCommand({ TableName: lagging.db.tables.payouts, ConsistentRead: true }));
+    return Items;
+  };
+  const records = async () => {
+    const { Items = [] } = await lagging.db.client.send(new ScanCommand({ TableName: lagging.db.tables.idempotency, ConsistentRead: true }));
+    return Items;
+  };
+
+  it.each([
+    ['another body', { amount: 3_000 }],
+    ['the same body', { amount: 2_000 }],
+  ])('binds the key no more: the same key with %s is a new request', async (_name, body) => {
+    // Prepare: a first request, then its record aged an hour past expires_at.
+    const key = `expiring-${body.amount}`;
+    const known = new Set((await records()).map((item) => item[IDEMPOTENCY.partitionKey]));
+    const first = await send({ amount: 2_000 }, key);
+    expect(first.status).toBe(201);
+    const firstId = first.json.data.payout.payout_id;
+    const created = (await records()).filter((item) => !known.has(item[IDEMPOTENCY.partitionKey]));
+    expect(created).toHaveLength(1);
+    const record = created[0];
+    await lagging.db.client.send(new PutCommand({
+      TableName: lagging.db.tables.idempotency,
+      Item: { ...record, [IDEMPOTENCY.ttlAttribute]: Math.floor(Date.now() / 1000) - 3_600 },
+    }));
+    const countBefore = (await stored()).length;
+
+    // Act
+    const second = await send(body, key);
+
+    // Assess: a new payout, neither a 422 nor a replay of the first answer.
+    expect(second.status).toBe(201);
+    expect(second.headers['Idempotent-Replayed']).toBeUndefined();
+    expect(second.json.data.payout).toMatchObject({ amount: body.amount, status: 'pending' });
+    expect(second.json.data.payout.payout_id).not.toBe(firstId);
+    const payouts = await stored();
+    expect(payouts).toHaveLength(countBefore + 1);
+    expect(payouts.map((payout) => payout.payout_id)).toEqual(expect.arrayContaining([firstId, second.json.data.payout.payout_id]));
+    // The key now belongs to the second request: its retry replays it.
+    const retry = await send(body, key);
+    expect(retry.headers['Idempotent-Replayed']).toBe('true');
+    expect(retry.body).toBe(second.body);
+    expect(await stored()).toHaveLength(countBefore + 1);
+  });
+});
+
+describe('A same-key twin that commits between the idempotency read and the affiliate read', () => {
+  it('answers as the twin did (a replay), not 400 INSUFFICIENT_BALANCE', async () => {
+    // The twin drains the balance. This request read no idempotency record (the twin had not committed yet) and
+    // reads the affiliate only after the twin committed, so its own rules refuse it: it must find the twin's answer.
+    const body = { amount: 40_000 };
+    const key = { 'idempotency-key': 'late-twin' };
+    const hooked = testRuntime(app.db);
+    const order: string[] = [];
+    let twin: InvokeResult | undefined;
+    let twinCommitted: Promise<void> | undefined;
+    hookCommands(hooked.client, async (call, send) => {
+      if (call.command !== 'GetItemCommand') return send();
+      if (call.tables[0] === app.db.tables.idempotency && !twinCommitted) {
+        let committed!: () => void;
+        twinCommitted = new Promise((resolve) => (committed = resolve));
+        try {
+          const output = await send();
+          order.push('idempotency read');
+          twin = await request('late', body, key); // the twin goes through the unhooked handler and client
+          order.push('twin committed');
+          return output;
+        } finally {
+          committed();
+        }
+      }
+      if (call.tables[0] === app.db.tables.affiliates) {
+        await new Promise((resolve) => setImmediate(resolve)); // an idempotency read sent alongside starts first
+        if (twinCommitted) await twinCommitted;
+        const output = await send();
+        order.push('affiliate read');
+        return output;
+      }
+      return send();
+    });
+
+    const res = await invoke(createPayoutsHandler(hooked), { method: 'POST', path: '/payouts/request', token: tokens.late!, body, headers: key });
+    hooked.client.destroy();
+
+    expect(order.slice(0, 3)).toEqual(['idempotency read', 'twin committed', 'affiliate read']);
+    expect(twin?.status).toBe(201);
+    expect(res.status).toBe(201);
+    expect(res.headers['Idempotent-Replayed']).toBe('true');
+    expect(res.body).toBe(twin?.body);
+    expect(await payoutsOf('late')).toHaveLength(1);
+    expect(await counters('late')).toEqual({ earned: 40_000, paid: 0, pending: 40_000, count: 1 });
   });
 });
 
@@ -448,12 +592,10 @@ describe('POST /payouts/{id}/cancel', () => {
 
   it('answers 409 for a payout that is no longer pending', async () => {
     const payout = (await request('cancel', { amount: 5_000 })).json.data.payout;
-    await app.runtime.store.movePayout({
-      payout: (await app.runtime.store.getPayout(payout.payout_id))!,
-      to: 'processing',
-      change: { at: new Date().toISOString(), by: 'admin', from: 'pending', to: 'processing' },
-      set: {},
-    });
+    const stored = (await app.runtime.store.getPayout(payout.payout_id))!;
+    const plan = planMove(stored, { to: 'processing', by: { kind: 'admin', id: 'admin' } }, new Date().toISOString());
+    if (plan.kind !== 'move') throw new Error('expected a move');
+    await app.runtime.store.movePayout(stored, plan);
     const res = await invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel! });
     expect(res.status).toBe(409);
     expect(res.json).toMatchObject({ code: 'PAYOUT_NOT_CANCELLABLE', message: expect.stringContaining('processing') });

@@ -1,3 +1,4 @@
+import { httpErrorOf } from '../../shared/http/errors.ts';
 import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRuntime } from '../support/app.ts';
@@ -390,7 +391,7 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
       );
       const elapsed = performance.now() - started;
       figures.faultsInjected += 3;
-      expect(outcome).toMatchObject({ statusCode: 503, headers: { 'Retry-After': '1' } });
+      expect(httpErrorOf(outcome, 'r-1')).toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
       // Three attempts of the 3 s request timeout, and back-off: bounded (about 9 s; the function's timeout is 10 s).
       figures.blackHoleMs = Math.round(elapsed);
       expect(elapsed).toBeLessThan(15_000);

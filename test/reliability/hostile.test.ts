@@ -23,6 +23,11 @@ const ISSUER = 'https://auth.reliability.test/';
 const AUDIENCE = 'payouts-api';
 const enc = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
+/** A signed cursor's state changed by an attacker, who keeps the old signature (they do not have the key). */
+const resigned = (cursor: string, change: Record<string, unknown>) => {
+  const [payload = '', signature = ''] = cursor.split('.');
+  return `${enc({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), ...change })}.${signature}`;
+};
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -219,20 +224,21 @@ const inputCases: HostileCase[] = [
   invalid("cancel another affiliate's payout", 'payouts', (c) => affiliate(c, { method: 'POST', path: `/payouts/${c.payoutB}/cancel` }), 404, 'PAYOUT_NOT_FOUND'),
   invalid("another affiliate's pagination cursor", 'payouts', (c) => ({ path: '/payouts', query: { cursor: c.cursorA }, token: c.tokens.b }), 400, 'INVALID_CURSOR'),
   invalid('a cursor re-pointed at another affiliate', 'payouts', (c) => {
-    const key = JSON.parse(Buffer.from(c.cursorA, 'base64url').toString());
-    return affiliate(c, { path: '/payouts', query: { cursor: enc({ ...key, affiliate_id: 'aff-h-b' }) } });
+    return affiliate(c, { path: '/payouts', query: { cursor: resigned(c.cursorA, { affiliate_id: 'aff-h-b' }) } });
   }, 400, 'INVALID_CURSOR'),
   invalid('a cursor with an extra field', 'payouts', (c) => {
-    const key = JSON.parse(Buffer.from(c.cursorA, 'base64url').toString());
-    return affiliate(c, { path: '/payouts', query: { cursor: enc({ ...key, status: 'completed' }) } });
+    return affiliate(c, { path: '/payouts', query: { cursor: resigned(c.cursorA, { status: 'completed' }) } });
   }, 400, 'INVALID_CURSOR'),
+  // The defect found from outside: a position moved within the caller's own history was answered 200.
+  invalid('a cursor moved within the caller\'s own data', 'payouts', (c) =>
+    affiliate(c, { path: '/payouts', query: { cursor: resigned(c.cursorA, { requested_at: '2000-01-01T00:00:00.000Z' }) } }), 400, 'INVALID_CURSOR'),
+  invalid('a cursor stripped of its signature', 'payouts', (c) => affiliate(c, { path: '/payouts', query: { cursor: c.cursorA.split('.')[0] as string } }), 400, 'INVALID_CURSOR'),
   invalid('a cursor that is a JSON array', 'payouts', (c) => affiliate(c, { path: '/payouts', query: { cursor: enc([1, 2]) } }), 400, 'INVALID_CURSOR'),
   invalid('a cursor that is not base64url', 'payouts', (c) => affiliate(c, { path: '/payouts', query: { cursor: 'not base64!' } }), 400, 'INVALID_CURSOR'),
   invalid('a 2 KB cursor', 'payouts', (c) => affiliate(c, { path: '/payouts', query: { cursor: 'A'.repeat(2_048) } }), 400, 'VALIDATION_ERROR'),
   invalid('an admin cursor minted for other filters', 'admin', (c) => admin(c, { path: '/admin/payouts', query: { status: 'failed', limit: '1', cursor: c.adminCursorPending } }), 400, 'INVALID_CURSOR'),
   invalid('an admin cursor with a forged filter fingerprint', 'admin', (c) => {
-    const state = JSON.parse(Buffer.from(c.adminCursorPending, 'base64url').toString());
-    return admin(c, { path: '/admin/payouts', query: { status: 'pending', limit: '1', cursor: enc({ ...state, f: '0123456789abcdef' }) } });
+    return admin(c, { path: '/admin/payouts', query: { status: 'pending', limit: '1', cursor: resigned(c.adminCursorPending, { filters: '0123456789abcdef' }) } });
   }, 400, 'INVALID_CURSOR'),
   invalid('an admin export cursor that is garbage', 'admin', (c) => admin(c, { path: '/admin/payouts/export', query: { cursor: enc({ v: 9 }) } }), 400, 'INVALID_CURSOR'),
   // Absurd limits and query parameters.
@@ -398,7 +404,7 @@ describe(`Hostile input: ${CASES.length} cases over every route of both function
     });
     await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     const { port } = jwksServer.address() as { port: number };
-    jwks = systemOn(system.db, testRuntime(system.db, { JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE }));
+    jwks = systemOn(system.db, testRuntime(system.db, { JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, CURSOR_SECRET: TEST_SECRET }));
     before = await tablesHash();
   });
 

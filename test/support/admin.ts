@@ -3,7 +3,7 @@ import type { SeedAffiliate } from '../../bin/local/seed.ts';
 import { createAdminPayoutsHandler } from '../../lambdas/admin-payouts/app.ts';
 import { createPayoutsHandler } from '../../lambdas/payouts/app.ts';
 import type { LambdaHttpHandler } from '../../shared/http/lambda.ts';
-import type { Clock } from '../../shared/usecases/affiliate-payouts.ts';
+import type { Clock } from '../../shared/domain/clock.ts';
 import { testProviderConfig, testRuntime, tokenFor } from './app.ts';
 import { createTestTables } from './dynamo.ts';
 import { invoke } from './http.ts';
@@ -25,9 +25,9 @@ export function steppingClock(start = Date.parse('2024-03-01T09:00:00.000Z')) {
 export async function adminApp(affiliates: SeedAffiliate[], options: { clock?: Clock; env?: Record<string, string> } = {}) {
   const db = await createTestTables();
   await db.seed(affiliates);
-  const runtime = testRuntime(db, options.env);
-  const payouts: LambdaHttpHandler = createPayoutsHandler(runtime, options.clock);
-  const admin: LambdaHttpHandler = createAdminPayoutsHandler(runtime, options.clock, testProviderConfig(db));
+  const runtime = testRuntime(db, options.env, options.clock);
+  const payouts: LambdaHttpHandler = createPayoutsHandler(runtime);
+  const admin: LambdaHttpHandler = createAdminPayoutsHandler(runtime, testProviderConfig(db));
   const adminToken = await tokenFor('admin-1', { role: 'admin' });
   const tokens = new Map<string, string>();
   const affiliateToken = async (userId: string) => {
@@ -72,12 +72,12 @@ export async function adminApp(affiliates: SeedAffiliate[], options: { clock?: C
       return Item;
     },
     /** Moves an affiliate's counters behind the service's back, as a bug or a manual edit would. */
-    corruptCounters(affiliateId: string, add: { total_paid?: number; total_pending?: number }) {
+    corruptCounters(affiliateId: string, add: { total_paid?: number; total_pending?: number; payout_count?: number }) {
       return db.client.send(new UpdateCommand({
         TableName: db.tables.affiliates,
         Key: { affiliate_id: affiliateId },
-        UpdateExpression: 'ADD total_paid :paid, total_pending :pending',
-        ExpressionAttributeValues: { ':paid': add.total_paid ?? 0, ':pending': add.total_pending ?? 0 },
+        UpdateExpression: 'ADD total_paid :paid, total_pending :pending, payout_count :count',
+        ExpressionAttributeValues: { ':paid': add.total_paid ?? 0, ':pending': add.total_pending ?? 0, ':count': add.payout_count ?? 0 },
       }));
     },
   };

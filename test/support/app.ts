@@ -2,9 +2,9 @@ import type { SeedAffiliate } from '../../bin/local/seed.ts';
 import { signToken } from '../../bin/local/tokens.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { loadProviderConfig } from '../../shared/providers/config.ts';
-import { createRuntime, type Runtime } from '../../shared/runtime.ts';
+import { createDependencies, type Dependencies } from '../../shared/dependencies.ts';
 import { createPayoutsHandler } from '../../lambdas/payouts/app.ts';
-import type { Clock } from '../../shared/usecases/affiliate-payouts.ts';
+import type { Clock } from '../../shared/domain/clock.ts';
 import { createTestTables, type TestTables } from './dynamo.ts';
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
@@ -26,7 +26,7 @@ export function affiliate(id: string, overrides: Partial<SeedAffiliate> = {}): S
 }
 
 /** The runtime both functions build at cold start, on this test file's tables. */
-export function testRuntime(db: TestTables, env: Record<string, string> = {}): Runtime {
+export function testRuntime(db: TestTables, env: Record<string, string> = {}, clock?: Clock): Dependencies {
   const config = loadConfig({
     DYNAMODB_ENDPOINT: db.endpoint,
     AWS_REGION: 'us-east-1',
@@ -37,7 +37,7 @@ export function testRuntime(db: TestTables, env: Record<string, string> = {}): R
     LOG_LEVEL: 'silent',
     ...env,
   });
-  return createRuntime(config, 'test');
+  return createDependencies(config, 'test', clock ? { clock } : {});
 }
 
 /** The provider settings of the admin/sender/webhooks functions on this test file's tables (both providers configured). */
@@ -54,6 +54,6 @@ export function testProviderConfig(db: TestTables, env: Record<string, string> =
 export async function payoutsApp(affiliates: SeedAffiliate[], env: Record<string, string> = {}, clock?: Clock) {
   const db = await createTestTables();
   await db.seed(affiliates);
-  const runtime = testRuntime(db, env);
-  return { db, runtime, handler: createPayoutsHandler(runtime, clock) };
+  const runtime = testRuntime(db, env, clock);
+  return { db, runtime, handler: createPayoutsHandler(runtime) };
 }

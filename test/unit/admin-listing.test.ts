@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { AdminPayoutStore, IndexPage, IndexPosition, PayoutRow, RequestedRange } from '../../shared/domain/admin-ports.ts';
-import { BadRequestError } from '../../shared/domain/errors.ts';
+import type { IndexPage, IndexPosition, PayoutRow, RequestedRange } from '../../shared/domain/ports.ts';
+import { InvalidInputError } from '../../shared/domain/errors.ts';
 import { PAYOUT_STATUSES, type PayoutStatus } from '../../shared/domain/payout.ts';
-import { listPayouts, type ListFilters } from '../../shared/usecases/admin-listing.ts';
+import { listPayouts as listWith, type ListFilters } from '../../shared/usecases/admin-listing.ts';
+import { CursorCodec } from '../../shared/usecases/cursor.ts';
+import type { PayoutStore } from '../../shared/domain/ports.ts';
+
+const cursors = new CursorCodec(async () => 'a-test-secret-that-is-32-bytes-long!');
+const listPayouts = (store: unknown, filters: ListFilters, limit: number, cursor?: string) =>
+  listWith({ store: store as PayoutStore, cursors }, filters, limit, cursor);
+/** What a signed cursor carries, read without its signature (as anyone could). */
+const stateOf = (cursor: string) => JSON.parse(Buffer.from(cursor.split('.')[0] as string, 'base64url').toString());
 
 /**
  * An in-memory index with DynamoDB's semantics: newest first, ties in payout_id order (descending), Limit, and an
@@ -55,7 +63,7 @@ async function readAll(store: FakeIndexStore, filters: ListFilters, limit: numbe
   const seen: PayoutRow[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 100; pages += 1) {
-    const page = await listPayouts(store as unknown as AdminPayoutStore, filters, limit, cursor);
+    const page = await listPayouts(store, filters, limit, cursor);
     expect(page.rows.length).toBeLessThanOrEqual(limit);
     seen.push(...page.rows);
     if (!page.nextCursor) return seen;
@@ -105,26 +113,26 @@ describe('Function: listPayouts', () => {
 
   it('refuses a tampered cursor, one for other filters, and one for another kind of listing', async () => {
     // Prepare
-    const store = new FakeIndexStore(rowsFixture()) as unknown as AdminPayoutStore;
+    const store = new FakeIndexStore(rowsFixture());
     const merged = await listPayouts(store, {}, 2);
     const pending = await listPayouts(store, { status: 'pending' }, 2);
-    const tampered = Buffer.from(
-      JSON.stringify({ ...JSON.parse(Buffer.from(pending.nextCursor as string, 'base64url').toString()), p: ['2030-01-01T00:00:00.000Z', 'p-00'] }),
-    ).toString('base64url');
+    const [, signature] = (pending.nextCursor as string).split('.');
+    // A position moved inside the caller's own data, its payload re-encoded under the old signature.
+    const moved = { ...stateOf(pending.nextCursor as string), position: ['2030-01-01T00:00:00.000Z', 'p-00'] };
+    const tampered = `${Buffer.from(JSON.stringify(moved)).toString('base64url')}.${signature}`;
     const ranged = await listPayouts(store, { status: 'pending', from: '2024-03-01T09:00:00.000Z' }, 1);
-    const outOfRange = Buffer.from(
-      JSON.stringify({ ...JSON.parse(Buffer.from(ranged.nextCursor as string, 'base64url').toString()), p: ['2023-01-01T00:00:00.000Z', 'p-00'] }),
-    ).toString('base64url');
+    // Even a cursor signed with our key is checked against the range it was minted for.
+    const outOfRange = await cursors.encode({ ...stateOf(ranged.nextCursor as string), position: ['2023-01-01T00:00:00.000Z', 'p-00'] });
 
     // Act + Assess
-    const refused = (filters: ListFilters, cursor: string) => expect(listPayouts(store, filters, 2, cursor)).rejects.toThrow(BadRequestError);
+    const refused = (filters: ListFilters, cursor: string) => expect(listPayouts(store, filters, 2, cursor)).rejects.toThrow(InvalidInputError);
+    await refused({ status: 'pending' }, tampered);
     await refused({ status: 'completed' }, pending.nextCursor as string);
     await refused({ status: 'pending' }, merged.nextCursor as string);
     await refused({}, `${merged.nextCursor as string}x`);
     await refused({}, 'not*base64');
-    await refused({}, Buffer.from('{"v":1}').toString('base64url'));
+    await refused({}, Buffer.from('{"v":2}').toString('base64url'));
     await refused({ status: 'pending', from: '2024-03-01T09:00:00.000Z' }, outOfRange);
-    // A position inside the range is only a place to resume from: accepted.
-    await expect(listPayouts(store, { status: 'pending' }, 2, tampered)).resolves.toBeDefined();
+    await expect(listPayouts(store, { status: 'pending' }, 2, pending.nextCursor as string)).resolves.toBeDefined();
   });
 });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/domain/errors.ts';
-import { PAYOUT_STATUSES, TRANSITIONS, type Payout, type PayoutStatus } from '../../shared/domain/payout.ts';
+import { counterDelta, PAYOUT_STATUSES, planMove, TRANSITIONS, type Payout, type PayoutStatus } from '../../shared/domain/payout.ts';
 import { adminListQuery, bulkBody, exportQuery, PROCESS_STATUSES, processBody } from '../../shared/schemas/admin.ts';
-import { decide } from '../../shared/usecases/admin-payouts.ts';
 
 const payout = (status: PayoutStatus, transaction_id?: string): Payout => ({
   payout_id: 'p-1',
@@ -18,25 +17,53 @@ const payout = (status: PayoutStatus, transaction_id?: string): Payout => ({
   ...(transaction_id ? { transaction_id } : {}),
 });
 
-describe('Function: decide', () => {
+describe('Function: planMove', () => {
+  const at = '2024-03-02T10:00:00.000Z';
+  const admin = { kind: 'admin', id: 'ops-1' } as const;
   const pairs = PAYOUT_STATUSES.flatMap((from) => PROCESS_STATUSES.map((to) => [from, to] as const));
 
-  it.each(pairs)('%s -> %s follows the lifecycle table', (from, to) => {
-    // Prepare
-    const body = { status: to, transaction_id: 'TX-1' };
-
+  it.each(pairs)('%s -> %s by an admin follows the lifecycle table', (from, to) => {
     // Act
-    const act = () => decide(payout(from, 'TX-1'), body);
+    const act = () => planMove(payout(from, 'TX-1'), { to, by: admin, transactionId: 'TX-1' }, at);
 
     // Assess
-    if (from === to) expect(act()).toEqual({ kind: 'retry' });
-    else if (TRANSITIONS[from].includes(to)) expect(act()).toEqual({ kind: 'move' });
+    if (from === to) expect(act()).toEqual({ kind: 'already-done' });
+    else if (TRANSITIONS[from].includes(to)) expect(act()).toMatchObject({ kind: 'move', from, to, delta: counterDelta(from, to, 5_000) });
     else expect(act).toThrow(new ConflictError('INVALID_TRANSITION', `Cannot move a payout from ${from} to ${to}.`));
   });
 
   it('answers the same completion with another transaction_id with a 409, not a retry', () => {
-    expect(() => decide(payout('completed', 'TX-1'), { status: 'completed', transaction_id: 'TX-2' })).toThrow(ConflictError);
-    expect(decide(payout('completed', 'TX-1'), { status: 'completed', transaction_id: 'TX-1' })).toEqual({ kind: 'retry' });
+    expect(() => planMove(payout('completed', 'TX-1'), { to: 'completed', by: admin, transactionId: 'TX-2' }, at)).toThrow(ConflictError);
+    expect(planMove(payout('completed', 'TX-1'), { to: 'completed', by: admin, transactionId: 'TX-1' }, at)).toEqual({ kind: 'already-done' });
+  });
+
+  it('stamps an admin move with who and when, and keeps the note and transaction id', () => {
+    const plan = planMove(payout('pending'), { to: 'completed', by: admin, transactionId: 'TX-9', note: 'wire' }, at);
+    expect(plan).toEqual({
+      kind: 'move',
+      from: 'pending',
+      to: 'completed',
+      delta: { pending: -5_000, paid: 5_000 },
+      change: { at, by: 'ops-1', from: 'pending', to: 'completed', note: 'wire' },
+      set: { processed_at: at, processed_by: 'ops-1', transaction_id: 'TX-9', notes: 'wire' },
+    });
+  });
+
+  it('lets an affiliate cancel a pending payout and nothing else', () => {
+    const affiliate = { kind: 'affiliate', id: 'user-1' } as const;
+    expect(planMove(payout('pending'), { to: 'cancelled', by: affiliate }, at)).toMatchObject({
+      kind: 'move',
+      change: { by: 'user-1', note: 'cancelled by affiliate' },
+      set: {},
+    });
+    expect(planMove(payout('cancelled'), { to: 'cancelled', by: affiliate }, at)).toEqual({ kind: 'already-done' });
+    expect(() => planMove(payout('processing'), { to: 'cancelled', by: affiliate }, at)).toThrow(
+      new ConflictError(
+        'PAYOUT_NOT_CANCELLABLE',
+        'Only a pending payout can be cancelled; this one is processing (move processing -> cancelled is not allowed).',
+      ),
+    );
+    expect(() => planMove(payout('pending'), { to: 'completed', by: affiliate }, at)).toThrow(ConflictError);
   });
 });
 

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../shared/http/auth.ts';
-import { UnauthorizedError } from '../../shared/domain/errors.ts';
+import { NotAuthenticatedError } from '../../shared/domain/errors.ts';
+import { httpErrorOf } from '../../shared/http/errors.ts';
 
 const SECRET = 'unit-test-secret-of-at-least-32-bytes!!';
 const key = new TextEncoder().encode(SECRET);
@@ -54,9 +55,8 @@ describe('Function: createAuthenticator (HS256)', () => {
 
   it.each(cases)('refuses %s with 401 and WWW-Authenticate: Bearer', async (_name, header, message) => {
     const error = await authenticate(await header()).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(UnauthorizedError);
-    expect((error as UnauthorizedError).statusCode).toBe(401);
-    expect((error as UnauthorizedError).headers).toEqual({ 'WWW-Authenticate': 'Bearer' });
+    expect(error).toBeInstanceOf(NotAuthenticatedError);
+    expect(httpErrorOf(error, 'r-1')).toMatchObject({ status: 401, headers: { 'WWW-Authenticate': 'Bearer' } });
     expect((error as Error).message).toMatch(message);
   });
 
@@ -87,8 +87,16 @@ describe('Function: createAuthenticator (verified-token cache)', () => {
     const authenticate = createAuthenticator({ mode: 'hs256', secret: SECRET });
     const token = await sign({ sub: 'u', exp: now() + 60 });
     await authenticate(`Bearer ${token}`);
-    const flipped = token.slice(0, -2) + (token.endsWith('A') ? 'B' : 'A') + token.slice(-1);
-    await expect(authenticate(`Bearer ${flipped}`)).rejects.toThrow(UnauthorizedError);
+    // Flip the lowest bit of the signature's last byte: it lives in the token's last character (a character that
+    // only changed base64url's unused padding bits would decode to the same, valid signature).
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const bytes = Buffer.from(signature, 'base64url');
+    bytes[bytes.length - 1]! ^= 1;
+    const flipped = `${header}.${payload}.${bytes.toString('base64url')}`;
+    expect(flipped).toHaveLength(token.length);
+    expect([...flipped].flatMap((char, index) => (char === token[index] ? [] : [index]))).toEqual([token.length - 1]);
+    expect(Buffer.from(flipped.split('.')[2]!, 'base64url').equals(Buffer.from(signature, 'base64url'))).toBe(false);
+    await expect(authenticate(`Bearer ${flipped}`)).rejects.toThrow(NotAuthenticatedError);
   });
 });
 
@@ -145,7 +153,7 @@ describe('Function: createAuthenticator (JWKS)', () => {
     ['a wrong audience', { iss: issuer, aud: 'someone-else' }],
   ])('refuses %s', async (_name, claims) => {
     const authenticate = createAuthenticator({ mode: 'jwks', jwksUrl, issuer, audience });
-    await expect(authenticate(`Bearer ${await rs256({ sub: 'u', exp: now() + 60, ...claims })}`)).rejects.toThrow(UnauthorizedError);
+    await expect(authenticate(`Bearer ${await rs256({ sub: 'u', exp: now() + 60, ...claims })}`)).rejects.toThrow(NotAuthenticatedError);
   });
 
   it('refuses algorithm confusion: an HS256 token keyed with the public key', async () => {
@@ -153,6 +161,6 @@ describe('Function: createAuthenticator (JWKS)', () => {
     const forged = await new SignJWT({ sub: 'u', exp: now() + 60, iss: issuer, aud: audience, role: 'admin' })
       .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
       .sign(new TextEncoder().encode(publicPem));
-    await expect(authenticate(`Bearer ${forged}`)).rejects.toThrow(UnauthorizedError);
+    await expect(authenticate(`Bearer ${forged}`)).rejects.toThrow(NotAuthenticatedError);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PayoutRow } from '../../shared/domain/admin-ports.ts';
+import type { PayoutRow } from '../../shared/domain/ports.ts';
 import { CSV_COLUMNS, csvCell, csvHeader, payoutCsvRow, payoutsCsv } from '../../shared/usecases/csv.ts';
 import { parseCsv } from '../support/csv.ts';
 

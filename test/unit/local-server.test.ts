@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalServer } from '../../bin/local/server.ts';
@@ -7,7 +7,12 @@ import { createLocalServer } from '../../bin/local/server.ts';
 describe('Function: createLocalServer', () => {
   const seen: { fn: string; event: APIGatewayProxyEventV2 }[] = [];
   const server = createLocalServer({
-    payouts: async (event) => (seen.push({ fn: 'payouts', event }), { statusCode: 200, headers: { 'x-fn': 'payouts' }, body: '{}' }),
+    payouts: async (event) => {
+      seen.push({ fn: 'payouts', event });
+      // A real handler awaits DynamoDB: the answer comes after the request has been read in full.
+      if (event.rawPath === '/slow') await new Promise((resolve) => setTimeout(resolve, 30));
+      return { statusCode: 200, headers: { 'x-fn': 'payouts' }, body: '{"answered":true}' };
+    },
     admin: async (event) => (seen.push({ fn: 'admin', event }), { statusCode: 200, headers: { 'x-fn': 'admin' }, body: '{}' }),
   });
   let port = 0;
@@ -47,5 +52,23 @@ describe('Function: createLocalServer', () => {
     expect(seen.at(-1)!.event).toMatchObject({ body: '{"amount":1}', isBase64Encoded: false });
     await send('/payouts/request', { method: 'POST', headers: [['Content-Type', 'application/octet-stream']], body: Buffer.from([1, 2, 3]) });
     expect(seen.at(-1)!.event).toMatchObject({ body: Buffer.from([1, 2, 3]).toString('base64'), isBase64Encoded: true });
+  });
+
+  it('still answers a client that half-closes its side (FIN) right after sending the request', async () => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const closed = new Promise<void>((resolve, reject) => {
+      socket.once('close', () => resolve());
+      socket.once('error', reject);
+    });
+    socket.write(`GET /slow HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+    socket.end();
+    await closed;
+    const answer = Buffer.concat(chunks).toString();
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer).toMatch(/\r\nx-fn: payouts\r\n/);
+    // The whole chunked body, up to its closing zero-length chunk.
+    expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).toBe('11\r\n{"answered":true}\r\n0\r\n\r\n');
   });
 });

@@ -9,7 +9,9 @@ import { createAuthenticator } from '../../shared/http/auth.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createDocumentClient } from '../../shared/store/dynamodb/client.ts';
 import { DynamoPayoutStore } from '../../shared/store/dynamodb/payout-store.ts';
-import { fingerprintOf } from '../../shared/usecases/affiliate-payouts.ts';
+import { systemClock } from '../../shared/domain/clock.ts';
+import { noTelemetry } from '../../shared/telemetry.ts';
+import { fingerprintOf } from '../../shared/usecases/fingerprint.ts';
 import { TEST_SECRET, tokenFor } from '../support/app.ts';
 import { invoke } from '../support/http.ts';
 
@@ -25,7 +27,17 @@ const config = loadConfig({
 const client = createDocumentClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
 const ddb = mockClient(client);
 const store = new DynamoPayoutStore(client, config.tables);
-const runtime = { config, client, store, authenticate: createAuthenticator(config.auth), logger: createLogger('silent') };
+const runtime = {
+  config,
+  client,
+  store,
+  authenticate: createAuthenticator(config.auth),
+  logger: createLogger('silent'),
+  clock: systemClock,
+  cursorSecret: async () => TEST_SECRET,
+  telemetry: noTelemetry,
+  middlewares: [],
+};
 const AFFILIATE = {
   affiliate_id: 'aff-1',
   user_id: 'user-1',
@@ -96,14 +108,15 @@ describe('Faults the local database cannot produce', () => {
     // What made the retry safe: the idempotency record rode in the same transaction as the payout.
     const sent = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(sent.map((item) => Object.values(item)[0]!.TableName)).toEqual(['pay', 'aff', 'idem']);
-    expect(sent[2]!.Put!.Item).toMatchObject({ idempotency_key: 'user-1#after-commit', status_code: 201 });
+    expect(sent[2]!.Put!.Item).toMatchObject({ idempotency_key: 'user-1#after-commit', outcome: 'created' });
 
-    // The write did commit: the retry finds the stored answer and replays it instead of paying twice.
+    // The write did commit: the retry finds the stored answer and replays it instead of paying twice. (This record
+    // is in the envelope form written before outcomes were stored: those still replay during their 24 hours.)
     const stored = { success: true, message: 'Payout request submitted successfully', data: { payout: { payout_id: 'p-1', amount: 5_000 } } };
     ddb.on(GetCommand, { TableName: 'idem' }).resolves({
       Item: {
         idempotency_key: 'user-1#after-commit',
-        fingerprint: fingerprintOf({ amount: 5_000 }),
+        fingerprint: fingerprintOf('POST /payouts/request', { amount: 5_000 }),
         status_code: 201,
         response_body: JSON.stringify(stored),
         payout_id: 'p-1',

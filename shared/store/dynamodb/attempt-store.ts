@@ -2,11 +2,11 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Attempt, AttemptError } from '../../domain/attempt.ts';
-import type { Payout } from '../../domain/payout.ts';
+import type { MovePlan, Payout } from '../../domain/payout.ts';
 import type { AttemptStore, ProviderEventRecord, ProviderMove, ProviderMoveOutcome } from '../../domain/provider-ports.ts';
 import { translateStoreError } from './errors.ts';
-import { DynamoPayoutStore, ExtraConditionFailed, type TransactItem } from './payout-store.ts';
-import { applyProviderMove } from './provider-moves.ts';
+import { DynamoPayoutStore } from './payout-store.ts';
+import type { TransactItem } from './transactions.ts';
 import { ATTEMPTS, PROVIDER_EVENTS, type ProviderTableNames } from './provider-tables.ts';
 import { PAYOUTS, type TableNames } from './tables.ts';
 
@@ -26,7 +26,8 @@ const conditionFailed = (error: unknown) => (error as { name?: string }).name ==
 
 /**
  * The DynamoDB adapter of provider payments: attempts, provider events, and the payout moves they cause, each
- * move one transaction (payout status condition + counters + attempt + event record) through applyProviderMove.
+ * move one transaction (payout status condition + counters + attempt + event record): the plan of
+ * shared/usecases/provider-move.ts, committed by DynamoPayoutStore.movePayout with the attempt items as extras.
  */
 export class DynamoAttemptStore implements AttemptStore {
   private readonly payouts: DynamoPayoutStore;
@@ -71,7 +72,7 @@ export class DynamoAttemptStore implements AttemptStore {
     return (result.Items ?? []).map(toAttempt);
   }
 
-  async applyMove(move: ProviderMove): Promise<ProviderMoveOutcome> {
+  async applyMove(move: ProviderMove, plan: Extract<MovePlan, { kind: 'move' }>): Promise<ProviderMoveOutcome> {
     const extra: TransactItem[] = [];
     if (move.attempt && 'create' in move.attempt) {
       extra.push({
@@ -86,13 +87,11 @@ export class DynamoAttemptStore implements AttemptStore {
       extra.push(this.finishItem(move.attempt.finish, move.attempt.status, move.at, move.attempt.reference, move.attempt.error));
     }
     if (move.event) extra.push(this.eventPut(move.event, false));
-    try {
-      return await applyProviderMove(this.payouts, move, extra);
-    } catch (error) {
-      if (!(error instanceof ExtraConditionFailed)) throw error;
-      const isEvent = move.event !== undefined && error.index === extra.length - 1;
-      return isEvent ? { kind: 'event-replayed' } : { kind: 'attempt-changed' };
-    }
+    const outcome = await this.payouts.movePayout(move.payout, plan, extra);
+    if (outcome.kind === 'busy') throw outcome.error;
+    if (outcome.kind !== 'extra-condition-failed') return outcome;
+    const isEvent = move.event !== undefined && outcome.index === extra.length - 1;
+    return isEvent ? { kind: 'event-replayed' } : { kind: 'attempt-changed' };
   }
 
   async queueRetry(payout: Payout, previous: Attempt, next: Attempt): Promise<'queued' | 'conflict'> {

@@ -83,9 +83,9 @@ export function checkInvariants(
     if (!payout) continue;
     const user = usersByAffiliate.get(String(payout.affiliate_id));
     expect(key.startsWith(`${user}#`), () => `idempotency record ${key} points at a payout of ${user}`);
-    const body = JSON.parse(String(record.response_body)) as { data?: { payout?: { payout_id?: string; amount?: number } } };
+    const data = JSON.parse(String(record.response_data)) as { payout?: { payout_id?: string; amount?: number } };
     expect(
-      body.data?.payout?.payout_id === payout.payout_id && body.data?.payout?.amount === payout.amount,
+      data.payout?.payout_id === payout.payout_id && data.payout?.amount === payout.amount,
       () => `idempotency record ${key} answers another payout than it points at`,
     );
   }

@@ -2,7 +2,7 @@ import { BatchWriteCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentCli
 import { createAdminPayoutsHandler } from '../../../lambdas/admin-payouts/app.ts';
 import { createPayoutsHandler } from '../../../lambdas/payouts/app.ts';
 import type { LambdaHttpHandler } from '../../../shared/http/lambda.ts';
-import type { Runtime } from '../../../shared/runtime.ts';
+import type { Dependencies } from '../../../shared/dependencies.ts';
 import { AFFILIATES, IDEMPOTENCY, PAYOUTS, type TableNames } from '../../../shared/store/dynamodb/tables.ts';
 import { testProviderConfig, testRuntime, tokenFor } from '../../support/app.ts';
 import { createTestTables, type TestTables } from '../../support/dynamo.ts';
@@ -25,7 +25,7 @@ export type CallOptions = Omit<EventOptions, 'headers'> & { headers?: Record<str
  */
 export interface System {
   db: TestTables;
-  runtime: Runtime;
+  runtime: Dependencies;
   payouts: LambdaHttpHandler;
   admin: LambdaHttpHandler;
   /** A cached HS256 token for a user (`admin: true` adds the admin role). */
@@ -47,9 +47,9 @@ export function cachedToken(sub: string, admin = false): Promise<string> {
 }
 
 /** Handlers for a runtime: the same factories the Lambda entry points call. */
-export function systemOn(db: TestTables, runtime: Runtime): System {
+export function systemOn(db: TestTables, runtime: Dependencies): System {
   const payouts = createPayoutsHandler(runtime);
-  const admin = createAdminPayoutsHandler(runtime, undefined, testProviderConfig(db));
+  const admin = createAdminPayoutsHandler(runtime, testProviderConfig(db));
   return {
     db,
     runtime,

@@ -1,0 +1,226 @@
+/**
+ * The OpenAPI 3.1 document of both functions, generated from the zod schemas in shared/schemas (zod-openapi works
+ * with zod/mini). Build-time only: `npm run openapi` writes it to openapi.json, which the functions serve at
+ * GET /openapi.json; zod-openapi never reaches a function bundle.
+ */
+import * as z from 'zod/mini';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { DEFAULT_MAX_PAYOUT_CENTS } from '../../shared/config.ts';
+import {
+  adminListQuery,
+  adminPayoutPage,
+  adminPayoutView,
+  bulkItem,
+  bulkResultView,
+  exportQuery,
+  processBody,
+  reconciliationView,
+} from '../../shared/schemas/admin.ts';
+import { balanceView, errorEnvelope, payoutView, statusChange } from '../../shared/schemas/common.ts';
+import { listPayoutsQuery, payoutListView, payoutRequestBody, summaryView } from '../../shared/schemas/payouts.ts';
+import { attemptView, bulkSendBody, bulkSendView, sendView } from '../../shared/schemas/providers.ts';
+
+/** `{success: true, message, data}`: every JSON answer but the errors. */
+const envelope = (data: z.core.$ZodType) => z.object({ success: z.literal(true), message: z.string(), data });
+
+const json = (schema: z.core.$ZodType) => ({ 'application/json': { schema } });
+
+const ERROR_TEXT: Record<string, string> = {
+  '400': 'Invalid input: a sentence naming the field, and a machine `code` (VALIDATION_ERROR, BELOW_MINIMUM, …)',
+  '401': 'Missing or invalid bearer token (`WWW-Authenticate: Bearer`)',
+  '403': 'Not allowed (NOT_AN_AFFILIATE, AFFILIATE_INACTIVE, ADMIN_ONLY)',
+  '404': 'No such payout or affiliate (another affiliate\'s payout answers the same)',
+  '409': 'The lifecycle or a guard refused the move, or a twin request is in flight (`Retry-After`)',
+  '413': 'The body is too large',
+  '415': 'The body is not application/json',
+  '422': 'The Idempotency-Key was used with another body',
+  '503': 'A transient DynamoDB failure: retry (with the same Idempotency-Key) after `Retry-After`',
+};
+
+/** The error answers an operation can give, all in the error envelope. */
+const errors = (...statuses: (keyof typeof ERROR_TEXT)[]): ZodOpenApiResponsesObject =>
+  Object.fromEntries(statuses.map((status) => [status, { description: ERROR_TEXT[status] as string, content: json(errorEnvelope) }]));
+
+const ok = (description: string, data: z.core.$ZodType, status = '200'): ZodOpenApiResponsesObject => ({
+  [status]: { description, content: json(envelope(data)) },
+});
+
+const payoutIdPath = z.object({ payout_id: z.string() });
+const idempotencyKeyHeader = z.object({
+  'Idempotency-Key': z.optional(z.string().check(z.regex(/^[\x21-\x7E]{1,255}$/))),
+});
+const emptyBody = z.strictObject({});
+/** The bulk body as clients send it: the route validates each item on its own, so one bad item fails alone. */
+const bulkRequest = z.strictObject({ items: z.optional(z.array(bulkItem)), payouts: z.optional(z.array(bulkItem)) });
+
+const payoutData = z.object({ payout: payoutView });
+const adminPayoutData = z.object({ payout: adminPayoutView });
+const AFFILIATE_ERRORS = ['401', '403', '503'] as const;
+const ADMIN_ERRORS = ['401', '403', '503'] as const;
+
+/** Every operation, keyed `METHOD path` exactly as the routers' tables spell them (test/unit/openapi.test.ts holds them equal). */
+export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
+  'GET /openapi.json': {
+    operationId: 'getOpenApi',
+    summary: 'This document (no token needed); both functions serve it',
+    tags: ['contract'],
+    security: [],
+    responses: { '200': { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: z.looseObject({ openapi: z.literal('3.1.0'), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }) } } } },
+  },
+  'POST /payouts/request': {
+    operationId: 'requestPayout',
+    summary: 'Request a payout of part of the available balance',
+    tags: ['payouts'],
+    requestParams: { header: idempotencyKeyHeader },
+    requestBody: { required: true, content: json(payoutRequestBody(DEFAULT_MAX_PAYOUT_CENTS)) },
+    responses: {
+      ...ok('The payout, pending (or the first answer replayed for a known Idempotency-Key)', payoutData, '201'),
+      ...errors('400', ...AFFILIATE_ERRORS, '409', '413', '415', '422'),
+    },
+  },
+  'GET /payouts': {
+    operationId: 'listPayouts',
+    summary: "The caller's payouts, newest first, a page at a time",
+    tags: ['payouts'],
+    requestParams: { query: listPayoutsQuery },
+    responses: { ...ok('One page', payoutListView), ...errors('400', ...AFFILIATE_ERRORS) },
+  },
+  'GET /payouts/balance': {
+    operationId: 'getBalance',
+    summary: 'Earned, paid, pending and available, in cents',
+    tags: ['payouts'],
+    responses: { ...ok('The balance', z.object({ balance: balanceView })), ...errors(...AFFILIATE_ERRORS) },
+  },
+  'GET /payouts/summary': {
+    operationId: 'getSummary',
+    summary: 'The balance, the minimum payout, the payout count and the last payout',
+    tags: ['payouts'],
+    responses: { ...ok('The summary', summaryView), ...errors(...AFFILIATE_ERRORS) },
+  },
+  'GET /payouts/{payout_id}': {
+    operationId: 'getPayout',
+    summary: 'One payout with its status history',
+    tags: ['payouts'],
+    requestParams: { path: payoutIdPath },
+    responses: { ...ok('The payout', payoutData), ...errors(...AFFILIATE_ERRORS, '404') },
+  },
+  'POST /payouts/{payout_id}/cancel': {
+    operationId: 'cancelPayout',
+    summary: 'Cancel a pending payout; the amount returns to available',
+    tags: ['payouts'],
+    requestParams: { path: payoutIdPath },
+    requestBody: { required: false, content: json(emptyBody) },
+    responses: { ...ok('The payout, cancelled', payoutData), ...errors('400', ...AFFILIATE_ERRORS, '404', '409', '415') },
+  },
+  'GET /admin/payouts': {
+    operationId: 'adminListPayouts',
+    summary: 'Payouts of all affiliates, filtered, newest first, a page at a time',
+    tags: ['admin'],
+    requestParams: { query: adminListQuery },
+    responses: { ...ok('One page', adminPayoutPage), ...errors('400', ...ADMIN_ERRORS) },
+  },
+  'GET /admin/payouts/export': {
+    operationId: 'adminExportPayouts',
+    summary: 'The filtered payouts as CSV (RFC 4180), a page at a time',
+    tags: ['admin'],
+    requestParams: { query: exportQuery },
+    responses: {
+      '200': {
+        description: 'CSV rows; `X-Next-Cursor` and `Link: <…>; rel="next"` when there are more',
+        headers: z.object({ 'X-Next-Cursor': z.optional(z.string()), Link: z.optional(z.string()) }),
+        content: { 'text/csv': { schema: z.string() } },
+      },
+      ...errors('400', ...ADMIN_ERRORS),
+    },
+  },
+  'POST /admin/payouts/process': {
+    operationId: 'adminProcessPayouts',
+    summary: 'Move up to 100 payouts, each on its own (send `items` or `payouts`)',
+    tags: ['admin'],
+    requestBody: { required: true, content: json(bulkRequest) },
+    responses: { ...ok('One result per item, in the order sent', bulkResultView), ...errors('400', ...ADMIN_ERRORS, '413', '415') },
+  },
+  'GET /admin/payouts/{payout_id}': {
+    operationId: 'adminGetPayout',
+    summary: 'One payout with processed_by, updated_at and its history (and its provider attempts, with provider payments on)',
+    tags: ['admin'],
+    requestParams: { path: payoutIdPath },
+    responses: {
+      ...ok('The payout', z.object({ payout: adminPayoutView, attempts: z.optional(z.array(attemptView)) })),
+      ...errors(...ADMIN_ERRORS, '404'),
+    },
+  },
+  'POST /admin/payouts/send': {
+    operationId: 'adminSendPayouts',
+    summary: 'Send up to 500 pending payouts through their provider (Stripe, PayPal), each on its own (provider payments on)',
+    tags: ['admin', 'providers'],
+    requestBody: { required: true, content: json(bulkSendBody) },
+    responses: { ...ok('One result per id, in the order sent', bulkSendView), ...errors('400', ...ADMIN_ERRORS, '413', '415') },
+  },
+  'POST /admin/payouts/{payout_id}/send': {
+    operationId: 'adminSendPayout',
+    summary: 'Send one pending payout through its provider: processing, with a queued attempt (provider payments on)',
+    tags: ['admin', 'providers'],
+    requestParams: { path: payoutIdPath },
+    requestBody: { required: false, content: json(emptyBody) },
+    responses: { ...ok('The payout, processing, and its queued attempt', sendView, '202'), ...errors('400', ...ADMIN_ERRORS, '404', '409', '415') },
+  },
+  'POST /admin/payouts/{payout_id}/retry': {
+    operationId: 'adminRetryPayout',
+    summary: 'A new attempt for a processing payout whose last attempt failed on our side (provider payments on)',
+    tags: ['admin', 'providers'],
+    requestParams: { path: payoutIdPath },
+    requestBody: { required: false, content: json(emptyBody) },
+    responses: { ...ok('The payout and the new queued attempt', sendView, '202'), ...errors('400', ...ADMIN_ERRORS, '404', '409', '415') },
+  },
+  'POST /admin/payouts/{payout_id}/process': {
+    operationId: 'adminProcessPayout',
+    summary: 'Move one payout through the lifecycle (a safe retry answers 200 unchanged)',
+    tags: ['admin'],
+    requestParams: { path: payoutIdPath },
+    requestBody: { required: true, content: json(processBody) },
+    responses: { ...ok('The payout in its new status', adminPayoutData), ...errors('400', ...ADMIN_ERRORS, '404', '409', '415') },
+  },
+  'GET /admin/affiliates/{affiliate_id}/balance': {
+    operationId: 'adminReconcile',
+    summary: "An affiliate's counters beside a recomputation from its payouts, and the drift",
+    tags: ['admin'],
+    requestParams: { path: z.object({ affiliate_id: z.string() }) },
+    responses: { ...ok('The reconciliation', reconciliationView), ...errors(...ADMIN_ERRORS, '404') },
+  },
+};
+
+/** Builds the document. Deterministic: the same schemas give the same bytes. */
+export function buildOpenApiDocument() {
+  const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
+  for (const [key, operation] of Object.entries(OPERATIONS)) {
+    const [method, path] = key.split(' ') as [string, string];
+    paths[path] = { ...paths[path], [method.toLowerCase()]: operation };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Affiliate payouts',
+      version: '1.0.0',
+      description:
+        'Two Lambda functions behind Function URLs: the payouts function (paths under /payouts) and the admin ' +
+        'payouts function (paths under /admin). Amounts are integer cents. Errors answer ' +
+        '`{"success": false, "message": <a sentence>, "code": <MACHINE_CODE>}`.',
+    },
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        Payout: payoutView,
+        AdminPayout: adminPayoutView,
+        StatusChange: statusChange,
+        Balance: balanceView,
+        Error: errorEnvelope,
+      },
+    },
+  });
+}
+
+/** The document as `npm run openapi` writes it (two-space indent, final newline). */
+export const openApiText = () => `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;

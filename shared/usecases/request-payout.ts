@@ -1,0 +1,153 @@
+// route -> (request payout) -> store
+//
+// Primary course:
+//   1. resolve the caller (cached affiliate id) and read the affiliate and any earlier answer to this key together;
+//   2. replay a known key (same body), refuse it with another body;
+//   3. apply the rules to the affiliate as read (active, method, minimum, available);
+//   4. commit the payout, the counters and the key in one transaction under the balance guard;
+//   5. when the affiliate changed under the transaction, decide again on the record it returned.
+import { ACTIVE, type Affiliate } from '../domain/affiliate.ts';
+import { availableOf, minimumPayoutFor, reservationGuard } from '../domain/balance.ts';
+import { epochSeconds } from '../domain/clock.ts';
+import { AppError, BusyError, ConflictError, InvalidInputError, NotPermittedError, UnprocessableError } from '../domain/errors.ts';
+import { describeCents } from '../domain/money.ts';
+import { PAYMENT_METHODS, type PaymentMethod, type Payout } from '../domain/payout.ts';
+import type { IdempotencyRecord } from '../domain/ports.ts';
+import type { PayoutView } from '../schemas/common.ts';
+import type { PayoutRequestBody } from '../schemas/payouts.ts';
+import { notAnAffiliate } from './callers.ts';
+import { fingerprintOf } from './fingerprint.ts';
+import type { Services } from './services.ts';
+import { toPayoutView } from './views.ts';
+
+/** A new payout, or the first answer to this Idempotency-Key given again (its data exactly as stored). */
+export type RequestOutcome = { kind: 'created'; data: { payout: PayoutView } } | { kind: 'replayed'; data: unknown };
+
+/** How many times a reservation is decided again when the affiliate changed under it, before answering busy. */
+const MAX_RESERVE_ATTEMPTS = 10;
+
+export async function requestPayout(
+  services: Services,
+  userId: string,
+  body: PayoutRequestBody,
+  idempotencyKey?: string,
+): Promise<RequestOutcome> {
+  const { store, callers } = services;
+  const affiliateId = await callers.affiliateIdOf(userId);
+  // The user id is encoded (no '#' left in it), so the first '#' always separates user from key.
+  const scopedKey = idempotencyKey === undefined ? undefined : `${encodeURIComponent(userId)}#${idempotencyKey}`;
+  const fingerprint = fingerprintOf('POST /payouts/request', body);
+  const [affiliate, earlier] = await Promise.all([
+    store.getAffiliate(affiliateId),
+    scopedKey === undefined ? undefined : store.getIdempotencyRecord(scopedKey),
+  ]);
+  if (earlier) return replayOf(earlier, fingerprint);
+  try {
+    const current = callers.owns(userId, affiliate) ? affiliate : await callers.affiliateOf(userId);
+    return await reserve(services, userId, current, body, scopedKey, fingerprint);
+  } catch (error) {
+    // Refused while a twin with the same key committed (it drained the balance first): answer as the twin did.
+    if (scopedKey !== undefined && error instanceof AppError && !(error instanceof BusyError)) {
+      const late = await store.getIdempotencyRecord(scopedKey);
+      if (late) return replayOf(late, fingerprint);
+    }
+    throw error;
+  }
+}
+
+async function reserve(
+  services: Services,
+  userId: string,
+  first: Affiliate,
+  body: PayoutRequestBody,
+  scopedKey: string | undefined,
+  fingerprint: string,
+): Promise<RequestOutcome> {
+  let affiliate: Affiliate | undefined = first;
+  for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt += 1) {
+    if (affiliate?.user_id !== userId) throw notAnAffiliate();
+    const payout = draftPayout(services, affiliate, body);
+    const data = { payout: toPayoutView(payout) };
+    const idempotency: IdempotencyRecord | undefined =
+      scopedKey === undefined
+        ? undefined
+        : {
+            key: scopedKey,
+            fingerprint,
+            outcome: 'created',
+            data,
+            payoutId: payout.payout_id,
+            expiresAt: epochSeconds(services.clock) + services.rules.idempotencyTtlSeconds,
+          };
+    const outcome = await services.store.reservePayout(payout, reservationGuard(affiliate, payout.amount), idempotency);
+    switch (outcome.kind) {
+      case 'created':
+        return { kind: 'created', data };
+      case 'idempotency-replay':
+        return replayOf(outcome.record, fingerprint);
+      case 'idempotency-in-flight':
+        throw new ConflictError(
+          'IDEMPOTENCY_IN_FLIGHT',
+          'A request with this Idempotency-Key is still being processed; retry in a moment to get its answer.',
+          { data: { retryAfterSeconds: 1 } },
+        );
+      case 'busy':
+        throw outcome.error;
+      case 'affiliate-changed':
+        affiliate = outcome.affiliate;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+  throw new BusyError('Too many payout requests for this affiliate at once; retry in a moment.');
+}
+
+/** The rules, applied to the affiliate as read: the 4xx a rule gives, or the payout to reserve. */
+function draftPayout({ rules, clock, newId }: Services, affiliate: Affiliate, body: PayoutRequestBody): Payout {
+  if (affiliate.status !== ACTIVE) {
+    throw new NotPermittedError('AFFILIATE_INACTIVE', `Only an active affiliate can request a payout; this account is ${affiliate.status}.`);
+  }
+  const method = body.payment_method ?? affiliate.payment_method;
+  if (!method || !(PAYMENT_METHODS as readonly string[]).includes(method)) {
+    throw new InvalidInputError('PAYMENT_METHOD_REQUIRED', `Choose a payment_method (${PAYMENT_METHODS.join(' or ')}).`);
+  }
+  if (method === 'stripe' && !affiliate.stripe_account_id) {
+    throw new InvalidInputError('STRIPE_ACCOUNT_REQUIRED', 'To be paid by stripe, connect a Stripe account first (no stripe_account_id on file).');
+  }
+  const email = body.payment_email ?? affiliate.payment_email;
+  if (!email) throw new InvalidInputError('PAYMENT_EMAIL_REQUIRED', `A payment_email is required to pay by ${method}.`);
+  const minimum = minimumPayoutFor(affiliate.tier, rules.tierMinimums, rules.defaultMinimumPayout);
+  if (body.amount < minimum) {
+    throw new InvalidInputError('BELOW_MINIMUM', `The minimum payout is ${minimum} cents (${describeCents(minimum)}).`);
+  }
+  const available = availableOf(affiliate.total_earned, affiliate.total_paid, affiliate.total_pending);
+  if (body.amount > available) {
+    throw new InvalidInputError(
+      'INSUFFICIENT_BALANCE',
+      `The amount exceeds your available balance of ${available} cents (${describeCents(available)}).`,
+    );
+  }
+  const at = clock.now().toISOString();
+  return {
+    payout_id: newId(),
+    affiliate_id: affiliate.affiliate_id,
+    amount: body.amount,
+    currency: 'USD',
+    payment_method: method as PaymentMethod,
+    payment_email: email,
+    ...(method === 'stripe' ? { stripe_account_id: affiliate.stripe_account_id } : {}),
+    status: 'pending',
+    requested_at: at,
+    updated_at: at,
+    history: [{ at, by: affiliate.user_id, from: null, to: 'pending', note: 'requested by affiliate' }],
+  };
+}
+
+function replayOf(record: IdempotencyRecord, fingerprint: string): RequestOutcome {
+  if (record.fingerprint !== fingerprint) {
+    throw new UnprocessableError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was already used with a different request body; use a new key for a new request.',
+    );
+  }
+  return { kind: 'replayed', data: record.data };
+}

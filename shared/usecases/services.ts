@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../domain/clock.ts';
+import type { Cents } from '../domain/money.ts';
+import type { PayoutStore } from '../domain/ports.ts';
+import { Callers } from './callers.ts';
+import { CursorCodec, type SecretSource } from './cursor.ts';
+
+export interface PayoutRules {
+  defaultMinimumPayout: Cents;
+  tierMinimums: Readonly<Record<string, number>>;
+  idempotencyTtlSeconds: number;
+  affiliateCacheTtlMs: number;
+}
+
+/** What every use case works with, built once per function instance: the store port, the rules, the clock. */
+export interface Services {
+  store: PayoutStore;
+  rules: PayoutRules;
+  clock: Clock;
+  callers: Callers;
+  cursors: CursorCodec;
+  newId: () => string;
+}
+
+export function createServices({
+  store,
+  rules,
+  clock,
+  cursorSecret,
+  newId = randomUUID,
+}: {
+  store: PayoutStore;
+  rules: PayoutRules;
+  clock: Clock;
+  cursorSecret: SecretSource;
+  newId?: () => string;
+}): Services {
+  return { store, rules, clock, callers: new Callers(store, rules.affiliateCacheTtlMs, clock), cursors: new CursorCodec(cursorSecret), newId };
+}

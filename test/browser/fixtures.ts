@@ -1,0 +1,60 @@
+import type { SeedAffiliate } from '../../bin/local/seed.ts';
+import { affiliate, tokenFor } from '../support/app.ts';
+import { call, startServer, type RunningServer } from '../support/server.ts';
+
+/** The affiliates the page tests and the screenshots use: one per scenario, so tests never share a balance. */
+export const PAGE_AFFILIATES: SeedAffiliate[] = [
+  affiliate('flow', { tier: 'tier1', total_earned: 150_000 }),
+  affiliate('double', { tier: 'tier1', total_earned: 80_000 }),
+  affiliate('stale', { tier: 'tier1', total_earned: 60_000 }),
+  affiliate('admin', { tier: 'tier1', total_earned: 90_000 }),
+  affiliate('csv', { tier: 'tier1', total_earned: 500_000 }),
+  affiliate('phone', { tier: 'tier1', total_earned: 40_000 }),
+  affiliate('show', { tier: 'tier2', total_earned: 1_284_050, payment_method: 'paypal', payment_email: 'maya@example.com' }),
+];
+
+export const adminToken = () => tokenFor('admin-pages', { role: 'admin' });
+
+/** Requests a payout through the API, as another tab of the same affiliate would. */
+export async function requestPayout(baseUrl: string, token: string, amount: number): Promise<string> {
+  const response = await call(baseUrl, '/payouts/request', { method: 'POST', token, body: { amount } });
+  if (response.status !== 201) throw new Error(`payout request failed: ${response.status} ${response.text}`);
+  return response.json.data.payout.payout_id as string;
+}
+
+export async function moveTo(baseUrl: string, token: string, payoutId: string, body: Record<string, string>): Promise<void> {
+  const response = await call(baseUrl, `/admin/payouts/${payoutId}/process`, { method: 'POST', token, body });
+  if (response.status !== 200) throw new Error(`move failed: ${response.status} ${response.text}`);
+}
+
+/** A realistic history for the showcase affiliate: paid, failed, cancelled, processing and pending payouts. */
+export async function seedShowcase(baseUrl: string): Promise<void> {
+  const token = await tokenFor('user-show');
+  const admin = await adminToken();
+  const plan: Array<[number, Record<string, string> | 'cancel' | undefined]> = [
+    [125_000, { status: 'completed', transaction_id: 'PAYPAL-7KQ21904', notes: 'PayPal batch 2026-11-02' }],
+    [48_020, { status: 'completed', transaction_id: 'PAYPAL-7KQ33815' }],
+    [20_000, { status: 'failed', notes: 'PayPal account closed; update your e-mail' }],
+    [35_000, 'cancel'],
+    [62_500, { status: 'processing' }],
+    [30_000, undefined],
+  ];
+  for (const [amount, then] of plan) {
+    const id = await requestPayout(baseUrl, token, amount);
+    if (then === 'cancel') await call(baseUrl, `/payouts/${id}/cancel`, { method: 'POST', token });
+    else if (then) await moveTo(baseUrl, admin, id, then);
+  }
+}
+
+/**
+ * The `npm start` server for the page tests, started a second time if the first start fails: on a saturated shared
+ * machine DynamoDB Local can miss the seed's 2 s request timeout, which says nothing about the pages.
+ */
+export async function startPagesServer(): Promise<RunningServer> {
+  try {
+    return await startServer({ affiliates: PAGE_AFFILIATES });
+  } catch (error) {
+    process.stderr.write(`page tests: the server did not start, trying once more (${String(error).split('\n')[1] ?? ''})\n`);
+    return startServer({ affiliates: PAGE_AFFILIATES });
+  }
+}

@@ -1,0 +1,264 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenFor } from '../support/app.ts';
+import { describeViolations, launchChromium, seriousViolations } from '../support/browser.ts';
+import { parseCsv } from '../support/csv.ts';
+import { call, type RunningServer } from '../support/server.ts';
+import { adminToken, requestPayout, startPagesServer } from './fixtures.ts';
+
+/**
+ * The two pages in real Chromium (Debian's, driven by playwright-core) on the real `npm start` server and
+ * DynamoDB Local. Every element is found by its accessible name, as a screen reader user would find it.
+ */
+describe('Pages in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startPagesServer(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function open(path: string, token: string, width = 1280): Promise<Page> {
+    context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${server.baseUrl}${path}#token=${token}`);
+    return page;
+  }
+
+  async function expectAccessible(page: Page, state: string): Promise<void> {
+    const violations = await seriousViolations(page);
+    expect(violations, `${state}:\n${describeViolations(violations)}`).toEqual([]);
+  }
+
+  const payoutsOf = async (user: string) =>
+    (await call(server.baseUrl, '/payouts?limit=100', { token: await tokenFor(user) })).json.data.payouts as Array<{ payout_id: string; amount: number; status: string }>;
+  const card = (page: Page, name: string) => page.getByTestId(`balance-${name}`);
+
+  it('an affiliate requests a payout, sees it pending and the balance move, then cancels it', async () => {
+    // Prepare
+    const page = await open('/', await tokenFor('user-flow'));
+    await expect.poll(() => card(page, 'available').textContent()).toBe('$1,500.00');
+    // The token left the address bar and lives in this tab's sessionStorage only.
+    expect(new URL(page.url()).hash).toBe('');
+    expect(await page.evaluate('sessionStorage.getItem("payouts.token") !== null')).toBe(true);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+    expect(await page.getByLabel('Amount (USD)').inputValue()).toBe('1500.00');
+    await expectAccessible(page, 'dashboard loaded');
+
+    // Act: request $75.50
+    await page.getByLabel('Amount (USD)').fill('75.50');
+    await page.getByRole('button', { name: 'Request payout' }).click();
+
+    // Assess: pending in the history, the balance moved
+    await page.getByText('Payout of $75.50 requested').waitFor();
+    const history = page.getByRole('table', { name: 'Payout history' });
+    await expect.poll(() => history.getByRole('row').nth(1).textContent()).toMatch(/\$75\.50.*Pending/);
+    await expect.poll(() => card(page, 'available').textContent()).toBe('$1,424.50');
+    expect(await card(page, 'pending').textContent()).toBe('$75.50');
+    expect(await payoutsOf('user-flow')).toMatchObject([{ amount: 7_550, status: 'pending' }]);
+    await expectAccessible(page, 'after a request');
+
+    // Act: open it, ask to cancel, confirm
+    await history.getByRole('button', { name: /^View payout of \$75\.50/ }).click();
+    const details = page.getByRole('region', { name: 'Payout details' });
+    await details.getByRole('list', { name: 'Status timeline' }).waitFor();
+    await details.getByRole('button', { name: 'Cancel payout' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Cancel this payout?' });
+    await confirm.waitFor();
+    await expectAccessible(page, 'detail with the cancel confirmation');
+    await confirm.getByRole('button', { name: 'Cancel payout' }).click();
+
+    // Assess: cancelled everywhere, the money back
+    await expect.poll(() => details.getByRole('list', { name: 'Status timeline' }).getByRole('listitem').count()).toBe(2);
+    expect(await details.getByRole('button', { name: 'Cancel payout' }).count()).toBe(0);
+    await expect.poll(() => card(page, 'available').textContent()).toBe('$1,500.00');
+    await expect.poll(() => history.getByRole('row').nth(1).textContent()).toMatch(/Cancelled/);
+    expect(await payoutsOf('user-flow')).toMatchObject([{ amount: 7_550, status: 'cancelled' }]);
+  });
+
+  it('a double click, a lost answer and a reload never pay twice: one Idempotency-Key per intended payout', async () => {
+    const page = await open('/', await tokenFor('user-double'));
+    await expect.poll(() => card(page, 'available').textContent()).toBe('$800.00');
+    const sent: string[] = [];
+    page.on('request', (request) => request.url().endsWith('/payouts/request') && sent.push(request.headers()['idempotency-key'] ?? ''));
+
+    // Act 1: a double click
+    await page.getByLabel('Amount (USD)').fill('100');
+    await page.getByRole('button', { name: 'Request payout' }).dblclick();
+    await page.getByText('Payout of $100.00 requested').waitFor();
+    expect(await payoutsOf('user-double')).toHaveLength(1);
+
+    // Act 2: everything that is left; the server commits, the answer never reaches the page
+    await page.route('**/payouts/request', async (route) => {
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await page.getByLabel('Amount (USD)').fill('700');
+    await page.getByRole('button', { name: 'Request payout' }).click();
+    await page.getByText('Could not reach the server').waitFor();
+    expect(await payoutsOf('user-double')).toHaveLength(2);
+    await page.unroute('**/payouts/request');
+
+    // Act 3: the affiliate reloads (nothing is available any more) and sends the same amount again
+    await page.reload();
+    await page.getByText('may not have finished').waitFor();
+    await expect.poll(() => card(page, 'available').textContent()).toBe('$0.00');
+    expect(await page.getByLabel('Amount (USD)').inputValue()).toBe('700.00');
+    await page.getByRole('button', { name: 'Request payout' }).click();
+    await page.getByText('Payout of $700.00 requested').waitFor();
+
+    // Assess: two intended payouts, two payouts; the retry carried the lost request's key
+    const payouts = await payoutsOf('user-double');
+    expect(payouts.map((payout) => payout.amount).sort((a, b) => a - b)).toEqual([10_000, 70_000]);
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    expect(sent.at(-1)).toBe(sent.at(-2));
+    expect(new Set(sent).size).toBe(2);
+    expect(await page.evaluate('sessionStorage.getItem("payouts.intent")')).toBeNull();
+  });
+
+  it("shows the server's sentence when the balance moved since the page read it, and checks whole cents itself", async () => {
+    const token = await tokenFor('user-stale');
+    const page = await open('/', token);
+    await expect.poll(() => card(page, 'available').textContent()).toBe('$600.00');
+    let requests = 0;
+    page.on('request', (request) => request.url().endsWith('/payouts/request') && (requests += 1));
+
+    // Act 1: a fraction of a cent never leaves the page
+    await page.getByLabel('Amount (USD)').fill('10.005');
+    await page.getByRole('button', { name: 'Request payout' }).click();
+    expect(await page.getByRole('alert').textContent()).toBe('The amount must be in whole cents (at most two decimals).');
+    expect(requests).toBe(0);
+
+    // Act 2: another tab takes $300 first; this page still believes $600 is available
+    await requestPayout(server.baseUrl, token, 30_000);
+    await page.getByLabel('Amount (USD)').fill('600');
+    await page.getByRole('button', { name: 'Request payout' }).click();
+
+    // Assess: the server refused, in its own words, and nothing was written
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('The amount exceeds your available balance of 30000 cents ($300.00).');
+    expect(requests).toBe(1);
+    expect(await payoutsOf('user-stale')).toHaveLength(1);
+    expect(await page.getByLabel('Amount (USD)').getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page, 'refused request');
+  });
+
+  it('an admin marks a payout completed in the console; the affiliate sees it completed after a reload', async () => {
+    // Prepare: the affiliate asks for $120 on the dashboard
+    const dashboard = await open('/', await tokenFor('user-admin'));
+    await dashboard.getByLabel('Amount (USD)').fill('120');
+    await dashboard.getByRole('button', { name: 'Request payout' }).click();
+    await dashboard.getByText('Payout of $120.00 requested').waitFor();
+    const id = (await payoutsOf('user-admin'))[0]!.payout_id;
+
+    // Act: the admin filters the queue to the affiliate, selects the row, enters the transaction id
+    const console = await context.newPage();
+    await console.goto(`${server.baseUrl}/console/#token=${await adminToken()}`);
+    const queue = console.getByRole('table', { name: 'Payouts' });
+    await queue.waitFor();
+    expect(new URL(console.url()).hash).toBe('');
+    await expectAccessible(console, 'console loaded');
+    await console.getByLabel('Affiliate', { exact: true }).fill('aff-admin');
+    await console.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => queue.getByRole('row').count()).toBe(2);
+    expect(new URL(console.url()).searchParams.get('affiliate_id')).toBe('aff-admin');
+    // Completed needs a transaction id per row: the console says so before sending anything.
+    await console.getByRole('checkbox', { name: id }).check();
+    await console.getByRole('button', { name: 'Mark completed' }).click();
+    expect(await console.getByRole('alert').textContent()).toContain(`Enter a transaction id for: ${id}`);
+    await console.getByLabel(`Transaction id for ${id}`).fill('PAYPAL-PAGES-1');
+    await console.getByRole('button', { name: 'Mark completed' }).click();
+
+    // Assess: the per-row result, the detail's history, the reconciliation
+    const results = console.getByRole('region', { name: /^Results:/ });
+    await results.waitFor();
+    expect(await results.getByRole('heading').textContent()).toBe('Results: 1 done, 0 failed');
+    expect(await results.getByRole('listitem').textContent()).toContain('Completed');
+    await expect.poll(() => queue.getByRole('row').nth(1).textContent()).toMatch(/Completed.*PAYPAL-PAGES-1/);
+    await console.getByRole('button', { name: `Details of ${id}` }).click();
+    const detail = console.getByRole('region', { name: 'Payout details' });
+    await expect.poll(() => detail.getByRole('list', { name: 'Status timeline' }).getByRole('listitem').count()).toBe(2);
+    await console.getByRole('button', { name: 'Reconcile aff-admin' }).click();
+    await console.getByText('aff-admin: counters and payouts agree.').waitFor();
+    await expectAccessible(console, 'console with results, detail and reconciliation');
+
+    await dashboard.reload();
+    const history = dashboard.getByRole('table', { name: 'Payout history' });
+    await expect.poll(() => history.getByRole('row').nth(1).textContent()).toMatch(/\$120\.00.*Completed/);
+    expect(await card(dashboard, 'paid').textContent()).toBe('$120.00');
+  });
+
+  it('Export CSV downloads every row of the current filter, across pages', async () => {
+    const token = await tokenFor('user-csv');
+    const ids: string[] = [];
+    for (const amount of [10_000, 20_000, 30_000, 40_000, 50_000]) ids.push(await requestPayout(server.baseUrl, token, amount));
+    const console = await open('/console/?affiliate_id=aff-csv', await adminToken());
+    await expect.poll(() => console.getByRole('table', { name: 'Payouts' }).getByRole('row').count()).toBe(6);
+    // Two rows per export response, so the page must follow X-Next-Cursor three times.
+    const exports: string[] = [];
+    await console.route('**/admin/payouts/export*', async (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.set('limit', '2');
+      exports.push(url.search);
+      await route.continue({ url: url.toString() });
+    });
+
+    const [download] = await Promise.all([console.waitForEvent('download'), console.getByRole('button', { name: 'Export CSV' }).click()]);
+    const rows = parseCsv(readFileSync((await download.path())!, 'utf8'));
+
+    expect(download.suggestedFilename()).toMatch(/^payouts-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(rows[0]?.slice(0, 4)).toEqual(['payout_id', 'affiliate_id', 'status', 'amount_cents']);
+    expect(rows.slice(1).map((row) => row[0]).sort()).toEqual([...ids].sort());
+    expect(rows.slice(1).every((row) => row[1] === 'aff-csv')).toBe(true);
+    expect(exports).toHaveLength(3);
+    expect(exports.slice(1).every((search) => search.includes('cursor='))).toBe(true);
+  });
+
+  it('a token the API refuses shows that the session ended', async () => {
+    const page = await open('/', 'not-a-valid-token');
+    await page.getByRole('heading', { name: 'Your session ended' }).waitFor();
+    expect(await page.evaluate('sessionStorage.getItem("payouts.token")')).toBeNull();
+    await expectAccessible(page, 'session ended');
+
+    const expired = await tokenFor('user-flow').then(() => 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLWZsb3ciLCJleHAiOjF9.x');
+    const console = await open('/console/', expired);
+    await console.getByRole('heading', { name: 'Your session ended' }).waitFor();
+  });
+
+  it('works on a 360 px phone with the keyboard alone', async () => {
+    const page = await open('/', await tokenFor('user-phone'), 360);
+    await expect.poll(() => card(page, 'available').textContent()).toBe('$400.00');
+    // No payouts yet: the history says so, inside its table.
+    await page.getByRole('table', { name: 'Payout history' }).getByText('No payouts yet').waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    await expectAccessible(page, 'dashboard at 360 px, empty history');
+
+    // Keyboard only: Tab to the amount, type, Enter.
+    for (let step = 0; step < 10; step += 1) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate('document.activeElement?.id === "amount"')) break;
+    }
+    expect(await page.evaluate('document.activeElement?.id')).toBe('amount');
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('55');
+    await page.keyboard.press('Enter');
+    await page.getByText('Payout of $55.00 requested').waitFor();
+    expect(await payoutsOf('user-phone')).toMatchObject([{ amount: 5_500, status: 'pending' }]);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+
+    const console = await context.newPage();
+    await console.goto(`${server.baseUrl}/console/#token=${await adminToken()}`);
+    await console.getByRole('table', { name: 'Payouts' }).waitFor();
+    expect(await console.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    await expectAccessible(console, 'console at 360 px');
+    await console.getByLabel('Affiliate', { exact: true }).fill('aff-nobody');
+    await console.getByRole('button', { name: 'Apply filters' }).click();
+    await console.getByRole('table', { name: 'Payouts' }).getByText('No payouts match').waitFor();
+    await expectAccessible(console, 'console at 360 px, nothing matches');
+  });
+});

@@ -1,0 +1,35 @@
+import { useEffect, useRef } from 'preact/hooks';
+import type { AdminPayoutView } from '../../shared/schemas/admin.ts';
+import { html } from '../lib/html.ts';
+import { formatCents } from '../lib/money.ts';
+import { DateTime, ErrorNote, Loading, PAYMENT_METHOD_LABEL, StatusBadge, Timeline } from '../lib/ui.ts';
+
+/** A payout as admins see it: who processed it, when it last changed, and every status change. */
+export function AdminDetail({ payout, loading, error, onClose }: { payout: AdminPayoutView | undefined; loading: boolean; error: string | undefined; onClose: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [payout?.payout_id]);
+  return html`<section class="card detail" aria-labelledby="admin-detail-title">
+    <div class="card-head row">
+      <h2 id="admin-detail-title" tabindex="-1" ref=${heading}>Payout details</h2>
+      <button type="button" class="button button-small button-ghost" onClick=${onClose}>Close<span class="visually-hidden"> payout details</span></button>
+    </div>
+    ${error ? html`<${ErrorNote} message=${error} />` : null}
+    ${loading && !payout ? html`<${Loading} label="Loading the payout…" />` : null}
+    ${payout
+      ? html`<div class="detail-body">
+          <div class="detail-amount"><span class="detail-figure">${formatCents(payout.amount)}</span><${StatusBadge} status=${payout.status} /></div>
+          <dl class="facts">
+            <div><dt>Payout</dt><dd class="mono small">${payout.payout_id}</dd></div>
+            <div><dt>Affiliate</dt><dd>${payout.affiliate_id}</dd></div>
+            <div><dt>Paid to</dt><dd>${PAYMENT_METHOD_LABEL[payout.payment_method]} · ${payout.payment_email}</dd></div>
+            <div><dt>Requested</dt><dd><${DateTime} iso=${payout.requested_at} long=${true} /></dd></div>
+            <div><dt>Processed</dt><dd>${payout.processed_at ? html`<${DateTime} iso=${payout.processed_at} long=${true} /> by ${payout.processed_by ?? '—'}` : '—'}</dd></div>
+            <div><dt>Transaction</dt><dd class="mono">${payout.transaction_id ?? '—'}</dd></div>
+            ${payout.notes ? html`<div><dt>Notes</dt><dd>${payout.notes}</dd></div>` : null}
+          </dl>
+          <h3 class="subhead">History</h3>
+          <${Timeline} history=${payout.history} />
+        </div>`
+      : null}
+  </section>`;
+}

@@ -1,0 +1,78 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { PayoutView } from '../../shared/schemas/common.ts';
+import { html } from '../lib/html.ts';
+import { formatCents } from '../lib/money.ts';
+import { DateTime, ErrorNote, Loading, PAYMENT_METHOD_LABEL, StatusBadge, Timeline } from '../lib/ui.ts';
+
+export interface DetailProps {
+  payout: PayoutView | undefined;
+  loading: boolean;
+  error: string | undefined;
+  cancelling: boolean;
+  cancelError: string | undefined;
+  onCancel: (payout: PayoutView) => void;
+  onClose: () => void;
+}
+
+/** Asks before cancelling: an inline alert dialog, focus on the safe choice, Escape keeps the payout. */
+function ConfirmCancel({ payout, busy, onConfirm, onKeep }: { payout: PayoutView; busy: boolean; onConfirm: () => void; onKeep: () => void }) {
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => keep.current?.focus(), []);
+  return html`<div class="confirm" role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text"
+      onKeyDown=${(event: KeyboardEvent) => event.key === 'Escape' && onKeep()}>
+    <p id="confirm-title" class="confirm-title">Cancel this payout?</p>
+    <p id="confirm-text" class="muted small">${formatCents(payout.amount)} goes back to your available balance. This cannot be undone.</p>
+    <div class="button-row">
+      <button type="button" class="button button-danger" disabled=${busy} onClick=${onConfirm}>Cancel payout</button>
+      <button type="button" class="button" ref=${keep} onClick=${onKeep}>Keep payout</button>
+    </div>
+  </div>`;
+}
+
+/** One payout: its figures, its status timeline, and Cancel payout while it is pending. */
+export function Detail(props: DetailProps) {
+  const { payout } = props;
+  const [confirming, setConfirming] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
+  // Focus follows the payout: on opening it, and after a cancel removes the button that had focus.
+  useEffect(() => heading.current?.focus(), [payout?.payout_id, payout?.status]);
+  useEffect(() => setConfirming(false), [payout?.payout_id, payout?.status]);
+
+  const keep = () => {
+    setConfirming(false);
+    requestAnimationFrame(() => trigger.current?.focus());
+  };
+
+  return html`<section class="card detail" aria-labelledby="detail-title">
+    <div class="card-head row">
+      <h2 id="detail-title" tabindex="-1" ref=${heading}>Payout details</h2>
+      <button type="button" class="button button-small button-ghost" onClick=${props.onClose}>Close<span class="visually-hidden"> payout details</span></button>
+    </div>
+    ${props.error ? html`<${ErrorNote} message=${props.error} />` : null}
+    ${props.loading && !payout ? html`<${Loading} label="Loading the payout…" />` : null}
+    ${payout
+      ? html`<div class="detail-body">
+          <div class="detail-amount">
+            <span class="detail-figure">${formatCents(payout.amount)}</span>
+            <${StatusBadge} status=${payout.status} />
+          </div>
+          <dl class="facts">
+            <div><dt>Requested</dt><dd><${DateTime} iso=${payout.requested_at} long=${true} /></dd></div>
+            <div><dt>Paid to</dt><dd>${PAYMENT_METHOD_LABEL[payout.payment_method]} · ${payout.payment_email}</dd></div>
+            ${payout.processed_at ? html`<div><dt>Processed</dt><dd><${DateTime} iso=${payout.processed_at} long=${true} /></dd></div>` : null}
+            ${payout.transaction_id ? html`<div><dt>Transaction</dt><dd class="mono">${payout.transaction_id}</dd></div>` : null}
+            <div><dt>Reference</dt><dd class="mono small">${payout.payout_id}</dd></div>
+          </dl>
+          <h3 class="subhead">Status timeline</h3>
+          <${Timeline} history=${payout.history ?? []} />
+          ${payout.status === 'pending'
+            ? confirming
+              ? html`<${ConfirmCancel} payout=${payout} busy=${props.cancelling} onConfirm=${() => props.onCancel(payout)} onKeep=${keep} />`
+              : html`<button type="button" class="button button-danger-outline" ref=${trigger} onClick=${() => setConfirming(true)}>Cancel payout</button>`
+            : null}
+          ${props.cancelError ? html`<${ErrorNote} message=${props.cancelError} />` : null}
+        </div>`
+      : null}
+  </section>`;
+}

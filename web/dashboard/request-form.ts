@@ -1,0 +1,119 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { PayoutView } from '../../shared/schemas/common.ts';
+import type { SummaryView } from '../../shared/schemas/payouts.ts';
+import { ApiError, type ApiClient } from '../lib/api.ts';
+import { html } from '../lib/html.ts';
+import { centsToInput, formatCents, parseDollars } from '../lib/money.ts';
+import { clearIntent, intentFor, readIntent } from './intent.ts';
+
+/**
+ * The checks the server makes, in its words, on the figures the page last read. The server still decides: when the
+ * balance moved in the meantime its sentence is shown instead.
+ */
+export function checkAmount(input: string, summary: SummaryView, retrying: (cents: number) => boolean = () => false): { cents: number } | { message: string } {
+  const parsed = parseDollars(input);
+  if (!parsed.ok) return { message: parsed.message };
+  const { cents } = parsed;
+  if (cents < summary.minimum_payout) {
+    return { message: `The minimum payout is ${summary.minimum_payout} cents (${formatCents(summary.minimum_payout)}).` };
+  }
+  // A retry of a request whose answer was lost may already hold its money: only the server can tell (it replays).
+  if (cents > summary.available && !retrying(cents)) {
+    return { message: `The amount exceeds your available balance of ${summary.available} cents (${formatCents(summary.available)}).` };
+  }
+  return { cents };
+}
+
+export function RequestForm({ summary, api, onCreated }: { summary: SummaryView; api: ApiClient; onCreated: (payout: PayoutView) => void }) {
+  const unfinished = readIntent();
+  const [amount, setAmount] = useState(() => centsToInput(unfinished?.amount ?? summary.available));
+  const [error, setError] = useState<string | undefined>();
+  const [done, setDone] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [resume, setResume] = useState(unfinished !== undefined);
+  const edited = useRef(unfinished !== undefined);
+  const sending = useRef(false);
+
+  // Follow the balance (after a payout or a cancel) until the affiliate types an amount of their own.
+  useEffect(() => {
+    if (!edited.current) setAmount(centsToInput(summary.available));
+  }, [summary.available]);
+
+  const onInput = (event: Event) => {
+    const value = (event.target as HTMLInputElement).value;
+    edited.current = true;
+    setAmount(value);
+    setError(undefined);
+    setDone(undefined);
+    // A different amount is a different intended payout: it gets its own key when sent.
+    const intent = readIntent();
+    const parsed = parseDollars(value);
+    if (intent && (!parsed.ok || parsed.cents !== intent.amount)) {
+      clearIntent();
+      setResume(false);
+    }
+  };
+
+  const onSubmit = async (event: Event) => {
+    event.preventDefault();
+    if (sending.current) return; // a second click while the first is on its way
+    const checked = checkAmount(amount, summary, (cents) => readIntent()?.amount === cents);
+    if ('message' in checked) {
+      setError(checked.message);
+      return;
+    }
+    sending.current = true;
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    const intent = intentFor(checked.cents);
+    try {
+      const { payout } = await api.post<{ payout: PayoutView }>('/payouts/request', { amount: checked.cents }, { 'Idempotency-Key': intent.key });
+      clearIntent();
+      setResume(false);
+      edited.current = false;
+      setDone(`Payout of ${formatCents(payout.amount)} requested. It is pending until we send it.`);
+      onCreated(payout);
+    } catch (caught) {
+      // The key stays: retrying the same amount replays the first answer instead of paying twice.
+      setError(caught instanceof ApiError ? caught.message : 'Something went wrong. Try again.');
+    } finally {
+      sending.current = false;
+      setBusy(false);
+    }
+  };
+
+  const hintId = 'amount-hint';
+  const errorId = 'amount-error';
+  return html`<section class="card" aria-labelledby="request-title">
+    <div class="card-head">
+      <h2 id="request-title">Request a payout</h2>
+      <p class="muted small">Paid to the payment method on file.</p>
+    </div>
+    <form class="request-form" onSubmit=${onSubmit} novalidate>
+      <div class="field">
+        <label for="amount">Amount (USD)</label>
+        <div class="input-money">
+          <span aria-hidden="true">$</span>
+          <input id="amount" name="amount" type="text" inputmode="decimal" autocomplete="off" value=${amount}
+            onInput=${onInput} aria-invalid=${error ? 'true' : 'false'}
+            aria-describedby=${error ? `${errorId} ${hintId}` : hintId} />
+        </div>
+        <p id=${hintId} class="muted small">
+          Available ${formatCents(summary.available)} · minimum ${formatCents(summary.minimum_payout)}
+        </p>
+      </div>
+      <button type="submit" class="button button-primary" disabled=${busy} aria-disabled=${busy ? 'true' : 'false'}>
+        ${busy ? html`<span class="spinner spinner-light" aria-hidden="true"></span>` : null}Request payout
+      </button>
+    </form>
+    ${resume && !error && !done
+      ? html`<p class="note note-info">Your last request of ${formatCents(Number(readIntent()?.amount ?? 0))} may not have
+          finished. Sending the same amount again is safe: it will not pay twice.</p>`
+      : null}
+    <div aria-live="polite">
+      ${error ? html`<p id=${errorId} class="note note-error" role="alert">${error}</p>` : null}
+      ${done ? html`<p class="note note-success" role="status">${done}</p>` : null}
+    </div>
+  </section>`;
+}
