@@ -52,7 +52,7 @@ export function createHttpHandler({ routes, authenticate, corsAllowedOrigins, lo
       origins: corsAllowedOrigins,
       disableBeforePreflightResponse: false,
       headers: 'Authorization, Content-Type, Idempotency-Key',
-      methods: 'GET, POST, OPTIONS',
+      methods: 'GET, POST, PUT, OPTIONS',
       exposeHeaders: 'Idempotent-Replayed, Retry-After, WWW-Authenticate, X-Next-Cursor, Link, Content-Disposition',
       maxAge: 600,
     }),

@@ -12,6 +12,7 @@ export async function createTestTables(endpoint = inject('dynamoEndpoint')) {
     affiliates: `affiliates-${suffix}`,
     payouts: `payouts-${suffix}`,
     idempotency: `idempotency-${suffix}`,
+    taxYears: `tax-years-${suffix}`,
   };
   await createTables(endpoint, tables);
   const client = createDocumentClient({ region: 'us-east-1', endpoint });
