@@ -6,11 +6,10 @@
 //      anything else is a 409 NO_RECEIPT;
 //   3. lay out what the receipt says from the payout alone (so the same payout always gives the same bytes) and
 //      render it with the lazily loaded renderer.
-import { ConflictError } from '../domain/errors.ts';
+import { ConflictError, payoutNotFound } from '../domain/errors.ts';
 import { describeCents } from '../domain/money.ts';
 import type { Payout } from '../domain/payout.ts';
 import type { ReceiptContent } from '../receipts/render.ts';
-import { getAdminPayout } from './admin-moves.ts';
 import { ownPayout } from './cancel-payout.ts';
 import type { Services } from './services.ts';
 
@@ -24,7 +23,10 @@ export async function affiliateReceipt(services: Services, userId: string, payou
 }
 
 export async function adminReceipt(services: Services, payoutId: string): Promise<Receipt> {
-  return receiptOf(services, await getAdminPayout(services, payoutId));
+  // Read here rather than through admin-moves.ts, which would pull the admin schemas into the payouts bundle.
+  const payout = await services.store.getPayout(payoutId);
+  if (!payout) throw payoutNotFound();
+  return receiptOf(services, payout);
 }
 
 async function receiptOf({ rules }: Services, payout: Payout): Promise<Receipt> {
