@@ -151,7 +151,7 @@ export function moveItems(
       Update: {
         TableName: tables.taxYears,
         Key: { [TAX_YEARS.partitionKey]: receipt.year, [TAX_YEARS.sortKey]: TAX_YEARS.receiptsKey },
-        ConditionExpression: 'attribute_exists(#nothing) OR attribute_not_exists(#nothing)', ExpressionAttributeNames: { '#nothing': 'nothing' },
+        ConditionExpression: receipt.last === 0 ? sequenceUnused : sequenceAt,
         UpdateExpression: 'SET last_number = :next',
         ExpressionAttributeValues: { ':next': receipt.last + 1, ...(receipt.last === 0 ? {} : { ':last': receipt.last }) },
       },
