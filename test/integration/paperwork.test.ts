@@ -101,6 +101,8 @@ describe('Receipts: numbered in the completing transaction, one PDF per payout',
     expect(text).toContain('Commercive ?ódz ? Café');
     expect(text).toContain('San Francisco, CA 94105');
     expect(text).not.toContain('RETURNED');
+    // Same bytes: no creation or modification date (pdf-lib stamps the wall clock unless told not to), no producer.
+    expect(first.bytes.toString('latin1')).not.toMatch(/CreationDate|ModDate|Producer/);
     expect(again.bytes.equals(first.bytes)).toBe(true);
     expect(admin.bytes.equals(first.bytes)).toBe(true);
   });
