@@ -1,4 +1,5 @@
 import type { Cents } from './money.ts';
+import type { TaxForm } from './tax.ts';
 
 /**
  * An affiliate as this service reads it. total_earned is written by the commissions system; total_paid,
@@ -15,6 +16,8 @@ export interface Affiliate {
   payout_count: number;
   payment_method?: string;
   payment_email?: string;
+  /** Recorded by an admin (PUT /admin/affiliates/{id}/tax-form); lifts the tax form gate. */
+  tax_form?: TaxForm;
 }
 
 export const ACTIVE = 'active';

@@ -80,6 +80,8 @@ export const payoutView = z.object({
   transaction_id: z.nullable(z.string()),
   notes: z.nullable(z.string()),
   history: z.optional(z.array(statusChange)),
+  /** On a single payout (with its history): the receipt number its completion was given, else null. */
+  receipt_number: z.optional(z.nullable(z.string())),
 });
 export type PayoutView = z.infer<typeof payoutView>;
 

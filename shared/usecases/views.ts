@@ -17,7 +17,7 @@ export function toPayoutView(payout: Payout | PayoutRow, { withHistory = false }
     processed_at: payout.processed_at ?? null,
     transaction_id: payout.transaction_id ?? null,
     notes: payout.notes ?? null,
-    ...(withHistory && 'history' in payout ? { history: payout.history ?? [] } : {}),
+    ...(withHistory && 'history' in payout ? { history: payout.history ?? [], receipt_number: payout.receipt_number ?? null } : {}),
   };
 }
 

@@ -42,6 +42,27 @@ describe('Bundles: one per function', () => {
     }
   });
 
+  it('keeps pdf-lib out of the handler bundles: the receipt renderer is its own file, loaded on first use, and renders', () => {
+    for (const { name, fn } of functions()) {
+      const dir = bundleDir(s.id(fn));
+      const handler = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      const renderer = join(dir, 'receipt-renderer.mjs');
+      expect(existsSync(renderer), `${name}: receipt-renderer.mjs`).toBe(true);
+      // pdf-lib's own strings: none in the handler, all in the renderer.
+      for (const marker of ['StandardFonts', 'Helvetica-Bold', 'PDFDocument']) {
+        expect(handler.includes(marker), `${name}: handler holds ${marker}`).toBe(false);
+      }
+      expect(handler).toContain('"./receipt-renderer.mjs"');
+      expect(statSync(renderer).size, `${name}: renderer size`).toBeLessThan(BUDGET_BYTES);
+      const output = execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(process.argv[1]); const pdf = await m.renderReceipt({ issuer: { name: 'Op', address: [] }, receiptNumber: 'RCPT-2026-000001', rows: [['Amount', '$1.00 USD']], footer: 'x' }); process.stdout.write(Buffer.from(pdf).subarray(0, 5).toString());`, renderer],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
+      expect(output, name).toBe('%PDF-');
+    }
+  });
+
   it('loads each bundle in a fresh Node with the environment the stack gives it, exporting handler', () => {
     for (const { name, fn } of functions()) {
       const file = join(bundleDir(s.id(fn)), 'index.mjs');

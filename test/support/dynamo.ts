@@ -29,6 +29,7 @@ export async function createTestTables(endpoint = inject('dynamoEndpoint')) {
     affiliates: `affiliates-${suffix}`,
     payouts: `payouts-${suffix}`,
     idempotency: `idempotency-${suffix}`,
+    taxYears: `tax-years-${suffix}`,
   };
   await createTables(endpoint, tables);
   const client = fixtureClient(endpoint);
