@@ -98,11 +98,18 @@ export class ApiFunction extends Construct {
         // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
         banner: ESM_BANNER,
         // The receipt renderer (pdf-lib) is a file of its own next to the handler, imported on first use only.
-        define: { __RECEIPT_RENDERER__: JSON.stringify(`./${RECEIPT_RENDERER_FILE}`) },
+        // openapi.json is copied next to it too, read from disk on GET /openapi.json only.
+        define: {
+          __RECEIPT_RENDERER__: JSON.stringify(`./${RECEIPT_RENDERER_FILE}`),
+          __OPENAPI_DOCUMENT__: JSON.stringify('./openapi.json'),
+        },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [receiptRendererBuild(outputDir)],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            receiptRendererBuild(outputDir),
+            `cp '${PROJECT_ROOT}openapi.json' '${outputDir}/openapi.json'`,
+          ],
         },
       },
     });

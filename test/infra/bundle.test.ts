@@ -1,3 +1,4 @@
+import { PROJECT_ROOT } from '../../lib/constructs/api-function.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,6 +61,17 @@ describe('Bundles: one per function', () => {
         { encoding: 'utf8', timeout: 20_000 },
       );
       expect(output, name).toBe('%PDF-');
+    }
+  });
+
+  it('keeps the OpenAPI document out of the handler bundles: a copy of openapi.json next to each, read on its route only', () => {
+    const document = readFileSync(join(PROJECT_ROOT, 'openapi.json'), 'utf8');
+    for (const { name, fn } of functions()) {
+      const dir = bundleDir(s.id(fn));
+      expect(readFileSync(join(dir, 'openapi.json'), 'utf8'), `${name}: openapi.json`).toBe(document);
+      const handler = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(handler).toContain('"./openapi.json"');
+      expect(handler.includes('adminReconcile'), `${name}: handler holds the document`).toBe(false);
     }
   });
 

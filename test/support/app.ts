@@ -35,6 +35,7 @@ export function testRuntime(db: TestTables, env: Record<string, string> = {}, cl
     TAX_YEARS_TABLE: db.tables.taxYears,
     JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
+    METRICS_ENABLED: 'false',
     // The tax form gate ($2,000 by default) has its own suite (test/integration/paperwork.test.ts); the other suites
     // pay affiliates more than that without a form on file.
     TAX_FORM_THRESHOLD_CENTS: '100000000000',
