@@ -80,7 +80,7 @@ async function reserve(
   let affiliate: Affiliate | undefined = first;
   let gate = firstGate;
   for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt += 1) {
-    if (affiliate?.user_id !== userId) throw notAnAffiliate();
+    if (!services.callers.owns(userId, affiliate)) throw notAnAffiliate();
     const payout = draftPayout(services, affiliate, gate, body);
     const data = { payout: toPayoutView(payout) };
     const idempotency: IdempotencyRecord | undefined =
