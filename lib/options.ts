@@ -43,6 +43,9 @@ const FUNCTION_SETTINGS = {
   maxPayoutCents: 'MAX_PAYOUT_CENTS',
   idempotencyTtlSeconds: 'IDEMPOTENCY_TTL_SECONDS',
   affiliateCacheTtlSeconds: 'AFFILIATE_CACHE_TTL_SECONDS',
+  taxFormThresholdCents: 'TAX_FORM_THRESHOLD_CENTS',
+  receiptIssuerName: 'RECEIPT_ISSUER_NAME',
+  receiptIssuerAddress: 'RECEIPT_ISSUER_ADDRESS',
 } as const;
 
 /** Context keys the stack reads (the README lists the same). */

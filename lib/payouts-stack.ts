@@ -18,7 +18,7 @@ export interface PayoutsStackProps extends StackProps {
 }
 
 /**
- * The affiliate payouts backend: three tables, one function per domain behind a public Function URL, the JWT
+ * The affiliate payouts backend: four tables, one function per domain behind a public Function URL, the JWT
  * secret, and alarms to one SNS topic. See the README "Deploy" section for the context options.
  */
 export class PayoutsStack extends Stack {
@@ -48,6 +48,7 @@ export class PayoutsStack extends Stack {
     const commonEnv = {
       AFFILIATES_TABLE: this.tables.affiliates.table.tableName,
       PAYOUTS_TABLE: this.tables.payouts.table.tableName,
+      TAX_YEARS_TABLE: this.tables.taxYears.table.tableName,
       CORS_ALLOWED_ORIGINS: this.site.withOrigin(options.corsAllowedOrigins),
       // One namespace per stack: a dev stack's metrics never mix with prod's in the failure-rate alarm.
       METRICS_NAMESPACE: this.stackName,
@@ -83,6 +84,7 @@ export class PayoutsStack extends Stack {
         stage: options.stage,
         affiliates: this.tables.affiliates,
         payouts: this.tables.payouts,
+        taxYears: this.tables.taxYears,
         admin: this.admin,
         alarmTopic: this.alarms.topic,
         logRetention: options.logRetention,
@@ -111,7 +113,7 @@ export class PayoutsStack extends Stack {
   }
 
   private createPayoutsFunction(defaults: FunctionDefaults): ApiFunction {
-    const { affiliates, payouts, idempotency } = this.tables;
+    const { affiliates, payouts, idempotency, taxYears } = this.tables;
     const fn = new ApiFunction(this, 'PayoutsApi', {
       ...defaults,
       entry: 'lambdas/payouts/handler.ts',
@@ -122,11 +124,13 @@ export class PayoutsStack extends Stack {
     fn.allowTable(affiliates, ['GetItem', 'UpdateItem'], [AFFILIATES.userIndex.name]);
     fn.allowTable(payouts, ['GetItem', 'PutItem', 'UpdateItem'], [PAYOUTS.affiliateIndex.name]);
     fn.allowTable(idempotency, ['GetItem', 'PutItem']);
+    // The year's totals (the tax form gate, the affiliate's year), and the gate's check inside the reservation.
+    fn.allowTable(taxYears, ['GetItem', 'ConditionCheckItem']);
     return fn;
   }
 
   private createAdminFunction(defaults: FunctionDefaults): ApiFunction {
-    const { affiliates, payouts } = this.tables;
+    const { affiliates, payouts, taxYears } = this.tables;
     const fn = new ApiFunction(this, 'AdminPayoutsApi', {
       ...defaults,
       entry: 'lambdas/admin-payouts/handler.ts',
@@ -135,17 +139,22 @@ export class PayoutsStack extends Stack {
     });
     // BatchGetItem: the admin listing reads the full rows of a page of index hits in one call.
     fn.allowTable(payouts, ['GetItem', 'BatchGetItem', 'UpdateItem'], [PAYOUTS.affiliateIndex.name, PAYOUTS.statusIndex.name]);
-    fn.allowTable(affiliates, ['GetItem', 'UpdateItem']);
+    // BatchGetItem: the tax year export reads the forms on file of the year's affiliates; UpdateItem records a form.
+    fn.allowTable(affiliates, ['GetItem', 'BatchGetItem', 'UpdateItem']);
+    // GetItem: the receipt sequence; UpdateItem: totals and sequence in the completing and returning transactions;
+    // Query: the export reads one year's partition (never a Scan).
+    fn.allowTable(taxYears, ['GetItem', 'UpdateItem', 'Query']);
     return fn;
   }
 
   private addOutputs(): void {
-    const { affiliates, payouts, idempotency } = this.tables;
+    const { affiliates, payouts, idempotency, taxYears } = this.tables;
     new CfnOutput(this, 'PayoutsUrl', { value: this.payouts.url.url, description: 'Affiliate-facing API base URL (the dashboard calls this)' });
     new CfnOutput(this, 'AdminPayoutsUrl', { value: this.admin.url.url, description: 'Admin API base URL (the admin dashboard calls this)' });
     new CfnOutput(this, 'AffiliatesTableName', { value: affiliates.table.tableName });
     new CfnOutput(this, 'PayoutsTableName', { value: payouts.table.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.table.tableName });
+    new CfnOutput(this, 'TaxYearsTableName', { value: taxYears.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     if (this.jwtSecret) {
       new CfnOutput(this, 'JwtSecretArn', {

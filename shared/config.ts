@@ -52,6 +52,12 @@ export type AuthConfig =
   | { mode: 'hs256-secret-arn'; secretArn: string; issuer?: string; audience?: string }
   | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string };
 
+/**
+ * The IRS reporting threshold for Form 1099-NEC (IRC §6041(a)): $2,000 for payments made after 2025 (One Big
+ * Beautiful Bill Act, P.L. 119-21 §70433; it was $600 before, and is indexed for inflation from 2027).
+ */
+export const DEFAULT_TAX_FORM_THRESHOLD_CENTS = 200_000;
+
 const envSchema = z.object({
   AFFILIATES_TABLE: z._default(nonEmpty, DEFAULT_TABLE_NAMES.affiliates),
   PAYOUTS_TABLE: z._default(nonEmpty, DEFAULT_TABLE_NAMES.payouts),
@@ -76,6 +82,10 @@ const envSchema = z.object({
   ),
   IDEMPOTENCY_TTL_SECONDS: z._default(wholeNumber('positive'), 86_400),
   AFFILIATE_CACHE_TTL_SECONDS: z._default(wholeNumber('nonnegative'), 60),
+  TAX_FORM_THRESHOLD_CENTS: z._default(wholeNumber('positive'), DEFAULT_TAX_FORM_THRESHOLD_CENTS),
+  RECEIPT_ISSUER_NAME: z._default(nonEmpty, 'Commercive'),
+  RECEIPT_ISSUER_ADDRESS: z._default(z.string(), ''),
+  TAX_YEARS_TABLE: z._default(nonEmpty, DEFAULT_TABLE_NAMES.taxYears),
   LOG_LEVEL: z._default(
     z.enum(LOG_LEVELS, { error: `Invalid option: expected one of ${LOG_LEVELS.map((level) => `"${level}"`).join('|')}` }),
     'info',
@@ -114,6 +124,10 @@ export interface Config {
   maxPayout: number;
   idempotencyTtlSeconds: number;
   affiliateCacheTtlMs: number;
+  /** Paid this year + pending above this, in cents, needs a tax form on file; also the 1099-NEC threshold. */
+  taxFormThreshold: number;
+  /** Who issues the receipts: the operator's name and address lines (RECEIPT_ISSUER_ADDRESS, lines split on ';'). */
+  receiptIssuer: { name: string; address: string[] };
   logLevel: LogLevel;
   /** Share of invocations (0 to 1) logged at debug level whatever logLevel says. */
   logSampleRate: number;
@@ -196,7 +210,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const auth = parseAuth(env);
   const cursorSecret = parseCursorSecret(env, auth);
   return Object.freeze({
-    tables: { affiliates: env.AFFILIATES_TABLE, payouts: env.PAYOUTS_TABLE, idempotency: env.IDEMPOTENCY_TABLE },
+    tables: {
+      affiliates: env.AFFILIATES_TABLE,
+      payouts: env.PAYOUTS_TABLE,
+      idempotency: env.IDEMPOTENCY_TABLE,
+      taxYears: env.TAX_YEARS_TABLE,
+    },
     ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
     region: env.AWS_REGION,
     auth,
@@ -207,6 +226,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxPayout: env.MAX_PAYOUT_CENTS,
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     affiliateCacheTtlMs: env.AFFILIATE_CACHE_TTL_SECONDS * 1000,
+    taxFormThreshold: env.TAX_FORM_THRESHOLD_CENTS,
+    receiptIssuer: {
+      name: env.RECEIPT_ISSUER_NAME,
+      address: env.RECEIPT_ISSUER_ADDRESS.split(';').map((line) => line.trim()).filter(Boolean),
+    },
     logLevel: env.LOG_LEVEL,
     logSampleRate: env.LOG_SAMPLE_RATE,
     metricsEnabled: env.METRICS_ENABLED,

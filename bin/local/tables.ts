@@ -5,7 +5,7 @@ import {
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { AFFILIATES, IDEMPOTENCY, PAYOUTS, type TableNames } from '../../shared/store/dynamodb/tables.ts';
+import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS, type TableNames } from '../../shared/store/dynamodb/tables.ts';
 
 /** The same tables and indexes the CDK stack declares, for DynamoDB Local (both read shared/store/dynamodb/tables.ts). */
 export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] {
@@ -58,6 +58,15 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: IDEMPOTENCY.partitionKey, KeyType: 'HASH' }],
       AttributeDefinitions: [string(IDEMPOTENCY.partitionKey)],
+    },
+    {
+      TableName: tables.taxYears,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: TAX_YEARS.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TAX_YEARS.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [string(TAX_YEARS.partitionKey), string(TAX_YEARS.sortKey)],
     },
   ];
 }

@@ -17,6 +17,7 @@ import {
   reconciliationView,
 } from '../../shared/schemas/admin.ts';
 import { balanceView, errorEnvelope, payoutView, statusChange } from '../../shared/schemas/common.ts';
+import { taxFormBody, taxFormView, taxYearView } from '../../shared/schemas/tax.ts';
 import { listPayoutsQuery, payoutListView, payoutRequestBody, summaryView } from '../../shared/schemas/payouts.ts';
 import { attemptView, bulkSendBody, bulkSendView, sendView } from '../../shared/schemas/providers.ts';
 
@@ -46,6 +47,8 @@ const ok = (description: string, data: z.core.$ZodType, status = '200'): ZodOpen
 });
 
 const payoutIdPath = z.object({ payout_id: z.string() });
+const yearPath = z.object({ year: z.string() });
+const pdf = { 'application/pdf': { schema: z.string() } };
 const idempotencyKeyHeader = z.object({
   'Idempotency-Key': z.optional(z.string().check(z.regex(/^[\x21-\x7E]{1,255}$/))),
 });
@@ -187,6 +190,42 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     tags: ['admin'],
     requestParams: { path: z.object({ affiliate_id: z.string() }) },
     responses: { ...ok('The reconciliation', reconciliationView), ...errors(...ADMIN_ERRORS, '404') },
+  },
+  'GET /payouts/{payout_id}/receipt.pdf': {
+    operationId: 'getReceipt',
+    summary: 'The PDF receipt of one of your completed or returned payouts (same bytes every time)',
+    tags: ['payouts'],
+    requestParams: { path: payoutIdPath },
+    responses: { '200': { description: 'The receipt', content: pdf }, ...errors(...AFFILIATE_ERRORS, '404', '409') },
+  },
+  'GET /payouts/tax/{year}': {
+    operationId: 'getTaxYear',
+    summary: 'Your totals for a calendar year (completed minus returned, by the date of each move)',
+    tags: ['payouts'],
+    requestParams: { path: yearPath },
+    responses: { ...ok('The year', taxYearView), ...errors(...AFFILIATE_ERRORS, '404') },
+  },
+  'PUT /admin/affiliates/{affiliate_id}/tax-form': {
+    operationId: 'adminRecordTaxForm',
+    summary: "Record an affiliate's tax form (never a full TIN: at most its last 4 digits)",
+    tags: ['admin'],
+    requestParams: { path: z.object({ affiliate_id: z.string() }) },
+    requestBody: { required: true, content: json(taxFormBody) },
+    responses: { ...ok('The form on file', taxFormView), ...errors('400', ...ADMIN_ERRORS, '404', '415') },
+  },
+  'GET /admin/payouts/{payout_id}/receipt.pdf': {
+    operationId: 'adminGetReceipt',
+    summary: "Any completed or returned payout's PDF receipt",
+    tags: ['admin'],
+    requestParams: { path: payoutIdPath },
+    responses: { '200': { description: 'The receipt', content: pdf }, ...errors(...ADMIN_ERRORS, '404', '409') },
+  },
+  'GET /admin/tax/{year}.csv': {
+    operationId: 'adminTaxYearCsv',
+    summary: 'One row per affiliate paid that year: totals, 1099-K vs other, the form on file, whether a 1099-NEC is due',
+    tags: ['admin'],
+    requestParams: { path: yearPath },
+    responses: { '200': { description: 'RFC 4180 CSV', content: { 'text/csv': { schema: z.string() } } }, ...errors(...ADMIN_ERRORS, '404') },
   },
 };
 

@@ -2,7 +2,7 @@ import { InvalidInputError, NotFoundError, payoutNotFound } from '../../shared/d
 import { httpErrorOf } from '../../shared/http/errors.ts';
 import { describeIssue, queryOf } from '../../shared/http/request.ts';
 import { openApiRoute } from '../../shared/http/openapi-route.ts';
-import { fileResponse, ok } from '../../shared/http/respond.ts';
+import { fileResponse, ok, pdfResponse } from '../../shared/http/respond.ts';
 import { route, type Route } from '../../shared/http/router.ts';
 import { describeError, type Logger } from '../../shared/logger.ts';
 import {
@@ -16,12 +16,16 @@ import {
   processBody,
 } from '../../shared/schemas/admin.ts';
 import { affiliateIdParams, payoutIdParams } from '../../shared/schemas/common.ts';
+import { taxFormBody, taxYearParams } from '../../shared/schemas/tax.ts';
 import { exportPage, listPayouts } from '../../shared/usecases/admin-listing.ts';
 import { type BulkInput, type BulkOutcome, getAdminPayout, processMany, processPayout } from '../../shared/usecases/admin-moves.ts';
 import { payoutsCsv } from '../../shared/usecases/csv.ts';
 import type { MoveResult } from '../../shared/usecases/move-payout.ts';
+import { adminReceipt } from '../../shared/usecases/receipt.ts';
+import { recordTaxForm } from '../../shared/usecases/record-tax-form.ts';
 import { reconcile } from '../../shared/usecases/reconcile.ts';
 import { countMove, countRefusal, noTelemetry, type Telemetry } from '../../shared/telemetry.ts';
+import { taxYearCsv } from '../../shared/usecases/tax-year.ts';
 import type { Services } from '../../shared/usecases/services.ts';
 import { toAdminPayoutView, toPayoutView } from '../../shared/usecases/views.ts';
 
@@ -163,6 +167,34 @@ export function adminRoutes(services: Services, telemetry: Telemetry = noTelemet
       summary: "An affiliate's counters beside a recomputation from its payouts, and the drift.",
       params: oneAffiliate,
       handle: async ({ params }) => ok(200, 'Success', await reconcile(services, params.affiliate_id)),
+    }),
+    route({
+      method: 'PUT',
+      path: '/admin/affiliates/{affiliate_id}/tax-form',
+      access: 'admin',
+      summary: "Record an affiliate's tax form (W-9, W-8BEN, W-8BEN-E; at most the TIN's last 4 digits).",
+      params: oneAffiliate,
+      body: taxFormBody,
+      handle: async ({ params, body }) => ok(200, 'Tax form recorded', await recordTaxForm(services, params.affiliate_id, body)),
+    }),
+    route({
+      method: 'GET',
+      path: '/admin/payouts/{payout_id}/receipt.pdf',
+      access: 'admin',
+      summary: "A completed (or returned) payout's receipt, as a PDF.",
+      params: onePayout,
+      handle: async ({ params }) => pdfResponse(await adminReceipt(services, params.payout_id)),
+    }),
+    route({
+      method: 'GET',
+      path: '/admin/tax/{year}.csv',
+      access: 'admin',
+      summary: 'One CSV row per affiliate paid (or returned) in a calendar year, with the form on file and whether a 1099-NEC is due.',
+      params: { schema: taxYearParams, notFound: () => new NotFoundError('ROUTE_NOT_FOUND', 'A tax year is four digits, e.g. /admin/tax/2026.csv.') },
+      handle: async ({ params }) =>
+        fileResponse(200, await taxYearCsv(services, params.year), CSV_TYPE, {
+          'Content-Disposition': `attachment; filename="tax-${params.year}.csv"`,
+        }),
     }),
   ];
 }

@@ -1,11 +1,14 @@
-import { payoutNotFound } from '../../shared/domain/errors.ts';
+import { NotFoundError, payoutNotFound } from '../../shared/domain/errors.ts';
 import { openApiRoute } from '../../shared/http/openapi-route.ts';
-import { ok, type HttpResponse } from '../../shared/http/respond.ts';
+import { ok, pdfResponse, type HttpResponse } from '../../shared/http/respond.ts';
 import { route, type Route } from '../../shared/http/router.ts';
 import { emptyBody, payoutIdParams } from '../../shared/schemas/common.ts';
 import { listPayoutsQuery, payoutRequestBody } from '../../shared/schemas/payouts.ts';
+import { taxYearParams } from '../../shared/schemas/tax.ts';
 import { balance, getPayout, listPayouts, summary } from '../../shared/usecases/affiliate-reports.ts';
 import { cancelPayout } from '../../shared/usecases/cancel-payout.ts';
+import { affiliateReceipt } from '../../shared/usecases/receipt.ts';
+import { affiliateTaxYear } from '../../shared/usecases/tax-year.ts';
 import type { MoveResult } from '../../shared/usecases/move-payout.ts';
 import { requestPayout, type RequestOutcome } from '../../shared/usecases/request-payout.ts';
 import { countMove, noTelemetry, type Telemetry } from '../../shared/telemetry.ts';
@@ -25,6 +28,7 @@ function cancelled({ kind, payout }: MoveResult): HttpResponse {
 }
 
 const ownPayout = { schema: payoutIdParams, notFound: payoutNotFound };
+const aYear = { schema: taxYearParams, notFound: () => new NotFoundError('ROUTE_NOT_FOUND', 'A tax year is four digits, e.g. /payouts/tax/2026.') };
 
 /** The affiliate-facing routes: input checked at the edge, then one use case, then the envelope. */
 export function payoutRoutes(services: Services, maxPayoutCents: number, telemetry: Telemetry = noTelemetry): Route[] {
@@ -89,6 +93,22 @@ export function payoutRoutes(services: Services, maxPayoutCents: number, telemet
         if (result.kind === 'moved') countMove(telemetry, 'cancelled', result.payout.amount);
         return cancelled(result);
       },
+    }),
+    route({
+      method: 'GET',
+      path: '/payouts/{payout_id}/receipt.pdf',
+      access: 'affiliate',
+      summary: 'The receipt of one of your completed (or returned) payouts, as a PDF.',
+      params: ownPayout,
+      handle: async ({ params, principal }) => pdfResponse(await affiliateReceipt(services, principal.userId, params.payout_id)),
+    }),
+    route({
+      method: 'GET',
+      path: '/payouts/tax/{year}',
+      access: 'affiliate',
+      summary: 'Your totals for a calendar year: paid (completed minus returned), count, through PayPal/Stripe and otherwise.',
+      params: aYear,
+      handle: async ({ params, principal }) => ok(200, 'Success', await affiliateTaxYear(services, principal.userId, params.year)),
     }),
   ];
 }

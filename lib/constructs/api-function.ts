@@ -11,11 +11,31 @@ import { indexArn, type TableRef } from './payout-tables.ts';
 /** The repository root: where package-lock.json and the handler entries live. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+const ESM_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** The lazily loaded receipt renderer's file in each function's asset (shared/usecases/receipt.ts imports it). */
+export const RECEIPT_RENDERER_FILE = 'receipt-renderer.mjs';
+
+/**
+ * The command that bundles shared/receipts/render.ts (and pdf-lib) into its own minified ESM file next to the
+ * handler, with the same local esbuild and settings: the handler bundles never hold pdf-lib.
+ */
+function receiptRendererBuild(outputDir: string): string {
+  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+  return [
+    quote(`${PROJECT_ROOT}node_modules/.bin/esbuild`),
+    quote(`${PROJECT_ROOT}shared/receipts/render.ts`),
+    '--bundle --platform=node --format=esm --target=node22 --minify --main-fields=module,main --log-level=error',
+    quote(`--banner:js=${ESM_BANNER}`),
+    quote(`--outfile=${outputDir}/${RECEIPT_RENDERER_FILE}`),
+  ].join(' ');
+}
+
 /**
  * The item-level DynamoDB actions a function may be granted on a table. TransactWriteItems has no action of its own:
  * IAM authorizes each item by its Put/Update/Delete/ConditionCheck action. BatchGetItem is its own action.
  */
-export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem';
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'ConditionCheckItem' | 'Query';
 
 export interface ApiFunctionProps {
   /** Handler entry, relative to the repository root, exporting `handler`. */
@@ -76,7 +96,21 @@ export class ApiFunction extends Construct {
         mainFields: ['module', 'main'],
         externalModules: [],
         // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner: ESM_BANNER,
+        // The receipt renderer (pdf-lib) is a file of its own next to the handler, imported on first use only.
+        // openapi.json is copied next to it too, read from disk on GET /openapi.json only.
+        define: {
+          __RECEIPT_RENDERER__: JSON.stringify(`./${RECEIPT_RENDERER_FILE}`),
+          __OPENAPI_DOCUMENT__: JSON.stringify('./openapi.json'),
+        },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            receiptRendererBuild(outputDir),
+            `cp '${PROJECT_ROOT}openapi.json' '${outputDir}/openapi.json'`,
+          ],
+        },
       },
     });
     this.url = this.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
@@ -87,6 +121,7 @@ export class ApiFunction extends Construct {
    * @example fn.allowTable(tables.affiliates, ['GetItem', 'UpdateItem'], ['user-affiliate-index']);
    */
   allowTable(ref: TableRef, actions: readonly ItemAction[], queryIndexes: readonly string[] = []): void {
+    // 'Query' in `actions` is a Query of the table itself (its key), never of an index.
     if (actions.length > 0) {
       this.role.addToPrincipalPolicy(
         new PolicyStatement({

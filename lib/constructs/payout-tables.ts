@@ -8,7 +8,7 @@ import {
   type ITable,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { AFFILIATES, IDEMPOTENCY, PAYOUTS } from '../../shared/store/dynamodb/tables.ts';
+import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS } from '../../shared/store/dynamodb/tables.ts';
 
 export interface PayoutTablesProps {
   stage: 'prod' | 'dev';
@@ -26,7 +26,7 @@ export interface TableRef {
 }
 
 /**
- * The affiliates, payouts and idempotency tables. Names, keys and index projections come from
+ * The affiliates, payouts, idempotency and tax years tables. Names, keys and index projections come from
  * shared/store/dynamodb/tables.ts, the module the code reads. Created tables are on-demand, encrypted with the
  * AWS-managed key, and in `prod` keep point-in-time recovery, deletion protection and RemovalPolicy.RETAIN.
  */
@@ -34,6 +34,8 @@ export class PayoutTables extends Construct {
   readonly affiliates: TableRef;
   readonly payouts: TableRef;
   readonly idempotency: TableRef;
+  /** Year-to-date totals per affiliate and calendar year, and each year's receipt sequence. */
+  readonly taxYears: TableRef;
 
   constructor(scope: Construct, id: string, props: PayoutTablesProps) {
     super(scope, id);
@@ -87,14 +89,22 @@ export class PayoutTables extends Construct {
       timeToLiveAttribute: IDEMPOTENCY.ttlAttribute,
     });
     this.idempotency = { table: idempotency, indexNames: [], adopted: false };
+
+    const taxYears = new Table(this, 'TaxYears', {
+      ...safe,
+      partitionKey: string(TAX_YEARS.partitionKey),
+      sortKey: string(TAX_YEARS.sortKey),
+    });
+    this.taxYears = { table: taxYears, indexNames: [], adopted: false };
   }
 
-  /** The three tables, for alarms and outputs. */
+  /** The four tables, for alarms and outputs. */
   all(): ReadonlyArray<{ id: string; ref: TableRef }> {
     return [
       { id: 'Affiliates', ref: this.affiliates },
       { id: 'Payouts', ref: this.payouts },
       { id: 'Idempotency', ref: this.idempotency },
+      { id: 'TaxYears', ref: this.taxYears },
     ];
   }
 }

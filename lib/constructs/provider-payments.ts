@@ -22,6 +22,8 @@ export interface ProviderPaymentsProps {
   stage: 'prod' | 'dev';
   affiliates: TableRef;
   payouts: TableRef;
+  /** Completions by a provider give a receipt number and add to the tax year totals (the one move). */
+  taxYears: TableRef;
   /** The admin function: it queues attempts (send, retry) and lists them. */
   admin: ApiFunction;
   alarmTopic: ITopic;
@@ -94,6 +96,7 @@ export class ProviderPayments extends Construct {
     const env = {
       AFFILIATES_TABLE: props.affiliates.table.tableName,
       PAYOUTS_TABLE: props.payouts.table.tableName,
+      TAX_YEARS_TABLE: props.taxYears.table.tableName,
       ATTEMPTS_TABLE: this.attempts.tableName,
       PROVIDER_EVENTS_TABLE: this.events.tableName,
       PROVIDER_SECRET_ARN: this.secret.secretArn,
@@ -149,6 +152,8 @@ export class ProviderPayments extends Construct {
       const role = worker.role!;
       allow(role, ['GetItem', 'UpdateItem'], [payoutsArn]);
       allow(role, ['UpdateItem'], [affiliatesArn]);
+      // A completion reads the year's receipt sequence and claims the next number; completions and returns add to the year's totals.
+      allow(role, ['GetItem', 'UpdateItem'], [props.taxYears.table.tableArn]);
       allow(role, ['GetItem', 'UpdateItem', 'Query'], [this.attempts.tableArn]);
       allow(role, ['GetItem', 'PutItem'], [this.events.tableArn]);
       role.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }));

@@ -1,4 +1,5 @@
 import type { Cents } from './money.ts';
+import type { TaxForm } from './tax.ts';
 
 /**
  * An affiliate as this service reads it. total_earned is written by the commissions system; total_paid,
@@ -17,6 +18,8 @@ export interface Affiliate {
   payment_email?: string;
   /** The affiliate's Stripe connected account (acct_…), for payouts by stripe. */
   stripe_account_id?: string;
+  /** Recorded by an admin (PUT /admin/affiliates/{id}/tax-form); lifts the tax form gate. */
+  tax_form?: TaxForm;
 }
 
 export const ACTIVE = 'active';

@@ -1,6 +1,7 @@
 import type { Affiliate } from './affiliate.ts';
 import type { Cents } from './money.ts';
 import { countersOf, type PayoutStatus } from './payout.ts';
+import { taxFormRoom, type TaxYearTotals } from './tax.ts';
 
 /**
  * The balance rules, and the balance guard, in one module: what an affiliate has available, and what must still
@@ -33,15 +34,36 @@ export interface ReservationGuard {
   earnedAtLeast: Cents;
   paidAtMost: Cents;
   pendingAtMost: Cents;
+  /**
+   * The tax form gate, when no form is on file: the year's paid total may not have risen since the read, and
+   * pendingAtMost is also bounded by threshold − paid this year − amount. Together: paid this year + pending +
+   * amount ≤ threshold at commit.
+   */
+  taxYear?: { year: string; paidAtMost: Cents };
 }
 
-export function reservationGuard(affiliate: Affiliate, amount: Cents): ReservationGuard {
+/** The tax form gate as read: the year's totals and the threshold (see shared/domain/tax.ts). */
+export interface TaxGate {
+  totals: Pick<TaxYearTotals, 'tax_year' | 'paid_cents'>;
+  threshold: Cents;
+}
+
+export function reservationGuard(affiliate: Affiliate, amount: Cents, gate?: TaxGate): ReservationGuard {
+  // A guard of "pending unchanged" made concurrent requests of one affiliate retry each other for nothing.
+  const balanceBound = affiliate.total_earned - affiliate.total_paid - amount;
+  const room = gate ? taxFormRoom(affiliate.tax_form, gate.totals.paid_cents, gate.threshold) : undefined;
   return {
     earnedAtLeast: affiliate.total_earned,
     paidAtMost: affiliate.total_paid,
-    // A guard of "pending unchanged" made concurrent requests of one affiliate retry each other for nothing.
-    pendingAtMost: affiliate.total_earned - affiliate.total_paid - amount,
+    pendingAtMost: room === undefined ? balanceBound : Math.min(balanceBound, room - amount),
+    ...(gate && room !== undefined ? { taxYear: { year: gate.totals.tax_year, paidAtMost: gate.totals.paid_cents } } : {}),
   };
+}
+
+/** Whether a request of `amount` passes the tax form gate on the figures as read (the guard re-checks it at commit). */
+export function passesTaxGate(affiliate: Affiliate, amount: Cents, gate: TaxGate): boolean {
+  const room = taxFormRoom(affiliate.tax_form, gate.totals.paid_cents, gate.threshold);
+  return room === undefined || affiliate.total_pending + amount <= room;
 }
 
 /** Recomputes paid and pending from the payouts themselves (the reporting path, and what reconciliation checks). */

@@ -1,5 +1,6 @@
 import { ConflictError } from './errors.ts';
 import type { Cents } from './money.ts';
+import { taxYearEffect, taxYearOf, type TaxYearEffect } from './tax.ts';
 
 /** Every status a payout can be in. */
 export const PAYOUT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled', 'returned'] as const;
@@ -35,6 +36,8 @@ export interface Payout {
   stripe_account_id?: string;
   /** Why a processing or failed payout is where it is, in words an affiliate can read (no provider internals). */
   status_reason?: string;
+  /** Given once, in the transaction that completes the payout; never changed after. */
+  receipt_number?: string;
   history: StatusChange[];
 }
 
@@ -92,7 +95,18 @@ export type MoveFields = Partial<Pick<Payout, 'transaction_id' | 'notes' | 'proc
 export type MovePlan =
   /** The payout is already where the intent goes (a retried request): nothing to write. */
   | { kind: 'already-done' }
-  | { kind: 'move'; from: PayoutStatus; to: PayoutStatus; delta: CounterDelta; change: StatusChange; set: MoveFields };
+  | {
+      kind: 'move';
+      from: PayoutStatus;
+      to: PayoutStatus;
+      delta: CounterDelta;
+      change: StatusChange;
+      set: MoveFields;
+      /** What the move adds to the affiliate's totals of the move's tax year (completions and returns). */
+      taxYear?: TaxYearEffect;
+      /** The year whose receipt sequence gives this payout its number (a completion). */
+      receiptYear?: string;
+    };
 
 /**
  * The lifecycle decided in one place: whether a move is legal (a 409 naming from and to when not), whether it is
@@ -130,13 +144,18 @@ export function planMove(payout: Payout, intent: MoveIntent, at: string): MovePl
           ...(intent.note !== undefined ? { notes: intent.note } : {}),
         }
       : {};
+  const delta = counterDelta(from, to, payout.amount);
+  const taxYear = taxYearEffect(delta.paid, payout.payment_method, at);
+  const receiptYear = to === 'completed' && payout.receipt_number === undefined ? taxYearOf(at) : undefined;
   return {
     kind: 'move',
     from,
     to,
-    delta: counterDelta(from, to, payout.amount),
+    delta,
     change: { at, by: by.id, from, to, ...(note !== undefined ? { note } : {}) },
     set,
+    ...(taxYear ? { taxYear } : {}),
+    ...(receiptYear ? { receiptYear } : {}),
   };
 }
 
@@ -151,6 +170,13 @@ export function counterDelta(from: PayoutStatus, to: PayoutStatus, amount: Cents
 }
 
 /** The payout as a planned move leaves it. */
-export function applyPlan(payout: Payout, plan: Extract<MovePlan, { kind: 'move' }>): Payout {
-  return { ...payout, ...plan.set, status: plan.to, updated_at: plan.change.at, history: [...(payout.history ?? []), plan.change] };
+export function applyPlan(payout: Payout, plan: Extract<MovePlan, { kind: 'move' }>, receiptNumber?: string): Payout {
+  return {
+    ...payout,
+    ...plan.set,
+    ...(receiptNumber !== undefined ? { receipt_number: receiptNumber } : {}),
+    status: plan.to,
+    updated_at: plan.change.at,
+    history: [...(payout.history ?? []), plan.change],
+  };
 }

@@ -2,6 +2,7 @@ import type { Affiliate } from './affiliate.ts';
 import type { BusyError } from './errors.ts';
 import type { ReservationGuard } from './balance.ts';
 import type { MovePlan, Payout, PayoutStatus } from './payout.ts';
+import type { ReceiptClaim, TaxForm, TaxYearTotals } from './tax.ts';
 
 /**
  * An answer given to a request made with an Idempotency-Key, kept so that a retry gets the same answer: what
@@ -25,6 +26,8 @@ export type ReserveOutcome =
   | { kind: 'idempotency-replay'; record: IdempotencyRecord }
   /** Another request with the same key is committing at this very moment. */
   | { kind: 'idempotency-in-flight' }
+  /** The affiliate's paid total for the year rose since it was read (the tax form gate): read it again. */
+  | { kind: 'tax-year-changed' }
   /** Throttled or in conflict with another transaction: nothing was written, the same request may succeed later. */
   | { kind: 'busy'; error: BusyError };
 
@@ -36,6 +39,8 @@ export type MoveOutcome =
   | { kind: 'counters-drifted' }
   /** One of the extra items committed with the move (provider payments: an attempt, an event) failed its condition: nothing was written. */
   | { kind: 'extra-condition-failed'; index: number }
+  /** Another completion took the receipt number this one claimed: read the sequence again. */
+  | { kind: 'sequence-taken' }
   | { kind: 'busy'; error: BusyError };
 
 /** A requested_at window, both ends inclusive, as normalized ISO-8601 UTC timestamps. */
@@ -71,8 +76,21 @@ export interface PayoutStore {
   getIdempotencyRecord(key: string): Promise<IdempotencyRecord | undefined>;
   /** One transaction: puts the payout and the idempotency record, adds to the counters while the guard holds. */
   reservePayout(payout: Payout, guard: ReservationGuard, idempotency?: IdempotencyRecord): Promise<ReserveOutcome>;
-  /** One transaction: the payout's status (conditioned on the one it leaves) and the counters the plan moves. */
-  movePayout(payout: Payout, plan: Extract<MovePlan, { kind: 'move' }>): Promise<MoveOutcome>;
+  /**
+   * One transaction: the payout's status (conditioned on the one it leaves), the counters the plan moves, the
+   * affiliate's tax year totals, and, for a completion, the receipt number claimed from the year's sequence.
+   */
+  movePayout(payout: Payout, plan: Extract<MovePlan, { kind: 'move' }>, receipt?: ReceiptClaim): Promise<MoveOutcome>;
+  /** The last receipt number given out in a year (strongly consistent), 0 when none. */
+  lastReceiptNumber(year: string): Promise<number>;
+  /** An affiliate's totals for a year (strongly consistent), or undefined when nothing was paid or returned that year. */
+  getTaxYear(year: string, affiliateId: string): Promise<TaxYearTotals | undefined>;
+  /** Every affiliate's totals for a year: one Query of the year's partition. */
+  taxYearTotals(year: string): Promise<TaxYearTotals[]>;
+  /** Records the affiliate's tax form; undefined when there is no such affiliate. */
+  recordTaxForm(affiliateId: string, form: TaxForm): Promise<Affiliate | undefined>;
+  /** The tax forms on file for these affiliates (only those that have one), by id. */
+  getTaxForms(affiliateIds: readonly string[]): Promise<Map<string, TaxForm>>;
   /** Payouts in one status, newest first (status-requested-index). */
   queryByStatus(status: PayoutStatus, range: RequestedRange, limit: number, after?: IndexPosition): Promise<IndexPage<PayoutRow>>;
   /** One affiliate's payouts, newest first (affiliate-payouts-index), optionally only those in one status. */

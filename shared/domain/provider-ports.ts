@@ -1,6 +1,7 @@
 import type { Attempt, AttemptError } from './attempt.ts';
 import type { MovePlan, Payout, PayoutStatus } from './payout.ts';
 import type { MoveOutcome } from './ports.ts';
+import type { ReceiptClaim } from './tax.ts';
 
 /** A provider event as stored: for replays (same key = no second effect) and for operators (flagged). */
 export interface ProviderEventRecord {
@@ -28,8 +29,11 @@ export interface ProviderMove {
 }
 
 export type ProviderMoveOutcome =
-  /** A busy store is thrown (BusyError), as before issue 9; an extra item's failure is one of the two below. */
-  | Exclude<MoveOutcome, { kind: 'busy' } | { kind: 'extra-condition-failed' }>
+  /**
+   * A busy store is thrown (BusyError), as before issue 9; a lost receipt number is claimed again by
+   * applyProviderMove; an extra item's failure is one of the two below.
+   */
+  | Exclude<MoveOutcome, { kind: 'busy' } | { kind: 'extra-condition-failed' } | { kind: 'sequence-taken' }>
   /** The attempt was no longer open, or the new attempt existed already: nothing written. */
   | { kind: 'attempt-changed' }
   /** This event was recorded before: a replay, nothing written. */
@@ -44,7 +48,9 @@ export interface AttemptStore {
    * Every payout status change of this feature: the planned move (shared/usecases/provider-move.ts), the attempt
    * and the event record in one transaction.
    */
-  applyMove(move: ProviderMove, plan: Extract<MovePlan, { kind: 'move' }>): Promise<ProviderMoveOutcome>;
+  applyMove(move: ProviderMove, plan: Extract<MovePlan, { kind: 'move' }>, receipt?: ReceiptClaim): Promise<ProviderMoveOutcome | 'sequence-taken'>;
+  /** The last receipt number given out in a year (strongly consistent), 0 when none. */
+  lastReceiptNumber(year: string): Promise<number>;
   /** A new attempt for a processing payout whose previous one failed on our side (previous must still be that). */
   queueRetry(payout: Payout, previous: Attempt, next: Attempt): Promise<'queued' | 'conflict'>;
   /** queued -> sent with the provider's references; false when the attempt was not queued any more. */

@@ -66,7 +66,7 @@ export function createHttpHandler({
       origins: corsAllowedOrigins,
       disableBeforePreflightResponse: false,
       headers: 'Authorization, Content-Type, Idempotency-Key',
-      methods: 'GET, POST, OPTIONS',
+      methods: 'GET, POST, PUT, OPTIONS',
       exposeHeaders: 'Idempotent-Replayed, Retry-After, WWW-Authenticate, X-Next-Cursor, Link, Content-Disposition',
       maxAge: 600,
     }),

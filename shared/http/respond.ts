@@ -27,3 +27,21 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
 export function fileResponse(statusCode: number, body: string, contentType: string, headers: Record<string, string> = {}): HttpResponse {
   return { statusCode, headers: { ...BASE_HEADERS, 'Content-Type': contentType, ...headers }, body };
 }
+
+/**
+ * A binary download (a PDF receipt): the body base64-encoded with `isBase64Encoded`, as a Function URL expects.
+ * @example binaryResponse(pdfBytes, 'application/pdf', { 'Content-Disposition': 'attachment; filename="r.pdf"' })
+ */
+export function binaryResponse(bytes: Uint8Array, contentType: string, headers: Record<string, string> = {}): HttpResponse {
+  return {
+    statusCode: 200,
+    headers: { ...BASE_HEADERS, 'Content-Type': contentType, ...headers },
+    body: Buffer.from(bytes).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+/** A PDF download named `filename` (a receipt). */
+export function pdfResponse({ filename, pdf }: { filename: string; pdf: Uint8Array }): HttpResponse {
+  return binaryResponse(pdf, 'application/pdf', { 'Content-Disposition': `attachment; filename="${filename}"` });
+}

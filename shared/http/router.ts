@@ -27,8 +27,8 @@ export interface RouteContext<P = Record<string, string>, Q = Record<string, str
  * malformed id is as missing as an unknown one); query, header and body failures are a 400 naming the problem.
  */
 export interface RouteSpec<P, Q, B> {
-  method: 'GET' | 'POST';
-  /** e.g. `/payouts/{payout_id}/cancel`; literal segments win over parameters. */
+  method: 'GET' | 'POST' | 'PUT';
+  /** e.g. `/payouts/{payout_id}/cancel` or `/admin/tax/{year}.csv`; literal segments win over parameters. */
   path: string;
   /** `admin` routes answer 403 to any token without the admin role; `public` ones need no token (the contract). */
   access: 'affiliate' | 'admin' | 'public';
@@ -68,8 +68,13 @@ function matchSegments(pattern: string[], actual: string[]): Record<string, stri
   const params: Record<string, string> = {};
   for (const [index, part] of pattern.entries()) {
     const value = actual[index] as string;
-    if (part.startsWith('{')) params[part.slice(1, -1)] = value;
-    else if (part !== value) return undefined;
+    if (part.startsWith('{')) {
+      // A parameter may carry a literal suffix: `{year}.csv` takes "2026.csv" as year "2026".
+      const close = part.indexOf('}');
+      const suffix = part.slice(close + 1);
+      if (!value.endsWith(suffix) || value.length === suffix.length) return undefined;
+      params[part.slice(1, close)] = value.slice(0, value.length - suffix.length);
+    } else if (part !== value) return undefined;
   }
   return params;
 }

@@ -81,6 +81,7 @@ export async function createProviderRuntime(env: NodeJS.ProcessEnv, service: str
     affiliates: env.AFFILIATES_TABLE || DEFAULT_TABLE_NAMES.affiliates,
     payouts: env.PAYOUTS_TABLE || DEFAULT_TABLE_NAMES.payouts,
     idempotency: env.IDEMPOTENCY_TABLE || DEFAULT_TABLE_NAMES.idempotency,
+    taxYears: env.TAX_YEARS_TABLE || DEFAULT_TABLE_NAMES.taxYears,
   };
   const client = createDocumentClient({ region, ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}) });
   const store = new DynamoAttemptStore(client, tables, config.tables);

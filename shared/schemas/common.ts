@@ -82,6 +82,8 @@ export const payoutView = z.object({
   /** Why a processing or failed payout is there, when a provider said so (e.g. "PayPal: … not claimed it yet"). */
   status_reason: z.optional(z.string()),
   history: z.optional(z.array(statusChange)),
+  /** On a single payout (with its history): the receipt number its completion was given, else null. */
+  receipt_number: z.optional(z.nullable(z.string())),
 });
 export type PayoutView = z.infer<typeof payoutView>;
 

@@ -28,7 +28,11 @@ export const summaryView = z.object({
   minimum_payout: z.int(),
   payout_count: z.int(),
   last_payout: z.nullable(z.omit(payoutView, { history: true })),
+  /** Whether an admin recorded a tax form; `blockers` holds TAX_FORM_REQUIRED when the gate refuses the minimum payout. */
+  tax_form_on_file: z.boolean(),
+  blockers: z.array(z.string()),
 });
+
 
 export const payoutListView = z.object({
   payouts: z.array(payoutView),

@@ -3,7 +3,8 @@
 // The affiliate's reporting path, as the design card draws it: earned from the affiliate record, paid and pending
 // summed from the affiliate-payouts index. Reads only; the counters the guard relies on are never reported from here.
 import * as z from 'zod/mini';
-import { balanceOf, minimumPayoutFor, sumPayouts, type Balance } from '../domain/balance.ts';
+import { balanceOf, minimumPayoutFor, passesTaxGate, sumPayouts, type Balance } from '../domain/balance.ts';
+import { emptyTotals, taxYearOf } from '../domain/tax.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { PAYOUT_ID_PATTERN, type PayoutView } from '../schemas/common.ts';
 import type { PayoutListView, SummaryView } from '../schemas/payouts.ts';
@@ -17,17 +18,28 @@ export async function balance(services: Services, userId: string): Promise<{ bal
 }
 
 export async function summary(services: Services, userId: string): Promise<SummaryView> {
-  const { affiliate, balance, payouts } = await balanceAndPayouts(services, userId);
+  const year = taxYearOf(services.clock.now().toISOString());
+  const affiliateId = await services.callers.affiliateIdOf(userId);
+  const [{ affiliate, balance, payouts }, totals] = await Promise.all([
+    balanceAndPayouts(services, userId),
+    services.store.getTaxYear(year, affiliateId),
+  ]);
   const last = payouts[0];
+  const minimum = minimumPayoutFor(affiliate.tier, services.rules.tierMinimums, services.rules.defaultMinimumPayout);
+  // A blocker when even the smallest payout allowed would be refused for want of a tax form.
+  const gate = { totals: totals ?? emptyTotals(year, affiliate.affiliate_id), threshold: services.rules.taxFormThreshold };
+  const blockers = passesTaxGate(affiliate, Math.max(1, minimum), gate) ? [] : ['TAX_FORM_REQUIRED'];
   return {
     affiliate_id: affiliate.affiliate_id,
     tier: affiliate.tier ?? null,
     // The balance both flat (as the seed's summary lists its figures) and grouped (as GET /payouts/balance).
     ...balance,
     balance,
-    minimum_payout: minimumPayoutFor(affiliate.tier, services.rules.tierMinimums, services.rules.defaultMinimumPayout),
+    minimum_payout: minimum,
     payout_count: payouts.length,
     last_payout: last ? toPayoutView(last) : null,
+    tax_form_on_file: affiliate.tax_form !== undefined,
+    blockers,
   };
 }
 

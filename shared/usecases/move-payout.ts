@@ -1,12 +1,17 @@
 // route -> (cancel | admin move | bulk) -> (move payout) -> store
 //
 // Primary course:
-//   1. plan the move on the payout as read (shared/domain/payout.ts planMove: legal? already done? counters?);
+//   1. plan the move on the payout as read (shared/domain/payout.ts planMove: legal? already done? counters? tax year?);
 //   2. already done: answer with the payout as it is, nothing written;
-//   3. commit the plan in one conditional transaction (status it leaves + the counters it moves);
-//   4. someone moved it first: plan again on the payout the transaction returned, a bounded number of times.
+//   3. a completion: read the year's receipt sequence (strongly consistent) and claim the next number (one claim at a
+//      time per year in this instance, so the instance's own completions never race each other);
+//   4. commit the plan in one conditional transaction (status it leaves + the counters it moves + the tax year totals
+//      + the receipt sequence);
+//   5. someone moved it first: plan again on the payout the transaction returned, a bounded number of times;
+//      another completion took the number: read the sequence again and claim the next one, after a short jitter.
 import { BusyError, ConflictError, payoutNotFound } from '../domain/errors.ts';
 import { planMove, type MoveIntent, type Payout } from '../domain/payout.ts';
+import { claimReceipt } from '../domain/tax.ts';
 import type { Services } from './services.ts';
 
 /** The payout moved, or it already was where the intent goes (a safe retry). */
@@ -14,20 +19,41 @@ export type MoveResult = { kind: 'moved' | 'unchanged'; payout: Payout };
 
 /** How many times a move is planned again when the payout changed under it, before answering busy. */
 const MAX_MOVE_ATTEMPTS = 3;
+/**
+ * How many times a completion claims a receipt number again when another completion took it. Each lost race means
+ * someone else's completion committed, so 50 simultaneous completions need at most 49 retries in the worst order.
+ */
+export const MAX_SEQUENCE_ATTEMPTS = 80;
 
 /** The one way a payout's status changes: every caller hands a payout it read and an intent. */
-export async function movePayout({ store, clock }: Pick<Services, 'store' | 'clock'>, read: Payout, intent: MoveIntent): Promise<MoveResult> {
+export async function movePayout(
+  { store, clock, receiptClaims }: Pick<Services, 'store' | 'clock' | 'receiptClaims'>,
+  read: Payout,
+  intent: MoveIntent,
+): Promise<MoveResult> {
   let payout = read;
-  for (let attempt = 1; attempt <= MAX_MOVE_ATTEMPTS; attempt += 1) {
+  let moves = 0;
+  let claims = 0;
+  while (moves < MAX_MOVE_ATTEMPTS && claims < MAX_SEQUENCE_ATTEMPTS) {
     const plan = planMove(payout, intent, clock.now().toISOString());
     if (plan.kind === 'already-done') return { kind: 'unchanged', payout };
-    const outcome = await store.movePayout(payout, plan);
+    const year = plan.receiptYear;
+    const outcome =
+      year === undefined
+        ? await store.movePayout(payout, plan)
+        : await receiptClaims.run(year, async () => store.movePayout(payout, plan, claimReceipt(year, await store.lastReceiptNumber(year))));
     switch (outcome.kind) {
       case 'moved':
         return { kind: 'moved', payout: outcome.payout };
       case 'status-changed':
         if (!outcome.current) throw payoutNotFound();
         payout = outcome.current;
+        moves += 1;
+        break;
+      case 'sequence-taken':
+        claims += 1;
+        // Spread the losers out so they do not all read the same number again.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * claims)));
         break;
       case 'counters-drifted':
         throw new ConflictError(

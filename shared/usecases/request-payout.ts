@@ -1,18 +1,22 @@
 // route -> (request payout) -> store
 //
 // Primary course:
-//   1. resolve the caller (cached affiliate id) and read the affiliate and any earlier answer to this key together;
+//   1. resolve the caller (cached affiliate id) and read the affiliate, its totals for this tax year and any earlier
+//      answer to this key together;
 //   2. replay a known key (same body), refuse it with another body;
-//   3. apply the rules to the affiliate as read (active, method, minimum, available);
-//   4. commit the payout, the counters and the key in one transaction under the balance guard;
-//   5. when the affiliate changed under the transaction, decide again on the record it returned.
+//   3. apply the rules to the affiliate as read (active, method, minimum, available, the tax form gate);
+//   4. commit the payout, the counters and the key in one transaction under the balance guard (and, with no tax form
+//      on file, a check that the year's paid total has not risen);
+//   5. when the affiliate changed under the transaction, decide again on the record it returned; when the year's
+//      total changed, read both again.
 import { ACTIVE, type Affiliate } from '../domain/affiliate.ts';
-import { availableOf, minimumPayoutFor, reservationGuard } from '../domain/balance.ts';
+import { availableOf, minimumPayoutFor, passesTaxGate, reservationGuard, type TaxGate } from '../domain/balance.ts';
 import { epochSeconds } from '../domain/clock.ts';
 import { AppError, BusyError, ConflictError, InvalidInputError, NotPermittedError, UnprocessableError } from '../domain/errors.ts';
 import { describeCents } from '../domain/money.ts';
 import { PAYMENT_METHODS, type PaymentMethod, type Payout } from '../domain/payout.ts';
 import type { IdempotencyRecord } from '../domain/ports.ts';
+import { emptyTotals, taxYearOf } from '../domain/tax.ts';
 import type { PayoutView } from '../schemas/common.ts';
 import type { PayoutRequestBody } from '../schemas/payouts.ts';
 import { notAnAffiliate } from './callers.ts';
@@ -37,14 +41,16 @@ export async function requestPayout(
   // The user id is encoded (no '#' left in it), so the first '#' always separates user from key.
   const scopedKey = idempotencyKey === undefined ? undefined : `${encodeURIComponent(userId)}#${idempotencyKey}`;
   const fingerprint = fingerprintOf('POST /payouts/request', body);
-  const [affiliate, earlier] = await Promise.all([
+  const [affiliate, gate, earlier] = await Promise.all([
     store.getAffiliate(affiliateId),
+    taxGateOf(services, affiliateId),
     scopedKey === undefined ? undefined : store.getIdempotencyRecord(scopedKey),
   ]);
   if (earlier) return replayOf(earlier, fingerprint);
   try {
     const current = callers.owns(userId, affiliate) ? affiliate : await callers.affiliateOf(userId);
-    return await reserve(services, userId, current, body, scopedKey, fingerprint);
+    const currentGate = current.affiliate_id === affiliateId ? gate : await taxGateOf(services, current.affiliate_id);
+    return await reserve(services, userId, current, currentGate, body, scopedKey, fingerprint);
   } catch (error) {
     // Refused while a twin with the same key committed (it drained the balance first): answer as the twin did.
     if (scopedKey !== undefined && error instanceof AppError && !(error instanceof BusyError)) {
@@ -55,18 +61,27 @@ export async function requestPayout(
   }
 }
 
+/** The affiliate's paid total for the current tax year (strongly consistent) and the threshold: the tax form gate. */
+async function taxGateOf({ store, clock, rules }: Services, affiliateId: string): Promise<TaxGate> {
+  const year = taxYearOf(clock.now().toISOString());
+  const totals = (await store.getTaxYear(year, affiliateId)) ?? emptyTotals(year, affiliateId);
+  return { totals, threshold: rules.taxFormThreshold };
+}
+
 async function reserve(
   services: Services,
   userId: string,
   first: Affiliate,
+  firstGate: TaxGate,
   body: PayoutRequestBody,
   scopedKey: string | undefined,
   fingerprint: string,
 ): Promise<RequestOutcome> {
   let affiliate: Affiliate | undefined = first;
+  let gate = firstGate;
   for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt += 1) {
-    if (affiliate?.user_id !== userId) throw notAnAffiliate();
-    const payout = draftPayout(services, affiliate, body);
+    if (!services.callers.owns(userId, affiliate)) throw notAnAffiliate();
+    const payout = draftPayout(services, affiliate, gate, body);
     const data = { payout: toPayoutView(payout) };
     const idempotency: IdempotencyRecord | undefined =
       scopedKey === undefined
@@ -79,7 +94,7 @@ async function reserve(
             payoutId: payout.payout_id,
             expiresAt: epochSeconds(services.clock) + services.rules.idempotencyTtlSeconds,
           };
-    const outcome = await services.store.reservePayout(payout, reservationGuard(affiliate, payout.amount), idempotency);
+    const outcome = await services.store.reservePayout(payout, reservationGuard(affiliate, payout.amount, gate), idempotency);
     switch (outcome.kind) {
       case 'created':
         return { kind: 'created', data };
@@ -96,13 +111,16 @@ async function reserve(
       case 'affiliate-changed':
         affiliate = outcome.affiliate;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+        break;
+      case 'tax-year-changed':
+        [affiliate, gate] = await Promise.all([services.store.getAffiliate(affiliate.affiliate_id), taxGateOf(services, affiliate.affiliate_id)]);
     }
   }
   throw new BusyError('Too many payout requests for this affiliate at once; retry in a moment.');
 }
 
 /** The rules, applied to the affiliate as read: the 4xx a rule gives, or the payout to reserve. */
-function draftPayout({ rules, clock, newId }: Services, affiliate: Affiliate, body: PayoutRequestBody): Payout {
+function draftPayout({ rules, clock, newId }: Services, affiliate: Affiliate, gate: TaxGate, body: PayoutRequestBody): Payout {
   if (affiliate.status !== ACTIVE) {
     throw new NotPermittedError('AFFILIATE_INACTIVE', `Only an active affiliate can request a payout; this account is ${affiliate.status}.`);
   }
@@ -124,6 +142,14 @@ function draftPayout({ rules, clock, newId }: Services, affiliate: Affiliate, bo
     throw new InvalidInputError(
       'INSUFFICIENT_BALANCE',
       `The amount exceeds your available balance of ${available} cents (${describeCents(available)}).`,
+    );
+  }
+  if (!passesTaxGate(affiliate, body.amount, gate)) {
+    throw new NotPermittedError(
+      'TAX_FORM_REQUIRED',
+      `Payouts above ${describeCents(gate.threshold)} in a calendar year need a tax form (W-9 or W-8) on file; ` +
+        'send yours to the program, then request again.',
+      { data: { threshold_cents: gate.threshold } },
     );
   }
   const at = clock.now().toISOString();

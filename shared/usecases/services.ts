@@ -4,12 +4,15 @@ import type { Cents } from '../domain/money.ts';
 import type { PayoutStore } from '../domain/ports.ts';
 import { Callers } from './callers.ts';
 import { CursorCodec, type SecretSource } from './cursor.ts';
+import { KeyedSerial } from './serial.ts';
 
 export interface PayoutRules {
   defaultMinimumPayout: Cents;
   tierMinimums: Readonly<Record<string, number>>;
   idempotencyTtlSeconds: number;
   affiliateCacheTtlMs: number;
+  taxFormThreshold: Cents;
+  receiptIssuer: { name: string; address: readonly string[] };
 }
 
 /** What every use case works with, built once per function instance: the store port, the rules, the clock. */
@@ -20,6 +23,8 @@ export interface Services {
   callers: Callers;
   cursors: CursorCodec;
   newId: () => string;
+  /** Completions of this instance claim receipt numbers one at a time, per year (shared/usecases/move-payout.ts). */
+  receiptClaims: KeyedSerial;
 }
 
 export function createServices({
@@ -35,5 +40,5 @@ export function createServices({
   cursorSecret: SecretSource;
   newId?: () => string;
 }): Services {
-  return { store, rules, clock, callers: new Callers(store, rules.affiliateCacheTtlMs, clock), cursors: new CursorCodec(cursorSecret), newId };
+  return { store, rules, clock, callers: new Callers(store, rules.affiliateCacheTtlMs, clock), cursors: new CursorCodec(cursorSecret), newId, receiptClaims: new KeyedSerial() };
 }

@@ -23,9 +23,10 @@ import { eventFor, prepareFixtures, type Actor, type RouteName } from './routes.
 import { round } from './stats.ts';
 import { measureThroughput, type ThroughputResult } from './throughput.ts';
 import { measureTrips, type TripResult } from './trips.ts';
+import { measureReceipts, type ReceiptResult } from './receipt.ts';
 import { measureWarm, type WarmResult } from './warm.ts';
 
-const PARTS = ['cold', 'trips', 'warm', 'growth', 'throughput', 'memory', 'pages'] as const;
+const PARTS = ['cold', 'trips', 'warm', 'growth', 'throughput', 'memory', 'pages', 'receipts'] as const;
 type Part = (typeof PARTS)[number];
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -55,6 +56,7 @@ interface Results {
   throughput?: ThroughputResult;
   memory?: MemoryResult;
   pages?: PagesResult;
+  receipts?: ReceiptResult;
   targets: { target: string; value: string; pass: boolean }[];
 }
 
@@ -112,6 +114,12 @@ async function main(): Promise<void> {
       ...PAYOUT_ROUTES.map((route) => ({ fn: 'payouts', route, factory: payoutsFactory })),
       ...(adminFactory ? [{ fn: 'admin-payouts', route: 'process' as const, factory: adminFactory }] : []),
     ];
+
+    if (wanted('receipts')) {
+      log('receipts: the renderer bundle, warm and cold p50');
+      results.receipts = await measureReceipts(QUICK ? { warm: 50, cold: 5 } : { warm: 300, cold: 15 });
+      log(`receipts: ${JSON.stringify(results.receipts)}`);
+    }
 
     if (wanted('cold')) {
       log(`cold start: ${SETTINGS.coldRuns} alternating runs per case`);

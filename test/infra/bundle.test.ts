@@ -1,3 +1,4 @@
+import { PROJECT_ROOT } from '../../lib/constructs/api-function.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,38 @@ describe('Bundles: one per function', () => {
       expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
       expect(code.length / code.split('\n').length, `${name}: minified (mean line length)`).toBeGreaterThan(1000);
       expect(statSync(file).size, `${name}: size`).toBeLessThan(BUDGET_BYTES);
+    }
+  });
+
+  it('keeps pdf-lib out of the handler bundles: the receipt renderer is its own file, loaded on first use, and renders', () => {
+    for (const { name, fn } of functions()) {
+      const dir = bundleDir(s.id(fn));
+      const handler = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      const renderer = join(dir, 'receipt-renderer.mjs');
+      expect(existsSync(renderer), `${name}: receipt-renderer.mjs`).toBe(true);
+      // pdf-lib's own strings: none in the handler, all in the renderer.
+      for (const marker of ['StandardFonts', 'Helvetica-Bold', 'PDFDocument']) {
+        expect(handler.includes(marker), `${name}: handler holds ${marker}`).toBe(false);
+      }
+      expect(handler).toContain('"./receipt-renderer.mjs"');
+      expect(statSync(renderer).size, `${name}: renderer size`).toBeLessThan(BUDGET_BYTES);
+      const output = execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(process.argv[1]); const pdf = await m.renderReceipt({ issuer: { name: 'Op', address: [] }, receiptNumber: 'RCPT-2026-000001', rows: [['Amount', '$1.00 USD']], footer: 'x' }); process.stdout.write(Buffer.from(pdf).subarray(0, 5).toString());`, renderer],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
+      expect(output, name).toBe('%PDF-');
+    }
+  });
+
+  it('keeps the OpenAPI document out of the handler bundles: a copy of openapi.json next to each, read on its route only', () => {
+    const document = readFileSync(join(PROJECT_ROOT, 'openapi.json'), 'utf8');
+    for (const { name, fn } of functions()) {
+      const dir = bundleDir(s.id(fn));
+      expect(readFileSync(join(dir, 'openapi.json'), 'utf8'), `${name}: openapi.json`).toBe(document);
+      const handler = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(handler).toContain('"./openapi.json"');
+      expect(handler.includes('adminReconcile'), `${name}: handler holds the document`).toBe(false);
     }
   });
 

@@ -32,6 +32,7 @@ const ACCEPTED_DEV = sorted([
   'AwsSolutions-DDB3 @ Tables/Affiliates',
   'AwsSolutions-DDB3 @ Tables/Idempotency',
   'AwsSolutions-DDB3 @ Tables/Payouts',
+  'AwsSolutions-DDB3 @ Tables/TaxYears',
   ...ACCEPTED_PROD,
 ]);
 

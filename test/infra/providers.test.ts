@@ -88,7 +88,7 @@ describe('Provider payments in the stack (context payoutProviders=stripe,paypal)
     expect(admin).not.toHaveProperty('PROVIDER_SECRET_ARN');
   });
 
-  it('least privilege: the webhooks function gets item actions on four tables and the one secret, nothing else', () => {
+  it('least privilege: the webhooks function gets item actions on five tables and the one secret, nothing else', () => {
     const role = s.id(p().webhooks.role!);
     const logs = s.id(p().webhooks.logGroup);
     expect(allowedPairs(s.template, role)).toEqual(
@@ -96,6 +96,8 @@ describe('Provider payments in the stack (context payoutProviders=stripe,paypal)
         ...pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], arnOf(logs)),
         ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem'], arnOf(s.id(s.stack.tables.payouts.table))),
         ...pairs(['dynamodb:UpdateItem'], arnOf(s.id(s.stack.tables.affiliates.table))),
+        // A completion claims the year's next receipt number and adds to the year's totals (the one move).
+        ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem'], arnOf(s.id(s.stack.tables.taxYears.table))),
         ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], arnOf(s.id(p().attempts))),
         ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem'], arnOf(s.id(p().events))),
         ...pairs(['secretsmanager:GetSecretValue'], { Ref: s.id(p().secret) }),

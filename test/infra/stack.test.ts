@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILURE_RATE } from '../../lib/constructs/operational-alarms.ts';
-import { AFFILIATES, IDEMPOTENCY, PAYOUTS } from '../../shared/store/dynamodb/tables.ts';
+import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS } from '../../shared/store/dynamodb/tables.ts';
 import { SERVICES } from '../../shared/telemetry.ts';
 import { allowedPairs, arnOf, environmentOf, indexArnOf, pairs, synth, type Statement, type Synthesized } from './helpers.ts';
 
@@ -17,6 +17,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
     affiliates: string;
     payouts: string;
     idempotency: string;
+    taxYears: string;
     payoutsFn: string;
     adminFn: string;
     payoutsRole: string;
@@ -35,6 +36,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
       affiliates: s.id(stack.tables.affiliates.table),
       payouts: s.id(stack.tables.payouts.table),
       idempotency: s.id(stack.tables.idempotency.table),
+      taxYears: s.id(stack.tables.taxYears.table),
       payoutsFn: s.id(stack.payouts.function),
       adminFn: s.id(stack.admin.function),
       payoutsRole: s.id(stack.payouts.role),
@@ -48,9 +50,9 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
   afterAll(() => s.cleanup());
 
   describe('tables', () => {
-    it('creates exactly three tables, all on-demand, PITR, deletion-protected, encrypted and retained', () => {
+    it('creates exactly four tables, all on-demand, PITR, deletion-protected, encrypted and retained', () => {
       const tables = s.template.findResources('AWS::DynamoDB::Table');
-      expect(Object.keys(tables).sort()).toEqual([ids.affiliates, ids.payouts, ids.idempotency].sort());
+      expect(Object.keys(tables).sort()).toEqual([ids.affiliates, ids.payouts, ids.idempotency, ids.taxYears].sort());
       for (const table of Object.values(tables)) {
         expect(table.DeletionPolicy).toBe('Retain');
         expect(table.UpdateReplacePolicy).toBe('Retain');
@@ -111,14 +113,24 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
       });
     });
 
+    it('keys the tax years by tax_year and affiliate_id (one Query reads a year), with no index', () => {
+      const table = s.template.toJSON().Resources[ids.taxYears].Properties;
+      expect(table.KeySchema).toEqual([
+        { AttributeName: TAX_YEARS.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TAX_YEARS.sortKey, KeyType: 'RANGE' },
+      ]);
+      expect(table.GlobalSecondaryIndexes).toBeUndefined();
+    });
+
     it('passes each function the physical names of the tables it uses', () => {
       expect(environmentOf(s.template, ids.payoutsFn)).toMatchObject({
         AFFILIATES_TABLE: { Ref: ids.affiliates },
         PAYOUTS_TABLE: { Ref: ids.payouts },
         IDEMPOTENCY_TABLE: { Ref: ids.idempotency },
+        TAX_YEARS_TABLE: { Ref: ids.taxYears },
       });
       const admin = environmentOf(s.template, ids.adminFn);
-      expect(admin).toMatchObject({ AFFILIATES_TABLE: { Ref: ids.affiliates }, PAYOUTS_TABLE: { Ref: ids.payouts } });
+      expect(admin).toMatchObject({ AFFILIATES_TABLE: { Ref: ids.affiliates }, PAYOUTS_TABLE: { Ref: ids.payouts }, TAX_YEARS_TABLE: { Ref: ids.taxYears } });
       expect(admin).not.toHaveProperty('IDEMPOTENCY_TABLE');
     });
   });
@@ -236,6 +248,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
           ),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.affiliateIndex.name)),
           ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem'], arnOf(ids.idempotency)),
+          ...pairs(['dynamodb:GetItem', 'dynamodb:ConditionCheckItem'], arnOf(ids.taxYears)),
           ...pairs(['secretsmanager:GetSecretValue'], { Ref: ids.secret }),
         ].sort(),
       );
@@ -251,7 +264,8 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
           ),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.affiliateIndex.name)),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.statusIndex.name)),
-          ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem'], arnOf(ids.affiliates)),
+          ...pairs(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], arnOf(ids.affiliates)),
+          ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], arnOf(ids.taxYears)),
           ...pairs(['secretsmanager:GetSecretValue'], { Ref: ids.secret }),
         ].sort(),
       );
@@ -295,7 +309,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
         [ids.payouts, PAYOUTS.affiliateIndex.name],
         [ids.payouts, PAYOUTS.statusIndex.name],
       ] as const;
-      for (const table of [ids.affiliates, ids.payouts, ids.idempotency]) {
+      for (const table of [ids.affiliates, ids.payouts, ids.idempotency, ids.taxYears]) {
         const tableDim = { Name: 'TableName', Value: { Ref: table } };
         for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents', 'TransactionConflict']) {
           expect(find('AWS/DynamoDB', metric, [tableDim]), `${metric} on ${table}`).toHaveLength(1);
@@ -310,7 +324,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
           expect(find('AWS/DynamoDB', metric, dims), `${metric} on ${index}`).toHaveLength(1);
         }
       }
-      expect(alarms()).toHaveLength(4 + 9 + 6 + 1);
+      expect(alarms()).toHaveLength(4 + 12 + 6 + 1);
     });
 
     it('alarms on the payout failure rate: metric math over the admin function\'s EMF metrics, in the stack\'s namespace', () => {
@@ -375,7 +389,7 @@ describe('Stack: PayoutsStack with context', () => {
     try {
       expect(s.stack.stackName).toBe('AffiliatePayouts-dev');
       const tables = Object.values(s.template.findResources('AWS::DynamoDB::Table'));
-      expect(tables).toHaveLength(3);
+      expect(tables).toHaveLength(4);
       for (const table of tables) {
         expect(table.DeletionPolicy).toBe('Delete');
         expect(table.Properties).toMatchObject({
@@ -393,11 +407,11 @@ describe('Stack: PayoutsStack with context', () => {
     }
   });
 
-  it('adopts the seed tables by name: creates only the idempotency table and grants/alarms the named tables and GSIs', () => {
+  it('adopts the seed tables by name: creates only the idempotency and tax years tables and grants/alarms the named tables and GSIs', () => {
     const s = synth({ existingAffiliatesTable: 'commercive_affiliates', existingPayoutsTable: 'commercive_payouts' });
     try {
       const tables = s.template.findResources('AWS::DynamoDB::Table');
-      expect(Object.keys(tables)).toEqual([s.id(s.stack.tables.idempotency.table)]);
+      expect(Object.keys(tables).sort()).toEqual([s.id(s.stack.tables.idempotency.table), s.id(s.stack.tables.taxYears.table)].sort());
       const payoutsFn = s.id(s.stack.payouts.function);
       expect(environmentOf(s.template, payoutsFn)).toMatchObject({
         AFFILIATES_TABLE: 'commercive_affiliates',

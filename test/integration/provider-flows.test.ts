@@ -43,6 +43,11 @@ describe('Stripe through the stream, the sender and webhooks', () => {
     expect(await app.attempts(id)).toMatchObject([{ status: 'succeeded', provider_reference: done.transaction_id }]);
     await app.sim.idle();
     expect(await app.balance('user-s-ok')).toMatchObject({ total_paid: 5000, pending: 0 });
+    // The same move as an admin's completion: a receipt number, and the year's totals (a 1099-K channel).
+    const year = done.updated_at.slice(0, 4);
+    expect(done.receipt_number).toMatch(new RegExp(`^RCPT-${year}-\\d{6}$`));
+    const totals = await app.db.client.send(new GetCommand({ TableName: app.db.tables.taxYears, Key: { tax_year: year, affiliate_id: 'aff-s-ok' }, ConsistentRead: true }));
+    expect(totals.Item).toMatchObject({ paid_cents: 5000, paid_count: 1, paid_provider_cents: 5000 });
   });
 
   it('an invalid account -> failed, the money back to available, a reason the affiliate can read', async () => {
@@ -61,6 +66,8 @@ describe('Stripe through the stream, the sender and webhooks', () => {
     const id = await sendNew('user-s-rev');
     await app.until(id, (p) => p.status === 'returned');
     expect(await app.balance('user-s-rev')).toMatchObject({ total_paid: 0, pending: 0, available: 1_000_000 });
+    const totals = await app.db.client.send(new GetCommand({ TableName: app.db.tables.taxYears, Key: { tax_year: new Date().toISOString().slice(0, 4), affiliate_id: 'aff-s-rev' }, ConsistentRead: true }));
+    expect(totals.Item).toMatchObject({ paid_cents: 0, paid_count: 0, paid_provider_cents: 0 });
   });
 
   it('platform balance too low -> attempt failed (ours), payout stays processing; retry makes attempt 2', async () => {

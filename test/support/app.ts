@@ -33,8 +33,13 @@ export function testRuntime(db: TestTables, env: Record<string, string> = {}, cl
     AFFILIATES_TABLE: db.tables.affiliates,
     PAYOUTS_TABLE: db.tables.payouts,
     IDEMPOTENCY_TABLE: db.tables.idempotency,
+    TAX_YEARS_TABLE: db.tables.taxYears,
     JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
+    METRICS_ENABLED: 'false',
+    // The tax form gate ($2,000 by default) has its own suite (test/integration/paperwork.test.ts); the other suites
+    // pay affiliates more than that without a form on file.
+    TAX_FORM_THRESHOLD_CENTS: '100000000000',
     ...env,
   });
   return createDependencies(config, 'test', clock ? { clock } : {});

@@ -31,6 +31,7 @@ export async function createTestTables(endpoint = inject('dynamoEndpoint')) {
     affiliates: `affiliates-${suffix}`,
     payouts: `payouts-${suffix}`,
     idempotency: `idempotency-${suffix}`,
+    taxYears: `tax-years-${suffix}`,
   };
   const providerTables: ProviderTableNames = { attempts: `attempts-${suffix}`, events: `provider-events-${suffix}` };
   await createTables(endpoint, tables);

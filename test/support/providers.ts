@@ -31,6 +31,7 @@ export async function providerApp(affiliates: SeedAffiliate[], controls: Partial
     AFFILIATES_TABLE: app.db.tables.affiliates,
     PAYOUTS_TABLE: app.db.tables.payouts,
     IDEMPOTENCY_TABLE: app.db.tables.idempotency,
+    TAX_YEARS_TABLE: app.db.tables.taxYears,
     ATTEMPTS_TABLE: app.db.providerTables.attempts,
     PROVIDER_EVENTS_TABLE: app.db.providerTables.events,
     STRIPE_SECRET_KEY: SIM_STRIPE_KEY,

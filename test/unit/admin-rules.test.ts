@@ -46,6 +46,8 @@ describe('Function: planMove', () => {
       delta: { pending: -5_000, paid: 5_000 },
       change: { at, by: 'ops-1', from: 'pending', to: 'completed', note: 'wire' },
       set: { processed_at: at, processed_by: 'ops-1', transaction_id: 'TX-9', notes: 'wire' },
+      taxYear: { year: at.slice(0, 4), paid: 5_000, count: 1, channel: 'provider' },
+      receiptYear: at.slice(0, 4),
     });
   });
 

@@ -10,7 +10,10 @@ describe('Function: loadConfig', () => {
       affiliates: 'commercive_affiliates',
       payouts: 'commercive_payouts',
       idempotency: 'commercive_payout_idempotency',
+      taxYears: 'commercive_payout_tax_years',
     });
+    expect(config.taxFormThreshold).toBe(200_000);
+    expect(config.receiptIssuer).toEqual({ name: 'Commercive', address: [] });
     expect(config.defaultMinimumPayout).toBe(1_000);
     expect(config.tierMinimums).toEqual(DEFAULT_TIER_MINIMUMS);
     expect(Object.isFrozen(config)).toBe(true);

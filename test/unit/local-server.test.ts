@@ -72,3 +72,27 @@ describe('Function: createLocalServer', () => {
     expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).toBe('11\r\n{"answered":true}\r\n0\r\n\r\n');
   });
 });
+
+describe('Function: createLocalServer, binary answers', () => {
+  const pdf = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x2d, 0x00, 0xff, 0x80]);
+  const server = createLocalServer({
+    payouts: async () => ({ statusCode: 200, headers: { 'Content-Type': 'application/pdf' }, body: pdf.toString('base64'), isBase64Encoded: true }),
+    admin: async () => ({ statusCode: 200, headers: {}, body: '{}' }),
+  });
+  let port = 0;
+  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => ((port = (server.address() as AddressInfo).port), resolve()))));
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('sends a base64 answer (a PDF receipt) as its bytes, as a Function URL does', async () => {
+    const bytes = await new Promise<Buffer>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/payouts/p-1/receipt.pdf' }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(bytes.equals(pdf)).toBe(true);
+  });
+});

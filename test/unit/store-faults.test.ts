@@ -21,6 +21,7 @@ const config = loadConfig({
   AFFILIATES_TABLE: 'aff',
   PAYOUTS_TABLE: 'pay',
   IDEMPOTENCY_TABLE: 'idem',
+  TAX_YEARS_TABLE: 'tax',
   DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
   LOG_LEVEL: 'silent',
 });
@@ -67,6 +68,7 @@ describe('Faults the local database cannot produce', () => {
     ddb.on(QueryCommand).resolves({ Items: [{ affiliate_id: 'aff-1' }] });
     ddb.on(GetCommand, { TableName: 'aff' }).resolves({ Item: AFFILIATE });
     ddb.on(GetCommand, { TableName: 'idem' }).resolves({});
+    ddb.on(GetCommand, { TableName: 'tax' }).resolves({});
     handler = createPayoutsHandler(runtime); // a fresh cold start: no cached affiliate mapping
     token = await tokenFor('user-1');
   });
@@ -107,7 +109,8 @@ describe('Faults the local database cannot produce', () => {
     expect(lost.json.message).toMatch(/same Idempotency-Key/);
     // What made the retry safe: the idempotency record rode in the same transaction as the payout.
     const sent = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(sent.map((item) => Object.values(item)[0]!.TableName)).toEqual(['pay', 'aff', 'idem']);
+    // Last, the tax form gate's check that the year's paid total has not risen (no form on file).
+    expect(sent.map((item) => Object.values(item)[0]!.TableName)).toEqual(['pay', 'aff', 'idem', 'tax']);
     expect(sent[2]!.Put!.Item).toMatchObject({ idempotency_key: 'user-1#after-commit', outcome: 'created' });
 
     // The write did commit: the retry finds the stored answer and replays it instead of paying twice. (This record

@@ -3,6 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import { randomUUID } from 'node:crypto';
 import type { Attempt, AttemptError } from '../../domain/attempt.ts';
 import type { MovePlan, Payout } from '../../domain/payout.ts';
+import type { ReceiptClaim } from '../../domain/tax.ts';
 import type { AttemptStore, ProviderEventRecord, ProviderMove, ProviderMoveOutcome } from '../../domain/provider-ports.ts';
 import { translateStoreError } from './errors.ts';
 import { DynamoPayoutStore } from './payout-store.ts';
@@ -72,7 +73,11 @@ export class DynamoAttemptStore implements AttemptStore {
     return (result.Items ?? []).map(toAttempt);
   }
 
-  async applyMove(move: ProviderMove, plan: Extract<MovePlan, { kind: 'move' }>): Promise<ProviderMoveOutcome> {
+  lastReceiptNumber(year: string): Promise<number> {
+    return this.payouts.lastReceiptNumber(year);
+  }
+
+  async applyMove(move: ProviderMove, plan: Extract<MovePlan, { kind: 'move' }>, receipt?: ReceiptClaim): Promise<ProviderMoveOutcome | 'sequence-taken'> {
     const extra: TransactItem[] = [];
     if (move.attempt && 'create' in move.attempt) {
       extra.push({
@@ -87,8 +92,9 @@ export class DynamoAttemptStore implements AttemptStore {
       extra.push(this.finishItem(move.attempt.finish, move.attempt.status, move.at, move.attempt.reference, move.attempt.error));
     }
     if (move.event) extra.push(this.eventPut(move.event, false));
-    const outcome = await this.payouts.movePayout(move.payout, plan, extra);
+    const outcome = await this.payouts.movePayout(move.payout, plan, receipt, extra);
     if (outcome.kind === 'busy') throw outcome.error;
+    if (outcome.kind === 'sequence-taken') return 'sequence-taken';
     if (outcome.kind !== 'extra-condition-failed') return outcome;
     const isEvent = move.event !== undefined && outcome.index === extra.length - 1;
     return isEvent ? { kind: 'event-replayed' } : { kind: 'attempt-changed' };

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { Affiliate } from '../../domain/affiliate.ts';
 import type { ReservationGuard } from '../../domain/balance.ts';
 import { epochSeconds, systemClock, type Clock } from '../../domain/clock.ts';
 import { BusyError } from '../../domain/errors.ts';
+import type { ReceiptClaim, TaxForm, TaxYearTotals } from '../../domain/tax.ts';
 import { applyPlan, type MovePlan, type Payout, type PayoutStatus } from '../../domain/payout.ts';
 import type {
   IdempotencyRecord,
@@ -17,8 +25,8 @@ import type {
 } from '../../domain/ports.ts';
 import { busyError, cancellationReasons, isRetryable, transientCancellation, translateStoreError, UnexpectedCancellation } from './errors.ts';
 import { byAffiliate, byStatus, IndexReader, ROW_ATTRIBUTES } from './index-reader.ts';
-import { isExpired, toAffiliate, toIdempotencyRecord, type Item } from './records.ts';
-import { AFFILIATES, IDEMPOTENCY, PAYOUTS, type TableNames } from './tables.ts';
+import { isExpired, toAffiliate, toIdempotencyRecord, toTaxYearTotals, type Item } from './records.ts';
+import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS, type TableNames } from './tables.ts';
 import { moveItems, reserveItems, type TransactItem } from './transactions.ts';
 
 /** BatchGetItem takes at most 100 keys per call. */
@@ -79,7 +87,9 @@ export class DynamoPayoutStore implements PayoutStore {
     const failure = await this.transact(items);
     if (!failure) return { kind: 'created' };
     if ('busy' in failure) return { kind: 'busy', error: busyError(failure.busy) };
-    const [payoutReason, affiliateReason, idempotencyReason] = failure.reasons;
+    const [payoutReason, affiliateReason] = failure.reasons;
+    const idempotencyReason = idempotency ? failure.reasons[2] : undefined;
+    const yearReason = guard.taxYear ? failure.reasons[items.length - 1] : undefined;
     if (idempotencyReason?.code === 'ConditionalCheckFailed' && idempotencyReason.item) {
       return { kind: 'idempotency-replay', record: toIdempotencyRecord(idempotencyReason.item) };
     }
@@ -87,6 +97,7 @@ export class DynamoPayoutStore implements PayoutStore {
     if (affiliateReason?.code === 'ConditionalCheckFailed') {
       return { kind: 'affiliate-changed', affiliate: affiliateReason.item ? toAffiliate(affiliateReason.item) : undefined };
     }
+    if (yearReason?.code === 'ConditionalCheckFailed') return { kind: 'tax-year-changed' };
     const transient = transientCancellation(failure.error, failure.reasons);
     if (transient) return { kind: 'busy', error: busyError(transient) };
     throw new UnexpectedCancellation(
@@ -96,25 +107,90 @@ export class DynamoPayoutStore implements PayoutStore {
   }
 
   /**
-   * `extra`: items committed in the same transaction (a provider attempt, an event record); when one of their
-   * conditions fails nothing is written and the outcome names it (`extra-condition-failed`).
+   * `extra`: items committed in the same transaction after the move's own (a provider attempt, an event record);
+   * when one of their conditions fails nothing is written and the outcome names it (`extra-condition-failed`).
    */
-  async movePayout(payout: Payout, plan: Extract<MovePlan, { kind: 'move' }>, extra: readonly TransactItem[] = []): Promise<MoveOutcome> {
-    const core = moveItems(this.tables, payout, plan);
-    const failure = await this.transact([...core, ...extra]);
-    if (!failure) return { kind: 'moved', payout: applyPlan(payout, plan) };
+  async movePayout(
+    payout: Payout,
+    plan: Extract<MovePlan, { kind: 'move' }>,
+    receipt?: ReceiptClaim,
+    extra: readonly TransactItem[] = [],
+  ): Promise<MoveOutcome> {
+    const items = moveItems(this.tables, payout, plan, receipt);
+    const failure = await this.transact([...items, ...extra]);
+    if (!failure) return { kind: 'moved', payout: applyPlan(payout, plan, receipt?.number) };
     if ('busy' in failure) return { kind: 'busy', error: busyError(failure.busy) };
-    const [payoutReason] = failure.reasons;
-    const affiliateReason = core.length > 1 ? failure.reasons[1] : undefined;
+    const [payoutReason, affiliateReason] = failure.reasons;
     if (payoutReason?.code === 'ConditionalCheckFailed') return { kind: 'status-changed', current: payoutReason.item as Payout | undefined };
-    const extraIndex = failure.reasons.findIndex((reason, index) => index >= core.length && reason.code === 'ConditionalCheckFailed');
-    if (extraIndex >= 0) return { kind: 'extra-condition-failed', index: extraIndex - core.length };
+    // The one hot item: every completion of the year claims the next number, so a conflict there is a lost race, not a fault.
+    const sequenceReason = receipt ? failure.reasons[items.length - 1] : undefined;
+    if (sequenceReason?.code === 'ConditionalCheckFailed' || sequenceReason?.code === 'TransactionConflict') return { kind: 'sequence-taken' };
+    const extraIndex = failure.reasons.findIndex((reason, index) => index >= items.length && reason.code === 'ConditionalCheckFailed');
+    if (extraIndex >= 0) return { kind: 'extra-condition-failed', index: extraIndex - items.length };
     const transient = transientCancellation(failure.error, failure.reasons);
     if (transient) return { kind: 'busy', error: busyError(transient) };
     if (affiliateReason?.code === 'ConditionalCheckFailed') return { kind: 'counters-drifted' };
     throw new UnexpectedCancellation(`Payout move ${plan.from} -> ${plan.to} cancelled: affiliate counters ${affiliateReason?.code ?? 'n/a'}`, {
       cause: failure.error,
     });
+  }
+
+  async lastReceiptNumber(year: string): Promise<number> {
+    const item = await this.get(this.tables.taxYears, { [TAX_YEARS.partitionKey]: year, [TAX_YEARS.sortKey]: TAX_YEARS.receiptsKey });
+    return typeof item?.last_number === 'number' ? item.last_number : 0;
+  }
+
+  async getTaxYear(year: string, affiliateId: string): Promise<TaxYearTotals | undefined> {
+    const item = await this.get(this.tables.taxYears, { [TAX_YEARS.partitionKey]: year, [TAX_YEARS.sortKey]: affiliateId });
+    return item ? toTaxYearTotals(item) : undefined;
+  }
+
+  async taxYearTotals(year: string): Promise<TaxYearTotals[]> {
+    const totals: TaxYearTotals[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tables.taxYears,
+            KeyConditionExpression: '#year = :year',
+            ExpressionAttributeNames: { '#year': TAX_YEARS.partitionKey },
+            ExpressionAttributeValues: { ':year': year },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) if (item[TAX_YEARS.sortKey] !== TAX_YEARS.receiptsKey) totals.push(toTaxYearTotals(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return totals;
+  }
+
+  async recordTaxForm(affiliateId: string, form: TaxForm): Promise<Affiliate | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.affiliates,
+          Key: { [AFFILIATES.partitionKey]: affiliateId },
+          ConditionExpression: 'attribute_exists(#id)',
+          UpdateExpression: 'SET tax_form = :form',
+          ExpressionAttributeNames: { '#id': AFFILIATES.partitionKey },
+          ExpressionAttributeValues: { ':form': form },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes ? toAffiliate(result.Attributes) : undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      throw translateStoreError(error);
+    }
+  }
+
+  async getTaxForms(affiliateIds: readonly string[]): Promise<Map<string, TaxForm>> {
+    const forms = new Map<string, TaxForm>();
+    const items = await this.batchGet(this.tables.affiliates, AFFILIATES.partitionKey, affiliateIds, [AFFILIATES.partitionKey, 'tax_form']);
+    for (const item of items) if (item.tax_form) forms.set(String(item[AFFILIATES.partitionKey]), item.tax_form as TaxForm);
+    return forms;
   }
 
   queryByStatus(status: PayoutStatus, range: RequestedRange, limit: number, after?: IndexPosition): Promise<IndexPage<PayoutRow>> {
@@ -137,23 +213,30 @@ export class DynamoPayoutStore implements PayoutStore {
 
   async getPayoutRows(payoutIds: readonly string[]): Promise<Map<string, PayoutRow>> {
     const rows = new Map<string, PayoutRow>();
-    const unique = [...new Set(payoutIds)];
-    const names = Object.fromEntries(ROW_ATTRIBUTES.map((name, index) => [`#a${index}`, name]));
+    for (const item of await this.batchGet(this.tables.payouts, PAYOUTS.partitionKey, payoutIds, ROW_ATTRIBUTES)) {
+      rows.set(String(item.payout_id), item as PayoutRow);
+    }
+    return rows;
+  }
+
+  /** Items of one table by their (single-attribute) keys, `attributes` only, 100 keys per BatchGetItem. */
+  private async batchGet(table: string, keyName: string, ids: readonly string[], attributes: readonly string[]): Promise<Item[]> {
+    const found: Item[] = [];
+    const unique = [...new Set(ids)];
+    const names = Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name]));
     for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
-      let keys: Item[] = unique.slice(start, start + BATCH_GET_KEYS).map((id) => ({ [PAYOUTS.partitionKey]: id }));
+      let keys: Item[] = unique.slice(start, start + BATCH_GET_KEYS).map((id) => ({ [keyName]: id }));
       for (let attempt = 0; keys.length > 0; attempt += 1) {
         // Unprocessed keys mean the table is throttling: back off, and after a few rounds let the client retry.
         if (attempt > 5) throw new BusyError('The payouts store is busy right now; retry in a moment.');
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** attempt)));
-        const request = {
-          [this.tables.payouts]: { Keys: keys, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names },
-        };
+        const request = { [table]: { Keys: keys, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names } };
         const result = await this.call(() => this.client.send(new BatchGetCommand({ RequestItems: request })));
-        for (const item of result.Responses?.[this.tables.payouts] ?? []) rows.set(String(item.payout_id), item as PayoutRow);
-        keys = (result.UnprocessedKeys?.[this.tables.payouts]?.Keys ?? []) as Item[];
+        found.push(...(result.Responses?.[table] ?? []));
+        keys = (result.UnprocessedKeys?.[table]?.Keys ?? []) as Item[];
       }
     }
-    return rows;
+    return found;
   }
 
   /** Runs one read, turning a transient failure into the domain's BusyError. */

@@ -1,6 +1,7 @@
 import type { Affiliate } from '../../domain/affiliate.ts';
 import type { IdempotencyRecord } from '../../domain/ports.ts';
-import { IDEMPOTENCY } from './tables.ts';
+import type { TaxYearTotals } from '../../domain/tax.ts';
+import { IDEMPOTENCY, TAX_YEARS } from './tables.ts';
 
 /** How the domain's records are stored, and read back: the only place that knows attribute names beyond the keys. */
 export type Item = Record<string, unknown>;
@@ -50,4 +51,16 @@ function storedData(item: Item): unknown {
 
 export function isExpired(item: Item, nowSeconds: number): boolean {
   return num(item[IDEMPOTENCY.ttlAttribute]) <= nowSeconds;
+}
+
+/** An affiliate's tax year item; totals a year never moved read as 0. */
+export function toTaxYearTotals(item: Item): TaxYearTotals {
+  return {
+    tax_year: String(item[TAX_YEARS.partitionKey]),
+    affiliate_id: String(item[TAX_YEARS.sortKey]),
+    paid_cents: num(item.paid_cents),
+    paid_count: num(item.paid_count),
+    paid_provider_cents: num(item.paid_provider_cents),
+    paid_other_cents: num(item.paid_other_cents),
+  };
 }

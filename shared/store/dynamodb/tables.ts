@@ -8,6 +8,7 @@ export const DEFAULT_TABLE_NAMES = {
   affiliates: 'commercive_affiliates',
   payouts: 'commercive_payouts',
   idempotency: 'commercive_payout_idempotency',
+  taxYears: 'commercive_payout_tax_years',
 } as const;
 
 export const AFFILIATES = {
@@ -46,8 +47,20 @@ export const IDEMPOTENCY = {
   ttlAttribute: 'expires_at',
 } as const;
 
+/**
+ * The tax year: one item per affiliate and calendar year with the year-to-date totals the completing and returning
+ * transactions add to, and one item per year (`receiptsKey`) holding the last receipt number given out that year.
+ */
+export const TAX_YEARS = {
+  partitionKey: 'tax_year',
+  sortKey: 'affiliate_id',
+  /** The sort key of the year's receipt sequence; no affiliate id starts with '#'. */
+  receiptsKey: '#receipts',
+} as const;
+
 export interface TableNames {
   affiliates: string;
   payouts: string;
   idempotency: string;
+  taxYears: string;
 }

@@ -3,8 +3,9 @@ import { ACTIVE } from '../../domain/affiliate.ts';
 import type { ReservationGuard } from '../../domain/balance.ts';
 import type { MovePlan, Payout } from '../../domain/payout.ts';
 import type { IdempotencyRecord } from '../../domain/ports.ts';
+import type { ReceiptClaim } from '../../domain/tax.ts';
 import { idempotencyItem } from './records.ts';
-import { AFFILIATES, IDEMPOTENCY, PAYOUTS, type TableNames } from './tables.ts';
+import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS, type TableNames } from './tables.ts';
 
 /**
  * The two transactions that move money, as condition expressions built from named fragments: each clause says
@@ -27,6 +28,11 @@ const statusUnchanged = '#status = :from'; // someone else moved it first: plan 
 const affiliateExists = 'attribute_exists(#id)';
 const pendingCoversMove = 'total_pending >= :pendingOut'; // less than this move takes out means the counters drifted
 const paidCoversMove = 'total_paid >= :paidOut';
+// The tax year.
+const yearPaidNotRisen = '(attribute_not_exists(paid_cents) OR paid_cents <= :yearPaidAtMost)'; // the tax form gate, as read
+const receiptNotGiven = 'attribute_not_exists(receipt_number)'; // a receipt number is immutable once given
+const sequenceAt = 'last_number = :last'; // nobody took the number after the one read...
+const sequenceUnused = 'attribute_not_exists(last_number)'; // ...or, for the year's first, nobody took any
 
 const all = (...clauses: string[]) => clauses.join(' AND ');
 
@@ -81,15 +87,34 @@ export function reserveItems(
       },
     });
   }
+  if (guard.taxYear) {
+    items.push({
+      ConditionCheck: {
+        TableName: tables.taxYears,
+        Key: { [TAX_YEARS.partitionKey]: guard.taxYear.year, [TAX_YEARS.sortKey]: payout.affiliate_id },
+        ConditionExpression: yearPaidNotRisen,
+        ExpressionAttributeValues: { ':yearPaidAtMost': guard.taxYear.paidAtMost },
+      },
+    });
+  }
   return items;
 }
 
-/** Items in order: payout Update, then the counters Update when the move changes them. */
-export function moveItems(tables: TableNames, payout: Payout, plan: Extract<MovePlan, { kind: 'move' }>): TransactItem[] {
+/**
+ * Items in order: payout Update, the counters Update when the move changes them, the tax year totals Update when it
+ * pays or takes back money, and last the receipt sequence Update when it claims a receipt number.
+ */
+export function moveItems(
+  tables: TableNames,
+  payout: Payout,
+  plan: Extract<MovePlan, { kind: 'move' }>,
+  receipt?: ReceiptClaim,
+): TransactItem[] {
   const names: Record<string, string> = { '#status': 'status' };
   const values: Record<string, unknown> = { ':from': plan.from, ':to': plan.to, ':now': plan.change.at, ':change': [plan.change], ':empty': [] };
   const assignments = ['#status = :to', 'updated_at = :now', 'history = list_append(if_not_exists(history, :empty), :change)'];
-  for (const [field, value] of Object.entries(plan.set)) {
+  const fields: Record<string, unknown> = { ...plan.set, ...(receipt ? { receipt_number: receipt.number } : {}) };
+  for (const [field, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     names[`#${field}`] = field;
     values[`:${field}`] = value;
@@ -100,7 +125,7 @@ export function moveItems(tables: TableNames, payout: Payout, plan: Extract<Move
       Update: {
         TableName: tables.payouts,
         Key: { [PAYOUTS.partitionKey]: payout.payout_id },
-        ConditionExpression: statusUnchanged,
+        ConditionExpression: receipt ? all(statusUnchanged, receiptNotGiven) : statusUnchanged,
         UpdateExpression: `SET ${assignments.join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -109,8 +134,34 @@ export function moveItems(tables: TableNames, payout: Payout, plan: Extract<Move
     },
   ];
   const { pending, paid } = plan.delta;
-  if (pending === 0 && paid === 0) return items;
-  items.push({
+  if (pending !== 0 || paid !== 0) items.push(countersItem(tables, payout, pending, paid));
+  if (plan.taxYear) {
+    const { year, paid: yearPaid, count, channel } = plan.taxYear;
+    items.push({
+      Update: {
+        TableName: tables.taxYears,
+        Key: { [TAX_YEARS.partitionKey]: year, [TAX_YEARS.sortKey]: payout.affiliate_id },
+        UpdateExpression: `ADD paid_cents :paid, paid_count :count, ${channel === 'provider' ? 'paid_provider_cents' : 'paid_other_cents'} :paid`,
+        ExpressionAttributeValues: { ':paid': yearPaid, ':count': count },
+      },
+    });
+  }
+  if (receipt) {
+    items.push({
+      Update: {
+        TableName: tables.taxYears,
+        Key: { [TAX_YEARS.partitionKey]: receipt.year, [TAX_YEARS.sortKey]: TAX_YEARS.receiptsKey },
+        ConditionExpression: receipt.last === 0 ? sequenceUnused : sequenceAt,
+        UpdateExpression: 'SET last_number = :next',
+        ExpressionAttributeValues: { ':next': receipt.last + 1, ...(receipt.last === 0 ? {} : { ':last': receipt.last }) },
+      },
+    });
+  }
+  return items;
+}
+
+function countersItem(tables: TableNames, payout: Payout, pending: number, paid: number): TransactItem {
+  return {
     Update: {
       TableName: tables.affiliates,
       Key: { [AFFILIATES.partitionKey]: payout.affiliate_id },
@@ -124,6 +175,5 @@ export function moveItems(tables: TableNames, payout: Payout, plan: Extract<Move
         ...(paid < 0 ? { ':paidOut': -paid } : {}),
       },
     },
-  });
-  return items;
+  };
 }

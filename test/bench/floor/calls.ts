@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AFFILIATES, IDEMPOTENCY, PAYOUTS, type TableNames } from '../../../shared/store/dynamodb/tables.ts';
+import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS, type TableNames } from '../../../shared/store/dynamodb/tables.ts';
 
 type Item = Record<string, unknown>;
 
@@ -92,15 +92,20 @@ export async function payout(floor: Floor, userId: string, payoutId: string): Pr
   return item?.affiliate_id === affiliate?.affiliate_id ? item : undefined;
 }
 
-/** POST /payouts/request: [GetItem affiliate ‖ GetItem idempotency key], then one TransactWriteItems. */
+/**
+ * POST /payouts/request: [GetItem affiliate ‖ GetItem tax year ‖ GetItem idempotency key], then one TransactWriteItems
+ * (with the tax form gate's ConditionCheck: the bench affiliates have no form on file).
+ */
 export async function request(floor: Floor, userId: string, amount: number, idempotencyKey: string): Promise<Item> {
   const affiliateId = await affiliateIdOf(floor, userId);
   const scopedKey = `${userId}#${idempotencyKey}`;
-  const [affiliate] = await Promise.all([
+  const at = new Date().toISOString();
+  const yearKey = { [TAX_YEARS.partitionKey]: at.slice(0, 4), [TAX_YEARS.sortKey]: affiliateId };
+  const [affiliate, year] = await Promise.all([
     getItem(floor, floor.tables.affiliates, { [AFFILIATES.partitionKey]: affiliateId }),
+    getItem(floor, floor.tables.taxYears, yearKey),
     getItem(floor, floor.tables.idempotency, { [IDEMPOTENCY.partitionKey]: scopedKey }),
   ]);
-  const at = new Date().toISOString();
   const item = {
     payout_id: randomUUID(),
     affiliate_id: affiliateId,
@@ -167,16 +172,29 @@ export async function request(floor: Floor, userId: string, amount: number, idem
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
+      {
+        ConditionCheck: {
+          TableName: floor.tables.taxYears,
+          Key: yearKey,
+          ConditionExpression: 'attribute_not_exists(paid_cents) OR paid_cents <= :paid',
+          ExpressionAttributeValues: { ':paid': num(year?.paid_cents ?? 0) },
+        },
+      },
     ],
   }));
   return body;
 }
 
-/** POST /admin/payouts/{id}/process (pending -> completed): GetItem payout, then one TransactWriteItems. */
+/**
+ * POST /admin/payouts/{id}/process (pending -> completed): GetItem payout, GetItem the year's receipt sequence, then one
+ * TransactWriteItems (payout + counters + the affiliate's tax year + the sequence).
+ */
 export async function processPayout(floor: Floor, adminId: string, payoutId: string, transactionId: string): Promise<Item> {
   const item = await getItem(floor, floor.tables.payouts, { [PAYOUTS.partitionKey]: payoutId });
   if (!item) return { found: false };
   const at = new Date().toISOString();
+  const sequenceKey = { [TAX_YEARS.partitionKey]: at.slice(0, 4), [TAX_YEARS.sortKey]: TAX_YEARS.receiptsKey };
+  const last = num((await getItem(floor, floor.tables.taxYears, sequenceKey))?.last_number ?? 0);
   const change = { at, by: adminId, from: item.status, to: 'completed' };
   const amount = num(item.amount);
   await floor.client.send(new TransactWriteCommand({
@@ -189,7 +207,7 @@ export async function processPayout(floor: Floor, adminId: string, payoutId: str
           ConditionExpression: '#status = :from',
           UpdateExpression:
             'SET #status = :to, updated_at = :now, history = list_append(if_not_exists(history, :empty), :change),' +
-            ' #transaction_id = :transaction_id, #processed_at = :processed_at, #processed_by = :processed_by',
+            ' #transaction_id = :transaction_id, #processed_at = :processed_at, #processed_by = :processed_by, receipt_number = :receipt',
           ExpressionAttributeNames: {
             '#status': 'status',
             '#transaction_id': 'transaction_id',
@@ -205,6 +223,7 @@ export async function processPayout(floor: Floor, adminId: string, payoutId: str
             ':transaction_id': transactionId,
             ':processed_at': at,
             ':processed_by': adminId,
+            ':receipt': `RCPT-${at.slice(0, 4)}-${String(last + 1).padStart(6, '0')}`,
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
@@ -217,6 +236,23 @@ export async function processPayout(floor: Floor, adminId: string, payoutId: str
           UpdateExpression: 'ADD total_pending :pending, total_paid :paid',
           ExpressionAttributeNames: { '#id': AFFILIATES.partitionKey },
           ExpressionAttributeValues: { ':pending': -amount, ':paid': amount, ':pendingOut': amount },
+        },
+      },
+      {
+        Update: {
+          TableName: floor.tables.taxYears,
+          Key: { [TAX_YEARS.partitionKey]: at.slice(0, 4), [TAX_YEARS.sortKey]: item.affiliate_id },
+          UpdateExpression: 'ADD paid_cents :paid, paid_count :one, paid_provider_cents :paid',
+          ExpressionAttributeValues: { ':paid': amount, ':one': 1 },
+        },
+      },
+      {
+        Update: {
+          TableName: floor.tables.taxYears,
+          Key: sequenceKey,
+          ConditionExpression: last === 0 ? 'attribute_not_exists(last_number)' : 'last_number = :last',
+          UpdateExpression: 'SET last_number = :next',
+          ExpressionAttributeValues: { ':next': last + 1, ...(last === 0 ? {} : { ':last': last }) },
         },
       },
     ],

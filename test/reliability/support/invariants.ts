@@ -24,6 +24,8 @@ const num = (value: unknown): number => (typeof value === 'number' ? value : Num
  * - the counters (total_paid, total_pending, payout_count) equal a recomputation from the payouts;
  * - every payout is a legal walk of the lifecycle (its history chains through TRANSITIONS to its status);
  * - every idempotency record points at an existing payout of its own user, with the amount it answered;
+ * - the tax year: per affiliate, the years' paid totals add up to total_paid; every completed or returned payout
+ *   carries a receipt number, no other payout does, and no number is given twice;
  * - with a ledger of the 201s the clients saw: at most one payout per (user, Idempotency-Key), and (when
  *   `everyPayoutAcknowledged`) no payout that no client was ever told about.
  */
@@ -72,6 +74,19 @@ export function checkInvariants(
     expect(paid === recomputed.paid, () => `${affiliateId}: total_paid ${paid} != ${recomputed.paid} recomputed from its payouts`);
     expect(pending === recomputed.pending, () => `${affiliateId}: total_pending ${pending} != ${recomputed.pending} recomputed from its payouts`);
     expect(count === own.length, () => `${affiliateId}: payout_count ${count} != ${own.length} payouts`);
+    const years = snap.taxYears.filter((item) => item.affiliate_id === affiliateId);
+    const yearsPaid = years.reduce((sum, item) => sum + num(item.paid_cents ?? 0), 0);
+    expect(yearsPaid === paid, () => `${affiliateId}: its tax years add up to ${yearsPaid} paid, total_paid is ${paid}`);
+  }
+
+  const receipts = new Map<string, string>();
+  for (const payout of snap.payouts) {
+    const number = payout.receipt_number;
+    const paidOut = payout.status === 'completed' || payout.status === 'returned';
+    expect(paidOut === (typeof number === 'string'), () => `payout ${payout.payout_id} is ${String(payout.status)} with receipt number ${String(number)}`);
+    if (typeof number !== 'string') continue;
+    expect(!receipts.has(number), () => `receipt number ${number} given to ${receipts.get(number)} and ${payout.payout_id}`);
+    receipts.set(number, String(payout.payout_id));
   }
 
   const payouts = new Map(snap.payouts.map((item) => [String(item.payout_id), item]));

@@ -3,18 +3,20 @@ import { createAdminPayoutsHandler } from '../../../lambdas/admin-payouts/app.ts
 import { createPayoutsHandler } from '../../../lambdas/payouts/app.ts';
 import type { LambdaHttpHandler } from '../../../shared/http/lambda.ts';
 import type { Dependencies } from '../../../shared/dependencies.ts';
-import { AFFILIATES, IDEMPOTENCY, PAYOUTS, type TableNames } from '../../../shared/store/dynamodb/tables.ts';
+import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS, type TableNames } from '../../../shared/store/dynamodb/tables.ts';
 import { testProviderConfig, testRuntime, tokenFor } from '../../support/app.ts';
 import { createTestTables, type TestTables } from '../../support/dynamo.ts';
 import { invoke, type EventOptions, type InvokeResult } from '../../support/http.ts';
 
 export type Item = Record<string, unknown>;
 
-/** Every item of the three tables at one moment (a Scan each: fine in tests, never in the product). */
+/** Every item of the four tables at one moment (a Scan each: fine in tests, never in the product). */
 export interface Snapshot {
   affiliates: Item[];
   payouts: Item[];
   idempotency: Item[];
+  /** Year-to-date totals per affiliate and year, and (unscoped) each year's receipt sequence. */
+  taxYears: Item[];
 }
 
 export type CallOptions = Omit<EventOptions, 'headers'> & { headers?: Record<string, string>; token?: string };
@@ -91,12 +93,13 @@ export async function snapshot(
   tables: TableNames,
   scope?: { affiliateId: string; userId: string },
 ): Promise<Snapshot> {
-  const [affiliates, payouts, idempotency] = await Promise.all([
+  const [affiliates, payouts, idempotency, taxYears] = await Promise.all([
     scanAll(client, tables.affiliates, scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } }),
     scanAll(client, tables.payouts, scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } }),
     scanAll(client, tables.idempotency, scope && { expression: 'begins_with(idempotency_key, :user)', values: { ':user': `${scope.userId}#` } }),
+    scanAll(client, tables.taxYears, scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } }),
   ]);
-  return { affiliates, payouts, idempotency };
+  return { affiliates, payouts, idempotency, taxYears };
 }
 
 /** Deletes every item of a snapshot: tables are reused across model runs, creating them per run is slow. */
@@ -105,6 +108,10 @@ export async function wipe(client: DynamoDBDocumentClient, tables: TableNames, i
     ...items.affiliates.map((item) => ({ table: tables.affiliates, key: { [AFFILIATES.partitionKey]: item[AFFILIATES.partitionKey] } })),
     ...items.payouts.map((item) => ({ table: tables.payouts, key: { [PAYOUTS.partitionKey]: item[PAYOUTS.partitionKey] } })),
     ...items.idempotency.map((item) => ({ table: tables.idempotency, key: { [IDEMPOTENCY.partitionKey]: item[IDEMPOTENCY.partitionKey] } })),
+    ...items.taxYears.map((item) => ({
+      table: tables.taxYears,
+      key: { [TAX_YEARS.partitionKey]: item[TAX_YEARS.partitionKey], [TAX_YEARS.sortKey]: item[TAX_YEARS.sortKey] },
+    })),
   ];
   for (let start = 0; start < requests.length; start += 25) {
     let pending: Record<string, { DeleteRequest: { Key: Item } }[]> | undefined = {};
