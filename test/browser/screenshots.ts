@@ -8,14 +8,14 @@ import { WEB_ROOT } from '../../web/build.ts';
 import { tokenFor } from '../support/app.ts';
 import { launchChromium } from '../support/browser.ts';
 import { startServer } from '../support/server.ts';
-import { adminToken, PAGE_AFFILIATES, seedShowcase } from './fixtures.ts';
+import { adminToken, PAGE_AFFILIATES, PAGE_ENV, seedShowcase } from './fixtures.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const OUT = join(WEB_ROOT, 'screenshots');
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const server = await startServer({ affiliates: PAGE_AFFILIATES });
+  const server = await startServer({ affiliates: PAGE_AFFILIATES, env: PAGE_ENV });
   const browser = await launchChromium();
   try {
     await seedShowcase(server.baseUrl);
