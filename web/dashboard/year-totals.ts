@@ -6,8 +6,6 @@ import { ErrorNote, Loading } from '../lib/ui.ts';
 /** The current calendar year, in UTC as the server counts it. */
 export const currentYear = () => String(new Date().getUTCFullYear());
 
-const FORM_NAME: Record<string, string> = { 'W-9': 'W-9', 'W-8BEN': 'W-8BEN', 'W-8BEN-E': 'W-8BEN-E' };
-
 /** "This year": what was paid in the calendar year (completed minus returned) and the tax form on file. */
 export function YearTotals({ year, view, error, onRetry }: { year: string; view: TaxYearView | undefined; error: string | undefined; onRetry: () => void }) {
   return html`<section class="card" aria-labelledby="year-title">
@@ -22,7 +20,7 @@ export function YearTotals({ year, view, error, onRetry }: { year: string; view:
           <div><dt>Paid in ${year}</dt><dd class="year-figure" data-testid="year-paid">${formatCents(view.paid_cents)}</dd></div>
           <div><dt>Payouts</dt><dd data-testid="year-count">${view.paid_count}</dd></div>
           <div><dt>Tax form</dt><dd data-testid="year-form">${view.tax_form
-            ? `${FORM_NAME[view.tax_form.form] ?? view.tax_form.form} on file${view.tax_form.tin_last4 ? ` (TIN ending ${view.tax_form.tin_last4})` : ''}`
+            ? `${view.tax_form.form} on file${view.tax_form.tin_last4 ? ` (TIN ending ${view.tax_form.tin_last4})` : ''}`
             : 'None on file'}</dd></div>
         </dl>`
       : null}
