@@ -10,8 +10,15 @@ export const PAGE_AFFILIATES: SeedAffiliate[] = [
   affiliate('admin', { tier: 'tier1', total_earned: 90_000 }),
   affiliate('csv', { tier: 'tier1', total_earned: 500_000 }),
   affiliate('phone', { tier: 'tier1', total_earned: 40_000 }),
+  affiliate('tax', { tier: 'tier1', total_earned: 600_000, payment_method: 'zelle', payment_email: 'tax@example.com' }),
   affiliate('show', { tier: 'tier2', total_earned: 1_284_050, payment_method: 'paypal', payment_email: 'maya@example.com' }),
 ];
+
+/**
+ * The server's environment for pages: a $5,000 tax form threshold, so the tax form gate can be reached with one
+ * payout (`aff-tax`) while every other scenario stays under it.
+ */
+export const PAGE_ENV = { TAX_FORM_THRESHOLD_CENTS: '500000' };
 
 export const adminToken = () => tokenFor('admin-pages', { role: 'admin' });
 
@@ -52,9 +59,9 @@ export async function seedShowcase(baseUrl: string): Promise<void> {
  */
 export async function startPagesServer(): Promise<RunningServer> {
   try {
-    return await startServer({ affiliates: PAGE_AFFILIATES });
+    return await startServer({ affiliates: PAGE_AFFILIATES, env: PAGE_ENV });
   } catch (error) {
     process.stderr.write(`page tests: the server did not start, trying once more (${String(error).split('\n')[1] ?? ''})\n`);
-    return startServer({ affiliates: PAGE_AFFILIATES });
+    return startServer({ affiliates: PAGE_AFFILIATES, env: PAGE_ENV });
   }
 }

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenFor } from '../support/app.ts';
 import { describeViolations, launchChromium, seriousViolations } from '../support/browser.ts';
 import { parseCsv } from '../support/csv.ts';
 import { call, type RunningServer } from '../support/server.ts';
-import { adminToken, requestPayout, startPagesServer } from './fixtures.ts';
+import { adminToken, moveTo, requestPayout, startPagesServer } from './fixtures.ts';
 
 /**
  * The two pages in real Chromium (Debian's, driven by playwright-core) on the real `npm start` server and
@@ -217,6 +217,80 @@ describe('Pages in Chromium', () => {
     expect(rows.slice(1).every((row) => row[1] === 'aff-csv')).toBe(true);
     expect(exports).toHaveLength(3);
     expect(exports.slice(1).every((search) => search.includes('cursor='))).toBe(true);
+  });
+
+  it('receipts, the year totals and the tax form gate: the affiliate downloads a receipt, the admin records a form and exports the year', async () => {
+    // Prepare: $5,000 paid this year, exactly the page server's threshold, with no tax form on file
+    const year = String(new Date().getUTCFullYear());
+    const id = await requestPayout(server.baseUrl, await tokenFor('user-tax'), 500_000);
+    await moveTo(server.baseUrl, await adminToken(), id, { status: 'completed', transaction_id: 'ZELLE-TAX-1' });
+    const pdfOf = async (download: Download) => readFileSync((await download.path())!).subarray(0, 5).toString('latin1');
+
+    // Assess: the year's totals and, above the request button, the gate in plain words
+    const dashboard = await open('/', await tokenFor('user-tax'));
+    const yearCard = dashboard.getByRole('region', { name: `This year (${year})` });
+    await expect.poll(() => dashboard.getByTestId('year-paid').textContent()).toBe('$5,000.00');
+    expect(await dashboard.getByTestId('year-count').textContent()).toBe('1');
+    expect(await yearCard.getByTestId('year-form').textContent()).toBe('None on file');
+    const gate = dashboard.getByText('We need your tax form before paying you more this year.');
+    await gate.waitFor();
+    // The note comes before the Request payout button in the document (and so on screen and for a screen reader).
+    const gateAboveButton = await dashboard.evaluate(`(() => {
+      const note = document.getElementById('tax-form-needed');
+      const button = [...document.querySelectorAll('button')].find((element) => element.textContent.trim() === 'Request payout');
+      return !!note && !!button && (note.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+    })()`);
+    expect(gateAboveButton).toBe(true);
+    await expectAccessible(dashboard, 'dashboard with the year totals and the tax form gate');
+
+    // Act: the affiliate downloads the completed payout's receipt
+    await dashboard.getByRole('table', { name: 'Payout history' }).getByRole('button', { name: /^View payout of \$5,000\.00/ }).click();
+    const details = dashboard.getByRole('region', { name: 'Payout details' });
+    const [receipt] = await Promise.all([dashboard.waitForEvent('download'), details.getByRole('button', { name: 'Download receipt' }).click()]);
+    expect(receipt.suggestedFilename()).toMatch(new RegExp(`^RCPT-${year}-\\d{6}\\.pdf$`));
+    expect(await pdfOf(receipt)).toBe('%PDF-');
+    expect(await details.getByText(receipt.suggestedFilename().replace('.pdf', '')).count()).toBe(1);
+    await expectAccessible(dashboard, 'payout details with the receipt download');
+
+    // Act: the admin downloads the same receipt from the console, then records the tax form (a wrong id first)
+    const console = await context.newPage();
+    await console.goto(`${server.baseUrl}/console/?affiliate_id=aff-tax#token=${await adminToken()}`);
+    await console.getByRole('button', { name: `Details of ${id}` }).click();
+    const adminDetail = console.getByRole('region', { name: 'Payout details' });
+    const [adminReceipt] = await Promise.all([console.waitForEvent('download'), adminDetail.getByRole('button', { name: 'Download receipt' }).click()]);
+    expect(adminReceipt.suggestedFilename()).toBe(receipt.suggestedFilename());
+    expect(await pdfOf(adminReceipt)).toBe('%PDF-');
+
+    const taxForm = console.getByRole('region', { name: 'Tax form' });
+    await taxForm.getByLabel('Affiliate id').fill('aff-nobody');
+    await taxForm.getByLabel('Form').selectOption('W-9');
+    await taxForm.getByLabel('Received on').fill(`${year}-01-01`);
+    await taxForm.getByLabel('Last 4 of TIN (optional)').fill('6789');
+    expect(await taxForm.getByLabel('Last 4 of TIN (optional)').getAttribute('pattern')).toBe('[0-9]{4}');
+    await taxForm.getByRole('button', { name: 'Record tax form' }).click();
+    await expect.poll(() => taxForm.getByRole('alert').textContent()).toBe('No affiliate with this id was found.');
+    await taxForm.getByLabel('Affiliate id').fill('aff-tax');
+    await taxForm.getByRole('button', { name: 'Record tax form' }).click();
+    await expect
+      .poll(() => taxForm.getByRole('status').textContent())
+      .toBe(`W-9 recorded for aff-tax (received ${year}-01-01, TIN ending 6789).`);
+    expect(await taxForm.getByRole('alert').count()).toBe(0);
+    await expectAccessible(console, 'console with a receipt, a recorded tax form');
+
+    // Act: the year's CSV for the 1099s
+    const yearExport = console.getByRole('region', { name: 'Tax year export' });
+    expect(await yearExport.getByLabel('Year').inputValue()).toBe(year);
+    const [csvFile] = await Promise.all([console.waitForEvent('download'), yearExport.getByRole('button', { name: 'Export tax year CSV' }).click()]);
+    expect(csvFile.suggestedFilename()).toBe(`tax-${year}.csv`);
+    const [header, ...rows] = parseCsv(readFileSync((await csvFile.path())!, 'utf8'));
+    const row = Object.fromEntries(header!.map((column, index) => [column, rows.find((cells) => cells[1] === 'aff-tax')?.[index]]));
+    expect(row).toMatchObject({ tax_year: year, affiliate_id: 'aff-tax', paid_cents: '500000', paid_count: '1', tax_form: 'W-9', tin_last4: '6789' });
+
+    // Assess: the affiliate's gate went away
+    await dashboard.reload();
+    await expect.poll(() => dashboard.getByTestId('year-form').textContent()).toBe('W-9 on file (TIN ending 6789)');
+    await dashboard.getByLabel('Amount (USD)').waitFor();
+    expect(await gate.count()).toBe(0);
   });
 
   it('a token the API refuses shows that the session ended', async () => {

@@ -8,19 +8,22 @@ import { WEB_ROOT } from '../../web/build.ts';
 import { tokenFor } from '../support/app.ts';
 import { launchChromium } from '../support/browser.ts';
 import { startServer } from '../support/server.ts';
-import { adminToken, PAGE_AFFILIATES, seedShowcase } from './fixtures.ts';
+import { adminToken, moveTo, PAGE_AFFILIATES, PAGE_ENV, requestPayout, seedShowcase } from './fixtures.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const OUT = join(WEB_ROOT, 'screenshots');
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const server = await startServer({ affiliates: PAGE_AFFILIATES });
+  const server = await startServer({ affiliates: PAGE_AFFILIATES, env: PAGE_ENV });
   const browser = await launchChromium();
   try {
     await seedShowcase(server.baseUrl);
     const affiliate = await tokenFor('user-show');
     const admin = await adminToken();
+    // aff-tax: paid the page server's whole tax form threshold this year, no form on file, so the gate shows.
+    const taxed = await tokenFor('user-tax');
+    await moveTo(server.baseUrl, admin, await requestPayout(server.baseUrl, taxed, 500_000), { status: 'completed', transaction_id: 'ZELLE-0042' });
     for (const width of [1280, 360]) {
       const phone = width < 400;
       const context = await browser.newContext({ viewport: { width, height: phone ? 800 : 900 }, deviceScaleFactor: phone ? 2 : 1 });
@@ -32,6 +35,16 @@ async function main(): Promise<void> {
         await page.getByRole('table', { name: 'Payout history' }).getByRole('row').nth(3).scrollIntoViewIfNeeded();
         await page.screenshot({ path: join(OUT, `dashboard-history-${width}.png`) });
       }
+      const gated = await context.newPage();
+      await gated.goto(`${server.baseUrl}/#token=${taxed}`);
+      await gated.getByText('We need your tax form').waitFor();
+      await gated.getByRole('region', { name: 'Request a payout' }).screenshot({ path: join(OUT, `dashboard-gate-${width}.png`) });
+      await gated.close();
+      // A completed payout: its receipt number and the receipt download; the year's totals beside it.
+      await page.getByRole('button', { name: /^View payout of \$1,250\.00/ }).click();
+      await page.getByRole('button', { name: 'Download receipt' }).waitFor();
+      if (phone) await page.getByRole('button', { name: 'Download receipt' }).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `dashboard-receipt-${width}.png`), fullPage: !phone });
       await page.getByRole('button', { name: /^View payout of \$300\.00/ }).click();
       await page.getByRole('button', { name: 'Cancel payout' }).click();
       await page.getByRole('alertdialog').waitFor();
@@ -48,6 +61,14 @@ async function main(): Promise<void> {
       await consolePage.getByRole('heading', { name: 'Payout details' }).waitFor();
       if (phone) await consolePage.getByRole('heading', { name: 'Payout queue' }).scrollIntoViewIfNeeded();
       await consolePage.screenshot({ path: join(OUT, `console-${width}.png`), fullPage: !phone });
+      // The tax form recorded for the affiliate, beside the tax year export.
+      const taxForm = consolePage.getByRole('region', { name: 'Tax form' });
+      await taxForm.getByLabel('Received on').fill(`${new Date().getUTCFullYear()}-01-15`);
+      await taxForm.getByLabel('Last 4 of TIN (optional)').fill('6789');
+      await taxForm.getByRole('button', { name: 'Record tax form' }).click();
+      await taxForm.getByRole('status').waitFor();
+      await taxForm.scrollIntoViewIfNeeded();
+      await consolePage.screenshot({ path: join(OUT, `console-tax-${width}.png`) });
       if (phone) {
         await consolePage.getByRole('checkbox', { name: /^[0-9a-f-]{36}$/ }).first().check();
         await consolePage.locator('.queue tbody tr').first().scrollIntoViewIfNeeded();

@@ -11,6 +11,7 @@ import { download, exportAll } from './export.ts';
 import { FilterBar, filterQuery, filtersFromUrl, filtersToUrl, type Filters } from './filters.ts';
 import { Queue } from './queue.ts';
 import { Reconciliation } from './reconciliation.ts';
+import { TaxFormPanel, TaxYearExport } from './tax.ts';
 
 export const TOKEN_KEY = 'console.token';
 const PAGE_SIZE = 25;
@@ -207,9 +208,13 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
       ${results ? html`<${BulkResults} results=${results} onDismiss=${() => setResults(undefined)} />` : null}
       <div class="grid grid-even">
         ${detailId
-          ? html`<${AdminDetail} payout=${detail} loading=${detailLoading} error=${detailError} onClose=${() => setDetailId(undefined)} />`
+          ? html`<${AdminDetail} api=${api} payout=${detail} loading=${detailLoading} error=${detailError} onClose=${() => setDetailId(undefined)} />`
           : null}
         <${Reconciliation} affiliateId=${reconId} view=${recon} loading=${reconLoading} error=${reconError} onCheck=${reconcile} />
+      </div>
+      <div class="grid grid-even">
+        <${TaxFormPanel} api=${api} affiliateId=${reconId} />
+        <${TaxYearExport} api=${api} />
       </div>
     </main>
   </div>`;

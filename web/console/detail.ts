@@ -1,11 +1,13 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { AdminPayoutView } from '../../shared/schemas/admin.ts';
+import type { ApiClient } from '../lib/api.ts';
+import { hasReceipt, ReceiptButton } from '../lib/download.ts';
 import { html } from '../lib/html.ts';
 import { formatCents } from '../lib/money.ts';
 import { DateTime, ErrorNote, Loading, PAYMENT_METHOD_LABEL, StatusBadge, Timeline } from '../lib/ui.ts';
 
 /** A payout as admins see it: who processed it, when it last changed, and every status change. */
-export function AdminDetail({ payout, loading, error, onClose }: { payout: AdminPayoutView | undefined; loading: boolean; error: string | undefined; onClose: () => void }) {
+export function AdminDetail({ api, payout, loading, error, onClose }: { api: ApiClient; payout: AdminPayoutView | undefined; loading: boolean; error: string | undefined; onClose: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [payout?.payout_id]);
   return html`<section class="card detail" aria-labelledby="admin-detail-title">
@@ -25,8 +27,12 @@ export function AdminDetail({ payout, loading, error, onClose }: { payout: Admin
             <div><dt>Requested</dt><dd><${DateTime} iso=${payout.requested_at} long=${true} /></dd></div>
             <div><dt>Processed</dt><dd>${payout.processed_at ? html`<${DateTime} iso=${payout.processed_at} long=${true} /> by ${payout.processed_by ?? '—'}` : '—'}</dd></div>
             <div><dt>Transaction</dt><dd class="mono">${payout.transaction_id ?? '—'}</dd></div>
+            ${payout.receipt_number ? html`<div><dt>Receipt</dt><dd class="mono">${payout.receipt_number}</dd></div>` : null}
             ${payout.notes ? html`<div><dt>Notes</dt><dd>${payout.notes}</dd></div>` : null}
           </dl>
+          ${hasReceipt(payout.status)
+            ? html`<${ReceiptButton} api=${api} payoutId=${payout.payout_id} path=${`/admin/payouts/${encodeURIComponent(payout.payout_id)}/receipt.pdf`} />`
+            : null}
           <h3 class="subhead">History</h3>
           <${Timeline} history=${payout.history} />
         </div>`

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { PayoutView } from '../../shared/schemas/common.ts';
 import type { PayoutListView, SummaryView } from '../../shared/schemas/payouts.ts';
+import type { TaxYearView } from '../../shared/schemas/tax.ts';
 import { ApiError, createClient, loadConfig } from '../lib/api.ts';
 import { dropToken } from '../lib/auth.ts';
 import { html } from '../lib/html.ts';
@@ -9,6 +10,7 @@ import { BalanceCards, BalanceSkeleton } from './balance-cards.ts';
 import { Detail } from './detail.ts';
 import { History } from './history.ts';
 import { RequestForm } from './request-form.ts';
+import { currentYear, YearTotals } from './year-totals.ts';
 
 export const TOKEN_KEY = 'payouts.token';
 export const USABLE_MARK = 'payouts:usable';
@@ -49,6 +51,9 @@ export function App({ token }: { token: string | undefined }) {
   const [detailError, setDetailError] = useState<string>();
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<string>();
+  const [year] = useState(currentYear);
+  const [yearView, setYearView] = useState<TaxYearView>();
+  const [yearError, setYearError] = useState<string>();
 
   const loadSummary = useCallback(
     () =>
@@ -57,6 +62,14 @@ export function App({ token }: { token: string | undefined }) {
         (error) => setSummaryError(messageOf(error)),
       ),
     [api],
+  );
+  const loadYear = useCallback(
+    () =>
+      api.get<TaxYearView>(`/payouts/tax/${year}`).then(
+        (data) => (setYearView(data), setYearError(undefined)),
+        (error) => setYearError(messageOf(error)),
+      ),
+    [api, year],
   );
   const loadPage = useCallback(
     (cursor: string | undefined) => {
@@ -91,7 +104,7 @@ export function App({ token }: { token: string | undefined }) {
   useEffect(() => {
     if (!token) return;
     const initial = selectedFromUrl();
-    void Promise.all([loadSummary(), loadPage(undefined), initial ? loadDetail(initial) : undefined]);
+    void Promise.all([loadSummary(), loadPage(undefined), loadYear(), initial ? loadDetail(initial) : undefined]);
   }, [token]);
 
   // The first moment the dashboard is usable (the balance is on screen): `npm run bench` reads this mark.
@@ -148,9 +161,10 @@ export function App({ token }: { token: string | undefined }) {
               }} />`
             : null}
           ${selectedId
-            ? html`<${Detail} payout=${detail} loading=${detailLoading} error=${detailError} cancelling=${cancelling}
+            ? html`<${Detail} api=${api} payout=${detail} loading=${detailLoading} error=${detailError} cancelling=${cancelling}
                 cancelError=${cancelError} onCancel=${cancel} onClose=${close} />`
             : null}
+          <${YearTotals} year=${year} view=${yearView} error=${yearError} onRetry=${loadYear} />
         </div>
         <${History} page=${page} loading=${listLoading} error=${listError} pageNumber=${pageNumber} selectedId=${selectedId}
           onOpen=${open}

@@ -1,10 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PayoutView } from '../../shared/schemas/common.ts';
+import type { ApiClient } from '../lib/api.ts';
+import { hasReceipt, ReceiptButton } from '../lib/download.ts';
 import { html } from '../lib/html.ts';
 import { formatCents } from '../lib/money.ts';
 import { DateTime, ErrorNote, Loading, PAYMENT_METHOD_LABEL, StatusBadge, Timeline } from '../lib/ui.ts';
 
 export interface DetailProps {
+  api: ApiClient;
   payout: PayoutView | undefined;
   loading: boolean;
   error: string | undefined;
@@ -62,8 +65,12 @@ export function Detail(props: DetailProps) {
             <div><dt>Paid to</dt><dd>${PAYMENT_METHOD_LABEL[payout.payment_method]} · ${payout.payment_email}</dd></div>
             ${payout.processed_at ? html`<div><dt>Processed</dt><dd><${DateTime} iso=${payout.processed_at} long=${true} /></dd></div>` : null}
             ${payout.transaction_id ? html`<div><dt>Transaction</dt><dd class="mono">${payout.transaction_id}</dd></div>` : null}
+            ${payout.receipt_number ? html`<div><dt>Receipt</dt><dd class="mono">${payout.receipt_number}</dd></div>` : null}
             <div><dt>Reference</dt><dd class="mono small">${payout.payout_id}</dd></div>
           </dl>
+          ${hasReceipt(payout.status)
+            ? html`<${ReceiptButton} api=${props.api} payoutId=${payout.payout_id} path=${`/payouts/${encodeURIComponent(payout.payout_id)}/receipt.pdf`} />`
+            : null}
           <h3 class="subhead">Status timeline</h3>
           <${Timeline} history=${payout.history ?? []} />
           ${payout.status === 'pending'

@@ -103,7 +103,15 @@ export function RequestForm({ summary, api, onCreated }: { summary: SummaryView;
           Available ${formatCents(summary.available)} · minimum ${formatCents(summary.minimum_payout)}
         </p>
       </div>
-      <button type="submit" class="button button-primary" disabled=${busy} aria-disabled=${busy ? 'true' : 'false'}>
+      ${summary.blockers.includes('TAX_FORM_REQUIRED')
+        ? html`<div class="note note-warning" id="tax-form-needed">
+            <p><strong>We need your tax form before paying you more this year.</strong> Past the IRS reporting limit,
+              payouts need a W-9 on file (a W-8BEN or W-8BEN-E outside the US). Send yours to your account manager:
+              once it is recorded you can request payouts again.</p>
+          </div>`
+        : null}
+      <button type="submit" class="button button-primary" disabled=${busy} aria-disabled=${busy ? 'true' : 'false'}
+        aria-describedby=${summary.blockers.includes('TAX_FORM_REQUIRED') ? 'tax-form-needed' : undefined}>
         ${busy ? html`<span class="spinner spinner-light" aria-hidden="true"></span>` : null}Request payout
       </button>
     </form>

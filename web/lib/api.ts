@@ -44,7 +44,8 @@ export class ApiError extends Error {
 export interface ApiClient {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
-  /** The raw response of a GET (the CSV export reads text and headers). */
+  put<T>(path: string, body: unknown): Promise<T>;
+  /** The raw response of a GET (the CSV export reads text and headers; receipts read bytes). */
   raw(path: string): Promise<Response>;
 }
 
@@ -83,6 +84,8 @@ export function createClient(base: () => Promise<string>, token: string | undefi
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         }),
       ),
+    put: async (path, body) =>
+      data(await send(path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })),
     raw: (path) => send(path, { method: 'GET' }),
   };
 }
