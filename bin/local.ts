@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   // Lambda runs Node 22; the SDK's notice about Node 20 on a laptop is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`PORT must be a port number, got "${process.env.PORT}".`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new ConfigError(`PORT must be a port number, got "${process.env.PORT}".`);
   const secret = process.env.JWT_SECRET ?? DEV_JWT_SECRET;
   assertStrongSecret(secret);
   const affiliates = process.env.SEED_FILE ? readSeedFile(process.env.SEED_FILE) : DEMO_AFFILIATES;
@@ -80,9 +81,21 @@ async function main(): Promise<void> {
     const pageLinks = await Promise.all(
       affiliates
         .filter((affiliate) => affiliate.status === 'active')
-        .map(async (affiliate) => ({ label: `${affiliate.affiliate_id} (${affiliate.user_id})`, token: await signToken(secret, { sub: affiliate.user_id }) })),
+        .map(async (affiliate) => ({
+          label: `${affiliate.affiliate_id} (${affiliate.user_id})`,
+          token: await signToken(secret, { sub: affiliate.user_id }),
+        })),
     );
-    printBanner({ base, dynamoEndpoint: dynamo.endpoint, count: affiliates.length, demo, affiliateToken, adminToken, pageLinks, providers: providers.describe() });
+    printBanner({
+      base,
+      dynamoEndpoint: dynamo.endpoint,
+      count: affiliates.length,
+      demo,
+      affiliateToken,
+      adminToken,
+      pageLinks,
+      providers: providers.describe(),
+    });
   } catch (error) {
     console.error(`Could not start: ${(error as Error).message}`);
     await shutdown(1);

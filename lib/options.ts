@@ -79,8 +79,12 @@ export function readOptions(node: Node): PayoutsStackOptions {
   const stage = readStage(read);
   const secretArn = read.string('jwtSecretArn');
   const functionEnv = readFunctionEnv(node, read);
-  if (functionEnv.JWKS_URL !== undefined && secretArn !== undefined) throw new ContextError('Set either "jwksUrl" or "jwtSecretArn", not both.');
-  if (secretArn !== undefined && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(secretArn)) {
+  if (functionEnv.JWKS_URL !== undefined && secretArn !== undefined)
+    throw new ContextError('Set either "jwksUrl" or "jwtSecretArn", not both.');
+  if (
+    secretArn !== undefined &&
+    !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(secretArn)
+  ) {
     throw new ContextError('Context "jwtSecretArn" must be a secret\'s complete ARN (ending in -XXXXXX).');
   }
   const alarmEmail = read.string('alarmEmail');
@@ -95,7 +99,10 @@ export function readOptions(node: Node): PayoutsStackOptions {
       ...optional('affiliates', tableName(read.string('existingAffiliatesTable'), 'existingAffiliatesTable')),
       ...optional('payouts', tableName(read.string('existingPayoutsTable'), 'existingPayoutsTable')),
     },
-    auth: functionEnv.JWKS_URL !== undefined ? { mode: 'jwks' } : { mode: 'secret', ...optional('existingSecretArn', secretArn) },
+    auth:
+      functionEnv.JWKS_URL !== undefined
+        ? { mode: 'jwks' }
+        : { mode: 'secret', ...optional('existingSecretArn', secretArn) },
     corsAllowedOrigins: read.string('corsAllowedOrigins') ?? '*',
     ...optional('reservedConcurrency', reservedConcurrency),
     ...optional('alarmEmail', alarmEmail),
@@ -107,10 +114,16 @@ export function readOptions(node: Node): PayoutsStackOptions {
 /** A mistyped key (`-c stag=dev`) would silently deploy the defaults; CDK's own keys contain ':' or start with '@'. */
 function rejectUnknownKeys(node: Node): void {
   const unknown = Object.keys(node.getAllContext() as Record<string, unknown>).filter(
-    (key) => !key.includes(':') && !key.startsWith('@') && !FOREIGN_KEYS.includes(key) && !(CONTEXT_KEYS as readonly string[]).includes(key),
+    (key) =>
+      !key.includes(':') &&
+      !key.startsWith('@') &&
+      !FOREIGN_KEYS.includes(key) &&
+      !(CONTEXT_KEYS as readonly string[]).includes(key),
   );
   if (unknown.length > 0) {
-    throw new ContextError(`Unknown context ${unknown.map((key) => `"${key}"`).join(', ')}; the stack reads ${CONTEXT_KEYS.join(', ')}.`);
+    throw new ContextError(
+      `Unknown context ${unknown.map((key) => `"${key}"`).join(', ')}; the stack reads ${CONTEXT_KEYS.join(', ')}.`,
+    );
   }
 }
 
@@ -132,7 +145,8 @@ function contextReader(node: Node): ContextReader {
     const raw = string(key);
     if (raw === undefined) return undefined;
     const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < min) throw new ContextError(`Context "${key}" must be a whole number >= ${min}, got "${raw}".`);
+    if (!Number.isSafeInteger(value) || value < min)
+      throw new ContextError(`Context "${key}" must be a whole number >= ${min}, got "${raw}".`);
     return value;
   };
   return { string, integer };
@@ -140,7 +154,8 @@ function contextReader(node: Node): ContextReader {
 
 function readStage(read: ContextReader): 'prod' | 'dev' {
   const stage = read.string('stage') ?? 'prod';
-  if (stage !== 'prod' && stage !== 'dev') throw new ContextError(`Context "stage" must be "prod" or "dev", got "${stage}".`);
+  if (stage !== 'prod' && stage !== 'dev')
+    throw new ContextError(`Context "stage" must be "prod" or "dev", got "${stage}".`);
   return stage;
 }
 
@@ -153,9 +168,11 @@ function readStackName(read: ContextReader, stage: 'prod' | 'dev'): string {
 }
 
 function readRetention(read: ContextReader, stage: 'prod' | 'dev'): RetentionDays {
-  const days = read.integer('logRetentionDays', 1) ?? (stage === 'dev' ? RetentionDays.ONE_WEEK : RetentionDays.THREE_MONTHS);
+  const days =
+    read.integer('logRetentionDays', 1) ?? (stage === 'dev' ? RetentionDays.ONE_WEEK : RetentionDays.THREE_MONTHS);
   const allowed = Object.values(RetentionDays).filter((value): value is RetentionDays => typeof value === 'number');
-  if (!allowed.includes(days)) throw new ContextError(`Context "logRetentionDays" must be one of ${allowed.join(', ')}, got ${days}.`);
+  if (!allowed.includes(days))
+    throw new ContextError(`Context "logRetentionDays" must be one of ${allowed.join(', ')}, got ${days}.`);
   return days;
 }
 
@@ -168,17 +185,24 @@ function readFunctionEnv(node: Node, read: ContextReader): Record<string, string
   for (const [key, name] of Object.entries(FUNCTION_SETTINGS) as [ContextKey, string][]) {
     const raw: unknown = node.tryGetContext(key);
     // cdk.json may hold the tier object itself; -c passes its JSON text.
-    const value = key === 'tierMinimums' && raw !== null && typeof raw === 'object' ? JSON.stringify(raw) : read.string(key);
+    const value =
+      key === 'tierMinimums' && raw !== null && typeof raw === 'object' ? JSON.stringify(raw) : read.string(key);
     if (value !== undefined) env[name] = value;
   }
-  if (env.JWKS_URL !== undefined && !/^https:\/\/\S+$/.test(env.JWKS_URL)) throw new ContextError('Context "jwksUrl" must be an https:// URL.');
-  const placeholders = env.JWKS_URL !== undefined ? { CURSOR_SECRET_ARN: 'arn:placeholder' } : { JWT_SECRET_ARN: 'arn:placeholder' };
+  if (env.JWKS_URL !== undefined && !/^https:\/\/\S+$/.test(env.JWKS_URL))
+    throw new ContextError('Context "jwksUrl" must be an https:// URL.');
+  const placeholders =
+    env.JWKS_URL !== undefined ? { CURSOR_SECRET_ARN: 'arn:placeholder' } : { JWT_SECRET_ARN: 'arn:placeholder' };
   try {
     loadConfig({ ...env, ...placeholders });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const keys = Object.entries(FUNCTION_SETTINGS).filter(([, name]) => error.message.includes(name)).map(([key]) => `"${key}"`);
-    throw new ContextError(`Context ${keys.join(', ') || '(function settings)'}: the functions would refuse this configuration: ${error.message}`);
+    const keys = Object.entries(FUNCTION_SETTINGS)
+      .filter(([, name]) => error.message.includes(name))
+      .map(([key]) => `"${key}"`);
+    throw new ContextError(
+      `Context ${keys.join(', ') || '(function settings)'}: the functions would refuse this configuration: ${error.message}`,
+    );
   }
   return env;
 }

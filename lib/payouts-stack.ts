@@ -70,7 +70,9 @@ export class PayoutsStack extends Stack {
 
     this.site.deploy(this.payouts.url, this.admin.url);
 
-    this.alarms = new OperationalAlarms(this, 'Alarms', { ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}) });
+    this.alarms = new OperationalAlarms(this, 'Alarms', {
+      ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
+    });
     this.alarms.watchFunction('PayoutsApi', this.payouts.function);
     this.alarms.watchFunction('AdminPayoutsApi', this.admin.function);
     for (const { id: tableId, ref } of this.tables.all()) this.alarms.watchTable(tableId, ref);
@@ -88,7 +90,10 @@ export class PayoutsStack extends Stack {
         admin: this.admin,
         alarmTopic: this.alarms.topic,
         logRetention: options.logRetention,
-        providers: String(payoutProviders).split(',').map((name) => name.trim()).filter(Boolean),
+        providers: String(payoutProviders)
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
       });
     }
 
@@ -138,7 +143,11 @@ export class PayoutsStack extends Stack {
       environment: checked(defaults.environment),
     });
     // BatchGetItem: the admin listing reads the full rows of a page of index hits in one call.
-    fn.allowTable(payouts, ['GetItem', 'BatchGetItem', 'UpdateItem'], [PAYOUTS.affiliateIndex.name, PAYOUTS.statusIndex.name]);
+    fn.allowTable(
+      payouts,
+      ['GetItem', 'BatchGetItem', 'UpdateItem'],
+      [PAYOUTS.affiliateIndex.name, PAYOUTS.statusIndex.name],
+    );
     // BatchGetItem: the tax year export reads the forms on file of the year's affiliates; UpdateItem records a form.
     fn.allowTable(affiliates, ['GetItem', 'BatchGetItem', 'UpdateItem']);
     // GetItem: the receipt sequence; UpdateItem: totals and sequence in the completing and returning transactions;
@@ -149,8 +158,14 @@ export class PayoutsStack extends Stack {
 
   private addOutputs(): void {
     const { affiliates, payouts, idempotency, taxYears } = this.tables;
-    new CfnOutput(this, 'PayoutsUrl', { value: this.payouts.url.url, description: 'Affiliate-facing API base URL (the dashboard calls this)' });
-    new CfnOutput(this, 'AdminPayoutsUrl', { value: this.admin.url.url, description: 'Admin API base URL (the admin dashboard calls this)' });
+    new CfnOutput(this, 'PayoutsUrl', {
+      value: this.payouts.url.url,
+      description: 'Affiliate-facing API base URL (the dashboard calls this)',
+    });
+    new CfnOutput(this, 'AdminPayoutsUrl', {
+      value: this.admin.url.url,
+      description: 'Admin API base URL (the admin dashboard calls this)',
+    });
     new CfnOutput(this, 'AffiliatesTableName', { value: affiliates.table.tableName });
     new CfnOutput(this, 'PayoutsTableName', { value: payouts.table.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.table.tableName });
@@ -193,7 +208,8 @@ export class PayoutsStack extends Stack {
     if (this.cursorSecret) {
       Validations.of(this.cursorSecret).acknowledge({
         id: 'AwsSolutions::AwsSolutions-SMG4',
-        reason: 'Replacing the cursor key only invalidates open pagination cursors; it needs no rotation Lambda (README "Deploy").',
+        reason:
+          'Replacing the cursor key only invalidates open pagination cursors; it needs no rotation Lambda (README "Deploy").',
       });
     }
     if (options.stage === 'dev') {
@@ -217,7 +233,8 @@ function checked(environment: Record<string, string>): Record<string, string> {
   try {
     loadConfig(environment);
   } catch (error) {
-    if (error instanceof ConfigError) throw new ContextError(`The functions would refuse this configuration: ${error.message}`);
+    if (error instanceof ConfigError)
+      throw new ContextError(`The functions would refuse this configuration: ${error.message}`);
     throw error;
   }
   return environment;

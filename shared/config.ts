@@ -25,25 +25,28 @@ const url = z.url({ error: 'Invalid URL' });
 
 /** A whole number from a string (safe integers only), `> 0` or `>= 0`. */
 const wholeNumber = (sign: 'positive' | 'nonnegative') =>
-  z.coerce
-    .number({ error: (issue) => `Invalid input: expected number, received ${String(issue.input)}` })
-    .check(
-      z.int({
-        error: (issue) =>
-          issue.code === 'too_big'
-            ? `Too big: expected int to be <=${Number.MAX_SAFE_INTEGER}`
-            : issue.code === 'too_small'
-              ? `Too small: expected int to be >=${Number.MIN_SAFE_INTEGER}`
-              : 'Invalid input: expected int, received number',
-      }),
-      sign === 'positive'
-        ? z.positive({ error: 'Too small: expected number to be >0' })
-        : z.nonnegative({ error: 'Too small: expected number to be >=0' }),
-    );
+  z.coerce.number({ error: (issue) => `Invalid input: expected number, received ${String(issue.input)}` }).check(
+    z.int({
+      error: (issue) =>
+        issue.code === 'too_big'
+          ? `Too big: expected int to be <=${Number.MAX_SAFE_INTEGER}`
+          : issue.code === 'too_small'
+            ? `Too small: expected int to be >=${Number.MIN_SAFE_INTEGER}`
+            : 'Invalid input: expected int, received number',
+    }),
+    sign === 'positive'
+      ? z.positive({ error: 'Too small: expected number to be >0' })
+      : z.nonnegative({ error: 'Too small: expected number to be >=0' }),
+  );
 
 const csv = z.pipe(
   z.string(),
-  z.transform((value: string) => value.split(',').map((part) => part.trim()).filter(Boolean)),
+  z.transform((value: string) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  ),
 );
 
 /** How tokens are verified: a shared HS256 secret, a secret held in Secrets Manager, or a provider's JWKS. */
@@ -87,13 +90,18 @@ const envSchema = z.object({
   RECEIPT_ISSUER_ADDRESS: z._default(z.string(), ''),
   TAX_YEARS_TABLE: z._default(nonEmpty, DEFAULT_TABLE_NAMES.taxYears),
   LOG_LEVEL: z._default(
-    z.enum(LOG_LEVELS, { error: `Invalid option: expected one of ${LOG_LEVELS.map((level) => `"${level}"`).join('|')}` }),
+    z.enum(LOG_LEVELS, {
+      error: `Invalid option: expected one of ${LOG_LEVELS.map((level) => `"${level}"`).join('|')}`,
+    }),
     'info',
   ),
   LOG_SAMPLE_RATE: z._default(
     z.coerce
       .number({ error: (issue) => `Invalid input: expected number, received ${String(issue.input)}` })
-      .check(z.minimum(0, { error: 'Too small: expected number to be >=0' }), z.maximum(1, { error: 'Too big: expected number to be <=1' })),
+      .check(
+        z.minimum(0, { error: 'Too small: expected number to be >=0' }),
+        z.maximum(1, { error: 'Too big: expected number to be <=1' }),
+      ),
     0,
   ),
   METRICS_ENABLED: z._default(
@@ -104,7 +112,9 @@ const envSchema = z.object({
     true,
   ),
   METRICS_NAMESPACE: z._default(
-    nonEmpty.check(z.regex(/^[\w.#:/-]{1,255}$/, { error: 'Invalid string: a CloudWatch namespace (letters, digits, . - _ / # :)' })),
+    nonEmpty.check(
+      z.regex(/^[\w.#:/-]{1,255}$/, { error: 'Invalid string: a CloudWatch namespace (letters, digits, . - _ / # :)' }),
+    ),
     DEFAULT_METRICS_NAMESPACE,
   ),
 });
@@ -178,7 +188,9 @@ function parseCursorSecret(env: z.infer<typeof envSchema>, auth: AuthConfig): Co
   }
   if (env.CURSOR_SECRET_ARN) return { kind: 'arn', arn: env.CURSOR_SECRET_ARN };
   if (auth.mode === 'jwks') {
-    throw new ConfigError('JWKS_URL needs CURSOR_SECRET or CURSOR_SECRET_ARN: pagination cursors are signed with a secret of ours.');
+    throw new ConfigError(
+      'JWKS_URL needs CURSOR_SECRET or CURSOR_SECRET_ARN: pagination cursors are signed with a secret of ours.',
+    );
   }
   return undefined;
 }
@@ -229,7 +241,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     taxFormThreshold: env.TAX_FORM_THRESHOLD_CENTS,
     receiptIssuer: {
       name: env.RECEIPT_ISSUER_NAME,
-      address: env.RECEIPT_ISSUER_ADDRESS.split(';').map((line) => line.trim()).filter(Boolean),
+      address: env.RECEIPT_ISSUER_ADDRESS.split(';')
+        .map((line) => line.trim())
+        .filter(Boolean),
     },
     logLevel: env.LOG_LEVEL,
     logSampleRate: env.LOG_SAMPLE_RATE,

@@ -29,8 +29,15 @@ export interface Dependencies {
 }
 
 /** `clock` is for tests; a deployed function uses the system clock. */
-export function createDependencies(config: Config, service: string, { clock = systemClock }: { clock?: Clock } = {}): Dependencies {
-  const client = createDocumentClient({ region: config.region, ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}) });
+export function createDependencies(
+  config: Config,
+  service: string,
+  { clock = systemClock }: { clock?: Clock } = {},
+): Dependencies {
+  const client = createDocumentClient({
+    region: config.region,
+    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+  });
   const loadSecret = secretsManagerLoader(config.region);
   const { logger, telemetry, middlewares } = createObservability({
     service,

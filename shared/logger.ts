@@ -25,10 +25,14 @@ export function createLogger(
   invocation: () => Record<string, unknown> = () => ({}),
 ): Logger {
   const threshold = typeof level === 'function' ? level : () => level;
-  const log = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (RANK[at] < RANK[threshold()]) return;
-    write(JSON.stringify({ level: at, time: new Date().toISOString(), message, ...base, ...invocation(), ...fields }));
-  };
+  const log =
+    (at: Exclude<LogLevel, 'silent'>) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (RANK[at] < RANK[threshold()]) return;
+      write(
+        JSON.stringify({ level: at, time: new Date().toISOString(), message, ...base, ...invocation(), ...fields }),
+      );
+    };
   return {
     debug: log('debug'),
     info: log('info'),

@@ -48,8 +48,14 @@ function emfTelemetry(namespace: string, service: string, enabled: boolean, writ
     },
     flush(): void {
       if (pending.size === 0) return;
-      const metrics = [...pending.keys()].map((name) => ({ Name: name, Unit: BUSINESS_METRICS[name] === 'cents' ? 'None' : 'Count' }));
-      const aws = { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [['service']], Metrics: metrics }] };
+      const metrics = [...pending.keys()].map((name) => ({
+        Name: name,
+        Unit: BUSINESS_METRICS[name] === 'cents' ? 'None' : 'Count',
+      }));
+      const aws = {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [['service']], Metrics: metrics }],
+      };
       write(JSON.stringify({ _aws: aws, service, ...Object.fromEntries(pending) }));
       pending.clear();
     },
@@ -78,7 +84,9 @@ export function createObservability(options: ObservabilityOptions): Observabilit
         function_arn: context.invokedFunctionArn,
         function_request_id: context.awsRequestId,
         ...(sampleRate > 0 ? { sampling_rate: sampleRate } : {}),
-        ...(process.env._X_AMZN_TRACE_ID ? { xray_trace_id: process.env._X_AMZN_TRACE_ID.split(';')[0]?.replace('Root=', '') } : {}),
+        ...(process.env._X_AMZN_TRACE_ID
+          ? { xray_trace_id: process.env._X_AMZN_TRACE_ID.split(';')[0]?.replace('Root=', '') }
+          : {}),
       };
       coldStart = false;
     },
@@ -87,7 +95,12 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   };
 
   return {
-    logger: createLogger(() => invocationLevel, { service }, write, () => invocation),
+    logger: createLogger(
+      () => invocationLevel,
+      { service },
+      write,
+      () => invocation,
+    ),
     telemetry,
     middlewares: [lambdaContext as middy.MiddlewareObj],
   };

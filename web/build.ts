@@ -19,7 +19,13 @@ export const WEB_DIST = join(WEB_ROOT, 'dist');
 /** The pages: where each is served, its entry and its HTML shell. */
 export const PAGES = [
   { name: 'dashboard', path: '/', entry: 'dashboard/main.ts', html: 'dashboard/index.html', out: 'index.html' },
-  { name: 'console', path: '/console/', entry: 'console/main.ts', html: 'console/index.html', out: 'console/index.html' },
+  {
+    name: 'console',
+    path: '/console/',
+    entry: 'console/main.ts',
+    html: 'console/index.html',
+    out: 'console/index.html',
+  },
 ] as const;
 
 export interface BuiltPages {
@@ -27,7 +33,13 @@ export interface BuiltPages {
   metafile: Metafile;
 }
 
-export function buildPages({ outdir = WEB_DIST, minify = true }: { outdir?: string; minify?: boolean } = {}): BuiltPages {
+export function buildPages({
+  outdir = WEB_DIST,
+  minify = true,
+}: {
+  outdir?: string;
+  minify?: boolean;
+} = {}): BuiltPages {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(join(outdir, 'assets'), { recursive: true });
   mkdirSync(join(outdir, 'console'), { recursive: true });

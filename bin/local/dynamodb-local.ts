@@ -19,7 +19,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -72,7 +74,13 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
  * Starts DynamoDB Local in memory on a free loopback port, waits until it answers, and returns how to stop it.
  * `-sharedDb` so every region/credential pair sees the same tables.
  */
-export async function startDynamoDbLocal({ port, timeoutMs = 30_000 }: { port?: number; timeoutMs?: number } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal({
+  port,
+  timeoutMs = 30_000,
+}: {
+  port?: number;
+  timeoutMs?: number;
+} = {}): Promise<DynamoDbLocal> {
   assertJava();
   const dir = jarDirectory();
   const chosen = port ?? (await freePort());
@@ -93,7 +101,7 @@ export async function startDynamoDbLocal({ port, timeoutMs = 30_000 }: { port?: 
   // disappears without a clean shutdown (SIGKILL, a crashed test runner), so no emulator is ever left behind.
   const watchdog = [
     'java "$@" & jvm=$!',
-    'trap \'kill $jvm 2>/dev/null; wait $jvm; exit 0\' TERM INT',
+    "trap 'kill $jvm 2>/dev/null; wait $jvm; exit 0' TERM INT",
     `while kill -0 ${process.pid} 2>/dev/null && kill -0 $jvm 2>/dev/null; do sleep 1 & wait $!; done`,
     'kill $jvm 2>/dev/null; wait $jvm',
   ].join('\n');

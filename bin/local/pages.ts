@@ -13,7 +13,8 @@ const TYPES: Record<string, string> = {
 /** The pages' own paths; every other path belongs to the API (the functions answer 404 for unknown ones). */
 function fileFor(pathname: string): string | undefined {
   if (pathname === '/' || pathname === '/index.html') return 'index.html';
-  if (pathname === '/console' || pathname === '/console/' || pathname === '/console/index.html') return 'console/index.html';
+  if (pathname === '/console' || pathname === '/console/' || pathname === '/console/index.html')
+    return 'console/index.html';
   if (pathname.startsWith('/assets/')) {
     const file = normalize(pathname.slice(1));
     return file.startsWith('assets/') && !file.includes('..') ? file : undefined;

@@ -71,7 +71,12 @@ interface PaypalItem {
   payout_batch_id: string;
   transaction_id?: string;
   transaction_status: string;
-  payout_item: { recipient_type: string; amount: { value: string; currency: string }; receiver: string; sender_item_id: string };
+  payout_item: {
+    recipient_type: string;
+    amount: { value: string; currency: string };
+    receiver: string;
+    sender_item_id: string;
+  };
   errors?: { name: string; message: string };
 }
 
@@ -147,7 +152,6 @@ function parseForm(body: string): Record<string, unknown> {
   return out;
 }
 
-
 export async function startProviderSimulator(options: SimulatorOptions = {}): Promise<ProviderSimulator> {
   const controls: SimulatorControls = { ...DEFAULT_CONTROLS, ...options.controls };
   let webhookBase = options.webhookBase;
@@ -186,14 +190,21 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
       'paypal-transmission-sig': createHmac('sha256', PAYPAL_SIGNING_KEY).update(signed).digest('base64'),
     };
   };
-  const stripeSignature = (payload: string) => stripe.webhooks.generateTestHeaderString({ payload, secret: SIM_STRIPE_WEBHOOK_SECRET });
+  const stripeSignature = (payload: string) =>
+    stripe.webhooks.generateTestHeaderString({ payload, secret: SIM_STRIPE_WEBHOOK_SECRET });
 
-  async function deliverNow(event: { provider: 'stripe' | 'paypal'; id: string; type: string; payload: string }, tries = 1): Promise<void> {
+  async function deliverNow(
+    event: { provider: 'stripe' | 'paypal'; id: string; type: string; payload: string },
+    tries = 1,
+  ): Promise<void> {
     if (!webhookBase) return;
     pending += 1;
     let status: number | 'error' = 'error';
     try {
-      const headers = event.provider === 'stripe' ? { 'stripe-signature': stripeSignature(event.payload) } : paypalHeaders(event.payload);
+      const headers =
+        event.provider === 'stripe'
+          ? { 'stripe-signature': stripeSignature(event.payload) }
+          : paypalHeaders(event.payload);
       const response = await fetch(`${webhookBase}/webhooks/${event.provider}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
@@ -222,8 +233,24 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
     const id = provider === 'stripe' ? `evt_${randomUUID().replaceAll('-', '').slice(0, 24)}` : `WH-${randomUUID()}`;
     const event =
       provider === 'stripe'
-        ? { id, object: 'event', api_version: '2025-01-01', created: Math.floor(Date.now() / 1000), type, data: { object: body }, livemode: false }
-        : { id, event_version: '1.0', create_time: new Date().toISOString(), resource_type: 'payouts_item', event_type: type, summary: type, resource: body };
+        ? {
+            id,
+            object: 'event',
+            api_version: '2025-01-01',
+            created: Math.floor(Date.now() / 1000),
+            type,
+            data: { object: body },
+            livemode: false,
+          }
+        : {
+            id,
+            event_version: '1.0',
+            create_time: new Date().toISOString(),
+            resource_type: 'payouts_item',
+            event_type: type,
+            summary: type,
+            resource: body,
+          };
     const entry = { provider, id, type, payload: JSON.stringify(event) };
     if (controls.dropWebhooks || !webhookBase) return;
     const copies = controls.duplicateWebhooks ? 2 : 1;
@@ -250,10 +277,17 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
   }
 
   /** Runs a provider call under the test controls: 500 before doing anything, or commit and never answer. */
-  async function guarded(response: ServerResponse, run: () => Promise<{ status: number; body: unknown }> | { status: number; body: unknown }) {
+  async function guarded(
+    response: ServerResponse,
+    run: () => Promise<{ status: number; body: unknown }> | { status: number; body: unknown },
+  ) {
     if (controls.fail500 > 0) {
       controls.fail500 -= 1;
-      return json(response, 500, { error: { type: 'api_error', message: 'simulated 500' }, name: 'INTERNAL_SERVER_ERROR', message: 'simulated 500' });
+      return json(response, 500, {
+        error: { type: 'api_error', message: 'simulated 500' },
+        name: 'INTERNAL_SERVER_ERROR',
+        message: 'simulated 500',
+      });
     }
     const result = await run();
     if (controls.timeoutAfterCommit > 0 && result.status < 300) {
@@ -268,15 +302,29 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
   function createTransfer(form: Record<string, unknown>): { status: number; body: unknown } {
     const destination = String(form.destination ?? '');
     const amount = Number(form.amount);
-    if (!Number.isSafeInteger(amount) || amount <= 0) return { status: 400, body: stripeError('parameter_invalid_integer', 'Invalid amount', 'amount') };
+    if (!Number.isSafeInteger(amount) || amount <= 0)
+      return { status: 400, body: stripeError('parameter_invalid_integer', 'Invalid amount', 'amount') };
     if (!/^acct_/.test(destination) || destination.includes('fail')) {
-      return { status: 400, body: stripeError('account_invalid', `No such destination: '${destination}'`, 'destination') };
+      return {
+        status: 400,
+        body: stripeError('account_invalid', `No such destination: '${destination}'`, 'destination'),
+      };
     }
     if (destination.includes('nocap')) {
-      return { status: 400, body: stripeError('insufficient_capabilities_for_transfer', 'The destination account needs the transfers capability.', 'destination') };
+      return {
+        status: 400,
+        body: stripeError(
+          'insufficient_capabilities_for_transfer',
+          'The destination account needs the transfers capability.',
+          'destination',
+        ),
+      };
     }
     if (destination.includes('lowbalance')) {
-      return { status: 400, body: stripeError('balance_insufficient', 'You have insufficient available funds in your Stripe account.') };
+      return {
+        status: 400,
+        body: stripeError('balance_insufficient', 'You have insufficient available funds in your Stripe account.'),
+      };
     }
     const metadata = (form.metadata ?? {}) as Record<string, string>;
     const transfer: Transfer = {
@@ -308,7 +356,8 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
     const receiver = item.payout_item.receiver;
     const finish = (status: string, type: string) => {
       item.transaction_status = status;
-      if (status === 'SUCCESS') item.transaction_id = `PPTX${randomUUID().replaceAll('-', '').slice(0, 13).toUpperCase()}`;
+      if (status === 'SUCCESS')
+        item.transaction_id = `PPTX${randomUUID().replaceAll('-', '').slice(0, 13).toUpperCase()}`;
       emit('paypal', type, { ...item });
     };
     later(controls.settleDelayMs, () => {
@@ -318,7 +367,8 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
       }
       if (receiver.includes('unclaimed')) return finish('UNCLAIMED', 'PAYMENT.PAYOUTS-ITEM.UNCLAIMED');
       finish('SUCCESS', 'PAYMENT.PAYOUTS-ITEM.SUCCEEDED');
-      if (receiver.includes('reverse')) later(controls.reverseDelayMs, () => finish('REVERSED', 'PAYMENT.PAYOUTS-ITEM.REVERSED'));
+      if (receiver.includes('reverse'))
+        later(controls.reverseDelayMs, () => finish('REVERSED', 'PAYMENT.PAYOUTS-ITEM.REVERSED'));
     });
   }
 
@@ -326,11 +376,16 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
     const header = (body.sender_batch_header ?? {}) as Record<string, unknown>;
     const senderBatchId = typeof header.sender_batch_id === 'string' ? header.sender_batch_id : '';
     const list = Array.isArray(body.items) ? (body.items as Record<string, unknown>[]) : [];
-    if (!senderBatchId || list.length !== 1) return { status: 400, body: { name: 'VALIDATION_ERROR', message: 'Invalid request - see details' } };
+    if (!senderBatchId || list.length !== 1)
+      return { status: 400, body: { name: 'VALIDATION_ERROR', message: 'Invalid request - see details' } };
     if (senderBatchIds.has(senderBatchId)) {
       return {
         status: 400,
-        body: { name: 'USER_BUSINESS_ERROR', message: 'Batch with given sender_batch_id already exists', details: [{ issue: 'SENDER_BATCH_ID_ALREADY_USED' }] },
+        body: {
+          name: 'USER_BUSINESS_ERROR',
+          message: 'Batch with given sender_batch_id already exists',
+          details: [{ issue: 'SENDER_BATCH_ID_ALREADY_USED' }],
+        },
       };
     }
     const input = list[0]!;
@@ -339,7 +394,8 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
     if (!/^\d+\.\d{2}$/.test(amount.value ?? '') || amount.currency !== 'USD') {
       return { status: 400, body: { name: 'VALIDATION_ERROR', message: 'Invalid amount' } };
     }
-    if (receiver.includes('lowbalance')) return { status: 422, body: { name: 'INSUFFICIENT_FUNDS', message: 'Sender does not have sufficient funds.' } };
+    if (receiver.includes('lowbalance'))
+      return { status: 422, body: { name: 'INSUFFICIENT_FUNDS', message: 'Sender does not have sufficient funds.' } };
     const batchId = `BATCH${randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`;
     const item: PaypalItem = {
       payout_item_id: `ITEM${randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`,
@@ -358,7 +414,10 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
     const payoutId = item.payout_item.sender_item_id;
     if (payoutId) createdByPayout[payoutId] = (createdByPayout[payoutId] ?? 0) + 1;
     settleItem(item);
-    return { status: 201, body: { batch_header: { payout_batch_id: batchId, batch_status: 'PENDING', sender_batch_header: header } } };
+    return {
+      status: 201,
+      body: { batch_header: { payout_batch_id: batchId, batch_status: 'PENDING', sender_batch_header: header } },
+    };
   }
 
   const server = createServer(async (request, response) => {
@@ -403,11 +462,20 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
         }
         const token = `A21AA${randomUUID().replaceAll('-', '')}`;
         tokens.add(token);
-        return json(response, 200, { scope: 'https://uri.paypal.com/services/payments/payouts', access_token: token, token_type: 'Bearer', expires_in: 32_400 });
+        return json(response, 200, {
+          scope: 'https://uri.paypal.com/services/payments/payouts',
+          access_token: token,
+          token_type: 'Bearer',
+          expires_in: 32_400,
+        });
       }
       if (url.pathname.startsWith('/v1/payments/') || url.pathname.startsWith('/v1/notifications/')) {
         if (!tokens.has(auth.replace(/^Bearer /, ''))) {
-          return json(response, 401, { name: 'AUTHENTICATION_FAILURE', message: 'Authentication failed due to invalid authentication credentials or a missing Authorization header.' });
+          return json(response, 401, {
+            name: 'AUTHENTICATION_FAILURE',
+            message:
+              'Authentication failed due to invalid authentication credentials or a missing Authorization header.',
+          });
         }
         if (request.method === 'POST' && url.pathname === '/v1/payments/payouts') {
           const requestId = request.headers['paypal-request-id'];
@@ -422,16 +490,22 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
         const batchId = /^\/v1\/payments\/payouts\/([^/]+)$/.exec(url.pathname)?.[1];
         if (request.method === 'GET' && batchId) {
           const batch = batches.get(batchId);
-          if (!batch) return json(response, 404, { name: 'RESOURCE_NOT_FOUND', message: 'The requested resource was not found' });
+          if (!batch)
+            return json(response, 404, { name: 'RESOURCE_NOT_FOUND', message: 'The requested resource was not found' });
           return json(response, 200, {
-            batch_header: { payout_batch_id: batch.batch_id, batch_status: 'SUCCESS', sender_batch_header: { sender_batch_id: batch.sender_batch_id } },
+            batch_header: {
+              payout_batch_id: batch.batch_id,
+              batch_status: 'SUCCESS',
+              sender_batch_header: { sender_batch_id: batch.sender_batch_id },
+            },
             items: batch.items.map((id) => items.get(id)),
           });
         }
         const itemId = /^\/v1\/payments\/payouts-item\/([^/]+)$/.exec(url.pathname)?.[1];
         if (request.method === 'GET' && itemId) {
           const item = items.get(itemId);
-          if (!item) return json(response, 404, { name: 'RESOURCE_NOT_FOUND', message: 'The requested resource was not found' });
+          if (!item)
+            return json(response, 404, { name: 'RESOURCE_NOT_FOUND', message: 'The requested resource was not found' });
           return json(response, 200, item);
         }
         if (request.method === 'POST' && url.pathname === '/v1/notifications/verify-webhook-signature') {
@@ -473,7 +547,8 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
     paypalHeaders,
     idle: async (timeoutMs = 10_000) => {
       const until = Date.now() + timeoutMs;
-      while ((pending > 0 || held.length > 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+      while ((pending > 0 || held.length > 0) && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 25));
     },
     close: async () => {
       for (const timer of timers) clearTimeout(timer);

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { ATTEMPTS, PROVIDER_EVENTS, type ProviderTableNames } from '../../shared/store/dynamodb/provider-tables.ts';
 
 /** The attempts table (with its stream, as in the stack) and the provider events table, for DynamoDB Local. */
@@ -54,7 +59,11 @@ export function providerTableDefinitions(tables: ProviderTableNames): CreateTabl
 }
 
 const client = (endpoint: string) =>
-  new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 
 export async function createProviderTables(endpoint: string, tables: ProviderTableNames): Promise<void> {
   const dynamo = client(endpoint);
@@ -68,7 +77,8 @@ export async function createProviderTables(endpoint: string, tables: ProviderTab
 export async function deleteProviderTables(endpoint: string, tables: ProviderTableNames): Promise<void> {
   const dynamo = client(endpoint);
   try {
-    for (const name of [tables.attempts, tables.events]) await dynamo.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+    for (const name of [tables.attempts, tables.events])
+      await dynamo.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
   } finally {
     dynamo.destroy();
   }

@@ -28,11 +28,17 @@ export interface LocalProviders {
 
 export async function startLocalProviders(dynamoEndpoint: string): Promise<LocalProviders> {
   const env = process.env;
-  const simulator = await startProviderSimulator({ ...(env.SIMULATOR_PORT ? { port: Number(env.SIMULATOR_PORT) } : {}) });
+  const simulator = await startProviderSimulator({
+    ...(env.SIMULATOR_PORT ? { port: Number(env.SIMULATOR_PORT) } : {}),
+  });
   const stripeFromEnv = Boolean(env.STRIPE_SECRET_KEY);
   const paypalFromEnv = Boolean(env.PAYPAL_CLIENT_ID);
   if (!stripeFromEnv) {
-    Object.assign(env, { STRIPE_SECRET_KEY: SIM_STRIPE_KEY, STRIPE_WEBHOOK_SECRET: SIM_STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE: simulator.url });
+    Object.assign(env, {
+      STRIPE_SECRET_KEY: SIM_STRIPE_KEY,
+      STRIPE_WEBHOOK_SECRET: SIM_STRIPE_WEBHOOK_SECRET,
+      STRIPE_API_BASE: simulator.url,
+    });
   }
   if (!paypalFromEnv) {
     Object.assign(env, {
@@ -47,7 +53,8 @@ export async function startLocalProviders(dynamoEndpoint: string): Promise<Local
   env.PROVIDER_TIMEOUT_MS ??= '5000';
   const sweepSeconds = Number(env.SWEEP_INTERVAL_SECONDS ?? 10);
 
-  const webhooks = (await import('../../lambdas/provider-webhooks/handler.ts')).handler as unknown as FunctionUrlHandler;
+  const webhooks = (await import('../../lambdas/provider-webhooks/handler.ts'))
+    .handler as unknown as FunctionUrlHandler;
   const sender = (await import('../../lambdas/payout-sender/handler.ts')).handler;
   const sweeper = (await import('../../lambdas/payout-sweeper/handler.ts')).handler;
 
@@ -55,13 +62,16 @@ export async function startLocalProviders(dynamoEndpoint: string): Promise<Local
     endpoint: dynamoEndpoint,
     table: env.ATTEMPTS_TABLE || DEFAULT_PROVIDER_TABLE_NAMES.attempts,
     handler: (event: DynamoDBStreamEvent) => sender(event),
-    onDeadLetter: (record) => console.error(`payout-sender gave up on ${JSON.stringify(record.dynamodb?.Keys)} (the DLQ in AWS)`),
+    onDeadLetter: (record) =>
+      console.error(`payout-sender gave up on ${JSON.stringify(record.dynamodb?.Keys)} (the DLQ in AWS)`),
   });
   let sweeping = false;
   const timer = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    sweeper().catch((error: unknown) => console.error(`sweeper: ${(error as Error).message}`)).finally(() => (sweeping = false));
+    sweeper()
+      .catch((error: unknown) => console.error(`sweeper: ${(error as Error).message}`))
+      .finally(() => (sweeping = false));
   }, Math.max(1, sweepSeconds) * 1000);
   timer.unref();
 

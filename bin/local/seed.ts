@@ -3,36 +3,90 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dyn
 import * as z from 'zod/mini';
 import { PAYMENT_METHODS } from '../../shared/domain/payout.ts';
 
-const text = (name: string) => z.string({ error: `${name} must be a non-empty string` }).check(z.minLength(1, { error: `${name} must be a non-empty string` }));
+const text = (name: string) =>
+  z
+    .string({ error: `${name} must be a non-empty string` })
+    .check(z.minLength(1, { error: `${name} must be a non-empty string` }));
 
-type SeedFields = { affiliate_id: string; user_id: string; status: string; tier?: string; total_earned: number; payment_method?: (typeof PAYMENT_METHODS)[number]; payment_email?: string; stripe_account_id?: string };
+type SeedFields = {
+  affiliate_id: string;
+  user_id: string;
+  status: string;
+  tier?: string;
+  total_earned: number;
+  payment_method?: (typeof PAYMENT_METHODS)[number];
+  payment_email?: string;
+  stripe_account_id?: string;
+};
 
 /**
  * One affiliate of a SEED_FILE: the fields the commissions system would have written. zod/mini, like the Lambda
  * code, so no classic zod (and its English messages) is ever loaded next to the functions in tests.
  */
 export const seedAffiliate = z.pipe(
-  z.object({
-    affiliate_id: text('affiliate_id'),
-    user_id: text('user_id'),
-    status: text('status'),
-    tier: z.nullish(text('tier')),
-    total_earned: z.int({ error: 'total_earned must be a whole number of cents' }).check(z.nonnegative({ error: 'total_earned must not be negative' })),
-    payment_method: z.nullish(z.enum(PAYMENT_METHODS, { error: `payment_method must be one of: ${PAYMENT_METHODS.join(', ')}` })),
-    payment_email: z.nullish(z.email({ error: 'payment_email must be a valid e-mail address' })),
-    stripe_account_id: z.nullish(z.string().check(z.regex(/^acct_[A-Za-z0-9_]{1,250}$/, { error: 'stripe_account_id must look like acct_…' }))),
-  }, { error: 'each affiliate must be an object' }),
+  z.object(
+    {
+      affiliate_id: text('affiliate_id'),
+      user_id: text('user_id'),
+      status: text('status'),
+      tier: z.nullish(text('tier')),
+      total_earned: z
+        .int({ error: 'total_earned must be a whole number of cents' })
+        .check(z.nonnegative({ error: 'total_earned must not be negative' })),
+      payment_method: z.nullish(
+        z.enum(PAYMENT_METHODS, { error: `payment_method must be one of: ${PAYMENT_METHODS.join(', ')}` }),
+      ),
+      payment_email: z.nullish(z.email({ error: 'payment_email must be a valid e-mail address' })),
+      stripe_account_id: z.nullish(
+        z.string().check(z.regex(/^acct_[A-Za-z0-9_]{1,250}$/, { error: 'stripe_account_id must look like acct_…' })),
+      ),
+    },
+    { error: 'each affiliate must be an object' },
+  ),
   // Other fields of an exported affiliate record are dropped; null optional fields are left out.
-  z.transform((affiliate) => Object.fromEntries(Object.entries(affiliate).filter(([, value]) => value != null)) as SeedFields),
+  z.transform(
+    (affiliate) => Object.fromEntries(Object.entries(affiliate).filter(([, value]) => value != null)) as SeedFields,
+  ),
 );
 export type SeedAffiliate = z.output<typeof seedAffiliate>;
 
 /** The demo affiliates `npm start` seeds when no SEED_FILE is given. */
 export const DEMO_AFFILIATES: SeedAffiliate[] = [
-  { affiliate_id: 'aff-demo-1', user_id: 'user-demo-1', status: 'active', tier: 'tier1', total_earned: 150_000, payment_method: 'paypal', payment_email: 'demo1@example.com' },
-  { affiliate_id: 'aff-demo-2', user_id: 'user-demo-2', status: 'active', tier: 'tier2', total_earned: 500_000, payment_method: 'zelle', payment_email: 'demo2@example.com' },
-  { affiliate_id: 'aff-demo-3', user_id: 'user-demo-3', status: 'suspended', tier: 'tier1', total_earned: 20_000, payment_method: 'paypal', payment_email: 'demo3@example.com' },
-  { affiliate_id: 'aff-demo-4', user_id: 'user-demo-4', status: 'active', total_earned: 2_500, payment_method: 'paypal', payment_email: 'demo4@example.com' },
+  {
+    affiliate_id: 'aff-demo-1',
+    user_id: 'user-demo-1',
+    status: 'active',
+    tier: 'tier1',
+    total_earned: 150_000,
+    payment_method: 'paypal',
+    payment_email: 'demo1@example.com',
+  },
+  {
+    affiliate_id: 'aff-demo-2',
+    user_id: 'user-demo-2',
+    status: 'active',
+    tier: 'tier2',
+    total_earned: 500_000,
+    payment_method: 'zelle',
+    payment_email: 'demo2@example.com',
+  },
+  {
+    affiliate_id: 'aff-demo-3',
+    user_id: 'user-demo-3',
+    status: 'suspended',
+    tier: 'tier1',
+    total_earned: 20_000,
+    payment_method: 'paypal',
+    payment_email: 'demo3@example.com',
+  },
+  {
+    affiliate_id: 'aff-demo-4',
+    user_id: 'user-demo-4',
+    status: 'active',
+    total_earned: 2_500,
+    payment_method: 'paypal',
+    payment_email: 'demo4@example.com',
+  },
 ];
 
 export function readSeedFile(path: string): SeedAffiliate[] {
@@ -42,7 +96,10 @@ export function readSeedFile(path: string): SeedAffiliate[] {
   } catch (error) {
     throw new Error(`SEED_FILE ${path} could not be read as JSON: ${(error as Error).message}`);
   }
-  const result = z.array(seedAffiliate, { error: 'SEED_FILE must hold a JSON array of affiliates' }).check(z.minLength(1, { error: 'SEED_FILE must list at least one affiliate' })).safeParse(parsed);
+  const result = z
+    .array(seedAffiliate, { error: 'SEED_FILE must hold a JSON array of affiliates' })
+    .check(z.minLength(1, { error: 'SEED_FILE must list at least one affiliate' }))
+    .safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new Error(`SEED_FILE ${path} is not valid at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
@@ -51,7 +108,11 @@ export function readSeedFile(path: string): SeedAffiliate[] {
 }
 
 /** Writes affiliates with zeroed payout counters, 25 per batch. */
-export async function seedAffiliates(client: DynamoDBDocumentClient, table: string, affiliates: SeedAffiliate[]): Promise<void> {
+export async function seedAffiliates(
+  client: DynamoDBDocumentClient,
+  table: string,
+  affiliates: SeedAffiliate[],
+): Promise<void> {
   const now = new Date().toISOString();
   for (let start = 0; start < affiliates.length; start += 25) {
     const batch = affiliates.slice(start, start + 25).map((affiliate) => ({

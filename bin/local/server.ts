@@ -3,7 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { servePages } from './pages.ts';
 
-export type FunctionUrlHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export type FunctionUrlHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Function URLs cap request payloads at 6 MB; the handlers refuse far smaller bodies themselves. */
 const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -100,7 +103,8 @@ function lambdaContext(requestId: string, functionName: string): Context {
 }
 
 function writeResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
-  const body = result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const body =
+    result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   response.writeHead(result.statusCode ?? 200, {
     ...Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)])),
     ...(result.cookies?.length ? { 'set-cookie': result.cookies } : {}),
@@ -113,7 +117,12 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyStructured
  * function (when given), everything else to the payouts function.
  * With `pagesDir`, the built pages (`/`, `/console/`, `/assets/…`, `/config.json`) are served first.
  */
-export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin: FunctionUrlHandler; webhooks?: FunctionUrlHandler; pagesDir?: string }): Server {
+export function createLocalServer(handlers: {
+  payouts: FunctionUrlHandler;
+  admin: FunctionUrlHandler;
+  webhooks?: FunctionUrlHandler;
+  pagesDir?: string;
+}): Server {
   const server = createServer(async (request, response) => {
     try {
       if (handlers.pagesDir && (await servePages(handlers.pagesDir, request, response))) return;
@@ -130,7 +139,13 @@ export function createLocalServer(handlers: { payouts: FunctionUrlHandler; admin
       // What a Function URL answers when the function itself throws: the handler never does for a client error.
       if (!response.headersSent) {
         response.writeHead(statusCode, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ success: false, message: statusCode === 413 ? 'Request too large.' : 'The function failed.', code: statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'FUNCTION_ERROR' }));
+        response.end(
+          JSON.stringify({
+            success: false,
+            message: statusCode === 413 ? 'Request too large.' : 'The function failed.',
+            code: statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'FUNCTION_ERROR',
+          }),
+        );
       }
     }
   });

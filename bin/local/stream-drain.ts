@@ -8,6 +8,7 @@ import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
@@ -17,7 +18,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 export interface StreamDrainOptions {
   endpoint: string;
   table: string;
-  handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+  handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
   batchSize?: number;
   /** Like the event source's retryAttempts. */
   retryAttempts?: number;
@@ -29,7 +30,10 @@ const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** The event source mapping's filter: only queued attempts reach the sender. */
 export function passesFilter(record: DynamoDBRecord): boolean {
-  return (record.eventName === 'INSERT' || record.eventName === 'MODIFY') && record.dynamodb?.NewImage?.status?.S === 'queued';
+  return (
+    (record.eventName === 'INSERT' || record.eventName === 'MODIFY') &&
+    record.dynamodb?.NewImage?.status?.S === 'queued'
+  );
 }
 
 function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
@@ -44,7 +48,8 @@ function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
     eventSourceARN: streamArn,
     dynamodb: {
       // Lambda carries epoch seconds; DynamoDB Local's SDK answer is a Date.
-      ApproximateCreationDateTime: created instanceof Date ? Math.floor(created.getTime() / 1000) : Number(created ?? 0),
+      ApproximateCreationDateTime:
+        created instanceof Date ? Math.floor(created.getTime() / 1000) : Number(created ?? 0),
       Keys: data.Keys as never,
       NewImage: data.NewImage as never,
       OldImage: data.OldImage as never,
@@ -100,7 +105,11 @@ export function startStreamDrain(options: StreamDrainOptions): { stop(): Promise
         for (const shard of StreamDescription?.Shards ?? []) {
           if (!shard.ShardId || shards.has(shard.ShardId)) continue;
           const { ShardIterator } = await streams.send(
-            new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+            new GetShardIteratorCommand({
+              StreamArn: streamArn,
+              ShardId: shard.ShardId,
+              ShardIteratorType: 'TRIM_HORIZON',
+            }),
           );
           shards.set(shard.ShardId, ShardIterator);
         }
@@ -108,7 +117,7 @@ export function startStreamDrain(options: StreamDrainOptions): { stop(): Promise
       let any = false;
       for (const [shardId, iterator] of shards) {
         if (!iterator) continue;
-        let page;
+        let page: GetRecordsCommandOutput;
         try {
           page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
         } catch (error) {
@@ -121,7 +130,9 @@ export function startStreamDrain(options: StreamDrainOptions): { stop(): Promise
             new GetShardIteratorCommand({
               StreamArn: streamArn,
               ShardId: shardId,
-              ...(last ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: last } : { ShardIteratorType: 'TRIM_HORIZON' }),
+              ...(last
+                ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: last }
+                : { ShardIteratorType: 'TRIM_HORIZON' }),
             }),
           );
           shards.set(shardId, ShardIterator);

@@ -72,7 +72,11 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
 }
 
 function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }
 
 export async function createTables(endpoint: string, tables: TableNames): Promise<void> {
@@ -93,7 +97,11 @@ export async function createTables(endpoint: string, tables: TableNames): Promis
 export async function deleteTables(endpoint: string, tables: TableNames): Promise<void> {
   const client = localClient(endpoint);
   try {
-    await Promise.all(Object.values(tables).map((TableName) => client.send(new DeleteTableCommand({ TableName })).catch(() => undefined)));
+    await Promise.all(
+      Object.values(tables).map((TableName) =>
+        client.send(new DeleteTableCommand({ TableName })).catch(() => undefined),
+      ),
+    );
   } finally {
     client.destroy();
   }

@@ -30,7 +30,7 @@ const ERROR_TEXT: Record<string, string> = {
   '400': 'Invalid input: a sentence naming the field, and a machine `code` (VALIDATION_ERROR, BELOW_MINIMUM, …)',
   '401': 'Missing or invalid bearer token (`WWW-Authenticate: Bearer`)',
   '403': 'Not allowed (NOT_AN_AFFILIATE, AFFILIATE_INACTIVE, ADMIN_ONLY)',
-  '404': 'No such payout or affiliate (another affiliate\'s payout answers the same)',
+  '404': "No such payout or affiliate (another affiliate's payout answers the same)",
   '409': 'The lifecycle or a guard refused the move, or a twin request is in flight (`Retry-After`)',
   '413': 'The body is too large',
   '415': 'The body is not application/json',
@@ -40,7 +40,9 @@ const ERROR_TEXT: Record<string, string> = {
 
 /** The error answers an operation can give, all in the error envelope. */
 const errors = (...statuses: (keyof typeof ERROR_TEXT)[]): ZodOpenApiResponsesObject =>
-  Object.fromEntries(statuses.map((status) => [status, { description: ERROR_TEXT[status] as string, content: json(errorEnvelope) }]));
+  Object.fromEntries(
+    statuses.map((status) => [status, { description: ERROR_TEXT[status] as string, content: json(errorEnvelope) }]),
+  );
 
 const ok = (description: string, data: z.core.$ZodType, status = '200'): ZodOpenApiResponsesObject => ({
   [status]: { description, content: json(envelope(data)) },
@@ -68,7 +70,20 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     summary: 'This document (no token needed); both functions serve it',
     tags: ['contract'],
     security: [],
-    responses: { '200': { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: z.looseObject({ openapi: z.literal('3.1.0'), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }) } } } },
+    responses: {
+      '200': {
+        description: 'The OpenAPI 3.1 document',
+        content: {
+          'application/json': {
+            schema: z.looseObject({
+              openapi: z.literal('3.1.0'),
+              info: z.object({ title: z.string(), version: z.string() }),
+              paths: z.record(z.string(), z.unknown()),
+            }),
+          },
+        },
+      },
+    },
   },
   'POST /payouts/request': {
     operationId: 'requestPayout',
@@ -113,7 +128,10 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     tags: ['payouts'],
     requestParams: { path: payoutIdPath },
     requestBody: { required: false, content: json(emptyBody) },
-    responses: { ...ok('The payout, cancelled', payoutData), ...errors('400', ...AFFILIATE_ERRORS, '404', '409', '415') },
+    responses: {
+      ...ok('The payout, cancelled', payoutData),
+      ...errors('400', ...AFFILIATE_ERRORS, '404', '409', '415'),
+    },
   },
   'GET /admin/payouts': {
     operationId: 'adminListPayouts',
@@ -141,11 +159,15 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     summary: 'Move up to 100 payouts, each on its own (send `items` or `payouts`)',
     tags: ['admin'],
     requestBody: { required: true, content: json(bulkRequest) },
-    responses: { ...ok('One result per item, in the order sent', bulkResultView), ...errors('400', ...ADMIN_ERRORS, '413', '415') },
+    responses: {
+      ...ok('One result per item, in the order sent', bulkResultView),
+      ...errors('400', ...ADMIN_ERRORS, '413', '415'),
+    },
   },
   'GET /admin/payouts/{payout_id}': {
     operationId: 'adminGetPayout',
-    summary: 'One payout with processed_by, updated_at and its history (and its provider attempts, with provider payments on)',
+    summary:
+      'One payout with processed_by, updated_at and its history (and its provider attempts, with provider payments on)',
     tags: ['admin'],
     requestParams: { path: payoutIdPath },
     responses: {
@@ -155,10 +177,14 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
   },
   'POST /admin/payouts/send': {
     operationId: 'adminSendPayouts',
-    summary: 'Send up to 500 pending payouts through their provider (Stripe, PayPal), each on its own (provider payments on)',
+    summary:
+      'Send up to 500 pending payouts through their provider (Stripe, PayPal), each on its own (provider payments on)',
     tags: ['admin', 'providers'],
     requestBody: { required: true, content: json(bulkSendBody) },
-    responses: { ...ok('One result per id, in the order sent', bulkSendView), ...errors('400', ...ADMIN_ERRORS, '413', '415') },
+    responses: {
+      ...ok('One result per id, in the order sent', bulkSendView),
+      ...errors('400', ...ADMIN_ERRORS, '413', '415'),
+    },
   },
   'POST /admin/payouts/{payout_id}/send': {
     operationId: 'adminSendPayout',
@@ -166,7 +192,10 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     tags: ['admin', 'providers'],
     requestParams: { path: payoutIdPath },
     requestBody: { required: false, content: json(emptyBody) },
-    responses: { ...ok('The payout, processing, and its queued attempt', sendView, '202'), ...errors('400', ...ADMIN_ERRORS, '404', '409', '415') },
+    responses: {
+      ...ok('The payout, processing, and its queued attempt', sendView, '202'),
+      ...errors('400', ...ADMIN_ERRORS, '404', '409', '415'),
+    },
   },
   'POST /admin/payouts/{payout_id}/retry': {
     operationId: 'adminRetryPayout',
@@ -174,7 +203,10 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     tags: ['admin', 'providers'],
     requestParams: { path: payoutIdPath },
     requestBody: { required: false, content: json(emptyBody) },
-    responses: { ...ok('The payout and the new queued attempt', sendView, '202'), ...errors('400', ...ADMIN_ERRORS, '404', '409', '415') },
+    responses: {
+      ...ok('The payout and the new queued attempt', sendView, '202'),
+      ...errors('400', ...ADMIN_ERRORS, '404', '409', '415'),
+    },
   },
   'POST /admin/payouts/{payout_id}/process': {
     operationId: 'adminProcessPayout',
@@ -182,7 +214,10 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     tags: ['admin'],
     requestParams: { path: payoutIdPath },
     requestBody: { required: true, content: json(processBody) },
-    responses: { ...ok('The payout in its new status', adminPayoutData), ...errors('400', ...ADMIN_ERRORS, '404', '409', '415') },
+    responses: {
+      ...ok('The payout in its new status', adminPayoutData),
+      ...errors('400', ...ADMIN_ERRORS, '404', '409', '415'),
+    },
   },
   'GET /admin/affiliates/{affiliate_id}/balance': {
     operationId: 'adminReconcile',
@@ -222,10 +257,14 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
   },
   'GET /admin/tax/{year}.csv': {
     operationId: 'adminTaxYearCsv',
-    summary: 'One row per affiliate paid that year: totals, 1099-K vs other, the form on file, whether a 1099-NEC is due',
+    summary:
+      'One row per affiliate paid that year: totals, 1099-K vs other, the form on file, whether a 1099-NEC is due',
     tags: ['admin'],
     requestParams: { path: yearPath },
-    responses: { '200': { description: 'RFC 4180 CSV', content: { 'text/csv': { schema: z.string() } } }, ...errors(...ADMIN_ERRORS, '404') },
+    responses: {
+      '200': { description: 'RFC 4180 CSV', content: { 'text/csv': { schema: z.string() } } },
+      ...errors(...ADMIN_ERRORS, '404'),
+    },
   },
 };
 

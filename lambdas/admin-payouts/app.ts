@@ -13,7 +13,11 @@ export function createAdminPayoutsHandler(
   providers: ProviderConfig = loadProviderConfig(process.env),
 ): LambdaHttpHandler {
   const services = createServices({ store, rules: config, clock, cursorSecret });
-  const sending = new PayoutSending(new DynamoAttemptStore(client, config.tables, providers.tables), providers.configured, clock);
+  const sending = new PayoutSending(
+    new DynamoAttemptStore(client, config.tables, providers.tables),
+    providers.configured,
+    clock,
+  );
   return createHttpHandler({
     // With provider payments on, the payout detail route also lists attempts: listed first, it wins over the plain one.
     routes: [...(providers.enabled ? sendingRoutes(services, sending) : []), ...adminRoutes(services, telemetry)],

@@ -18,7 +18,13 @@ import {
 import { affiliateIdParams, payoutIdParams } from '../../shared/schemas/common.ts';
 import { taxFormBody, taxYearParams } from '../../shared/schemas/tax.ts';
 import { exportPage, listPayouts } from '../../shared/usecases/admin-listing.ts';
-import { type BulkInput, type BulkOutcome, getAdminPayout, processMany, processPayout } from '../../shared/usecases/admin-moves.ts';
+import {
+  type BulkInput,
+  type BulkOutcome,
+  getAdminPayout,
+  processMany,
+  processPayout,
+} from '../../shared/usecases/admin-moves.ts';
 import { payoutsCsv } from '../../shared/usecases/csv.ts';
 import type { MoveResult } from '../../shared/usecases/move-payout.ts';
 import { adminReceipt } from '../../shared/usecases/receipt.ts';
@@ -49,11 +55,19 @@ function bulkInputOf(raw: unknown): BulkInput {
   const parsed = bulkItem.safeParse(raw);
   if (parsed.success) return { move: parsed.data };
   const id = typeof raw === 'object' && raw !== null ? (raw as { payout_id?: unknown }).payout_id : undefined;
-  return { payout_id: typeof id === 'string' ? id : null, error: new InvalidInputError('VALIDATION_ERROR', describeIssue(parsed.error)) };
+  return {
+    payout_id: typeof id === 'string' ? id : null,
+    error: new InvalidInputError('VALIDATION_ERROR', describeIssue(parsed.error)),
+  };
 }
 
 /** A bulk item's result: a move, or its error answered through the same map as a whole request's. */
-function bulkResultOf(outcome: BulkOutcome, to: ProcessStatus | undefined, requestId: string, logger: Logger): BulkResultView['results'][number] {
+function bulkResultOf(
+  outcome: BulkOutcome,
+  to: ProcessStatus | undefined,
+  requestId: string,
+  logger: Logger,
+): BulkResultView['results'][number] {
   const { payout_id } = outcome;
   if ('result' in outcome) {
     const message = moveMessage(outcome.result, to as ProcessStatus);
@@ -112,7 +126,10 @@ export function adminRoutes(services: Services, telemetry: Telemetry = noTelemet
         return fileResponse(200, payoutsCsv(page.rows), CSV_TYPE, {
           'Content-Disposition': `attachment; filename="payouts-${date}.csv"`,
           ...(page.nextCursor
-            ? { 'X-Next-Cursor': page.nextCursor, Link: `<${event.rawPath}?${nextPageQuery(queryOf(event), page.nextCursor)}>; rel="next"` }
+            ? {
+                'X-Next-Cursor': page.nextCursor,
+                Link: `<${event.rawPath}?${nextPageQuery(queryOf(event), page.nextCursor)}>; rel="next"`,
+              }
             : {}),
         });
       },
@@ -128,7 +145,8 @@ export function adminRoutes(services: Services, telemetry: Telemetry = noTelemet
         const inputs = body.map(bulkInputOf);
         const outcomes = await processMany(services, principal.userId, inputs);
         for (const outcome of outcomes) {
-          if ('result' in outcome && outcome.result.kind === 'moved') countMove(telemetry, outcome.result.payout.status, outcome.result.payout.amount);
+          if ('result' in outcome && outcome.result.kind === 'moved')
+            countMove(telemetry, outcome.result.payout.status, outcome.result.payout.amount);
           else if ('error' in outcome) countRefusal(telemetry, (outcome.error as { code?: string }).code);
         }
         const results = outcomes.map((outcome, index) => {
@@ -136,7 +154,11 @@ export function adminRoutes(services: Services, telemetry: Telemetry = noTelemet
           return bulkResultOf(outcome, 'move' in input ? input.move.status : undefined, requestId, logger);
         });
         const succeeded = results.filter((result) => result.success).length;
-        return ok(200, `${succeeded} of ${body.length} payout(s) processed`, { results, succeeded, failed: results.length - succeeded });
+        return ok(200, `${succeeded} of ${body.length} payout(s) processed`, {
+          results,
+          succeeded,
+          failed: results.length - succeeded,
+        });
       },
     }),
     route({
@@ -145,7 +167,8 @@ export function adminRoutes(services: Services, telemetry: Telemetry = noTelemet
       access: 'admin',
       summary: 'One payout with its status history.',
       params: onePayout,
-      handle: async ({ params }) => ok(200, 'Success', { payout: toAdminPayoutView(await getAdminPayout(services, params.payout_id)) }),
+      handle: async ({ params }) =>
+        ok(200, 'Success', { payout: toAdminPayoutView(await getAdminPayout(services, params.payout_id)) }),
     }),
     route({
       method: 'POST',
@@ -175,7 +198,8 @@ export function adminRoutes(services: Services, telemetry: Telemetry = noTelemet
       summary: "Record an affiliate's tax form (W-9, W-8BEN, W-8BEN-E; at most the TIN's last 4 digits).",
       params: oneAffiliate,
       body: taxFormBody,
-      handle: async ({ params, body }) => ok(200, 'Tax form recorded', await recordTaxForm(services, params.affiliate_id, body)),
+      handle: async ({ params, body }) =>
+        ok(200, 'Tax form recorded', await recordTaxForm(services, params.affiliate_id, body)),
     }),
     route({
       method: 'GET',
@@ -189,8 +213,12 @@ export function adminRoutes(services: Services, telemetry: Telemetry = noTelemet
       method: 'GET',
       path: '/admin/tax/{year}.csv',
       access: 'admin',
-      summary: 'One CSV row per affiliate paid (or returned) in a calendar year, with the form on file and whether a 1099-NEC is due.',
-      params: { schema: taxYearParams, notFound: () => new NotFoundError('ROUTE_NOT_FOUND', 'A tax year is four digits, e.g. /admin/tax/2026.csv.') },
+      summary:
+        'One CSV row per affiliate paid (or returned) in a calendar year, with the form on file and whether a 1099-NEC is due.',
+      params: {
+        schema: taxYearParams,
+        notFound: () => new NotFoundError('ROUTE_NOT_FOUND', 'A tax year is four digits, e.g. /admin/tax/2026.csv.'),
+      },
       handle: async ({ params }) =>
         fileResponse(200, await taxYearCsv(services, params.year), CSV_TYPE, {
           'Content-Disposition': `attachment; filename="tax-${params.year}.csv"`,

@@ -22,7 +22,13 @@ function bulkSendResultOf(outcome: BulkSendOutcome, requestId: string, logger: L
   const { status, code, message } = httpErrorOf(outcome.error, requestId);
   if (status < 500) return { payout_id, success: false, status_code: status, code, message };
   logger.error('bulk send item failed', { payout_id, ...describeError(outcome.error) });
-  return { payout_id, success: false, status_code: status, code, message: 'This payout could not be sent because of an error on our side; retry it.' };
+  return {
+    payout_id,
+    success: false,
+    status_code: status,
+    code,
+    message: 'This payout could not be sent because of an error on our side; retry it.',
+  };
 }
 
 /** Paying through the providers (issue 10): send, bulk send, retry, and the payout with its attempts. */
@@ -47,9 +53,15 @@ export function sendingRoutes(services: Services, sending: PayoutSending): Route
       body: bulkSendBody,
       maxBodyBytes: MAX_SEND_BODY_BYTES,
       handle: async ({ body: { payout_ids }, principal, requestId, logger }) => {
-        const results = (await sending.sendMany(principal.userId, payout_ids)).map((outcome) => bulkSendResultOf(outcome, requestId, logger));
+        const results = (await sending.sendMany(principal.userId, payout_ids)).map((outcome) =>
+          bulkSendResultOf(outcome, requestId, logger),
+        );
         const succeeded = results.filter((result) => result.success).length;
-        return ok(200, `${succeeded} of ${payout_ids.length} payout(s) sent`, { results, succeeded, failed: results.length - succeeded });
+        return ok(200, `${succeeded} of ${payout_ids.length} payout(s) sent`, {
+          results,
+          succeeded,
+          failed: results.length - succeeded,
+        });
       },
     }),
     route({
@@ -59,7 +71,8 @@ export function sendingRoutes(services: Services, sending: PayoutSending): Route
       summary: 'Send one pending payout through its provider: processing, with a queued attempt (202).',
       params: onePayout,
       body: emptyBody,
-      handle: async ({ params, principal }) => ok(202, 'Payout sent; the provider is being called', await sending.send(principal.userId, params.payout_id)),
+      handle: async ({ params, principal }) =>
+        ok(202, 'Payout sent; the provider is being called', await sending.send(principal.userId, params.payout_id)),
     }),
     route({
       method: 'POST',
@@ -68,7 +81,8 @@ export function sendingRoutes(services: Services, sending: PayoutSending): Route
       summary: 'Queue a new attempt for a processing payout whose last attempt failed on our side (202).',
       params: onePayout,
       body: emptyBody,
-      handle: async ({ params, principal }) => ok(202, 'A new attempt is queued', await sending.retry(principal.userId, params.payout_id)),
+      handle: async ({ params, principal }) =>
+        ok(202, 'A new attempt is queued', await sending.retry(principal.userId, params.payout_id)),
     }),
   ];
 }

@@ -22,13 +22,18 @@ export function createSenderHandler({ sync, logger }: Pick<ProviderRuntime, 'syn
         const image = record.dynamodb?.NewImage;
         const payoutId = image?.payout_id?.S;
         const attempt = Number(image?.attempt?.N);
-        if (record.eventName === 'REMOVE' || image?.status?.S !== 'queued' || !payoutId || !Number.isInteger(attempt)) continue;
+        if (record.eventName === 'REMOVE' || image?.status?.S !== 'queued' || !payoutId || !Number.isInteger(attempt))
+          continue;
         try {
           const outcome = await sync.send({ payout_id: payoutId, attempt });
           logger.info('attempt sent', { payout_id: payoutId, attempt, outcome });
         } catch (error) {
           const transient = error instanceof ProviderError;
-          logger[transient ? 'warn' : 'error']('attempt not sent; the stream retries it', { payout_id: payoutId, attempt, ...describeError(error) });
+          logger[transient ? 'warn' : 'error']('attempt not sent; the stream retries it', {
+            payout_id: payoutId,
+            attempt,
+            ...describeError(error),
+          });
           failures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });
         }
       }

@@ -4,7 +4,16 @@ import { createServices } from '../../shared/usecases/services.ts';
 import { payoutRoutes } from './routes.ts';
 
 /** Builds the payouts function from what its cold start built; tests build it on their own tables and clock. */
-export function createPayoutsHandler({ config, store, clock, cursorSecret, authenticate, logger, telemetry, middlewares }: Dependencies): LambdaHttpHandler {
+export function createPayoutsHandler({
+  config,
+  store,
+  clock,
+  cursorSecret,
+  authenticate,
+  logger,
+  telemetry,
+  middlewares,
+}: Dependencies): LambdaHttpHandler {
   const services = createServices({ store, rules: config, clock, cursorSecret });
   return createHttpHandler({
     routes: payoutRoutes(services, config.maxPayout, telemetry),

@@ -28,7 +28,10 @@ function cancelled({ kind, payout }: MoveResult): HttpResponse {
 }
 
 const ownPayout = { schema: payoutIdParams, notFound: payoutNotFound };
-const aYear = { schema: taxYearParams, notFound: () => new NotFoundError('ROUTE_NOT_FOUND', 'A tax year is four digits, e.g. /payouts/tax/2026.') };
+const aYear = {
+  schema: taxYearParams,
+  notFound: () => new NotFoundError('ROUTE_NOT_FOUND', 'A tax year is four digits, e.g. /payouts/tax/2026.'),
+};
 
 /** The affiliate-facing routes: input checked at the edge, then one use case, then the envelope. */
 export function payoutRoutes(services: Services, maxPayoutCents: number, telemetry: Telemetry = noTelemetry): Route[] {
@@ -57,7 +60,8 @@ export function payoutRoutes(services: Services, maxPayoutCents: number, telemet
       access: 'affiliate',
       summary: 'Your payouts, newest first, a page at a time.',
       query: listPayoutsQuery,
-      handle: async ({ query, principal }) => ok(200, 'Success', await listPayouts(services, principal.userId, query.limit, query.cursor)),
+      handle: async ({ query, principal }) =>
+        ok(200, 'Success', await listPayouts(services, principal.userId, query.limit, query.cursor)),
     }),
     route({
       method: 'GET',
@@ -79,7 +83,8 @@ export function payoutRoutes(services: Services, maxPayoutCents: number, telemet
       access: 'affiliate',
       summary: 'One of your payouts, with its status history.',
       params: ownPayout,
-      handle: async ({ params, principal }) => ok(200, 'Success', await getPayout(services, principal.userId, params.payout_id)),
+      handle: async ({ params, principal }) =>
+        ok(200, 'Success', await getPayout(services, principal.userId, params.payout_id)),
     }),
     route({
       method: 'POST',
@@ -100,15 +105,18 @@ export function payoutRoutes(services: Services, maxPayoutCents: number, telemet
       access: 'affiliate',
       summary: 'The receipt of one of your completed (or returned) payouts, as a PDF.',
       params: ownPayout,
-      handle: async ({ params, principal }) => pdfResponse(await affiliateReceipt(services, principal.userId, params.payout_id)),
+      handle: async ({ params, principal }) =>
+        pdfResponse(await affiliateReceipt(services, principal.userId, params.payout_id)),
     }),
     route({
       method: 'GET',
       path: '/payouts/tax/{year}',
       access: 'affiliate',
-      summary: 'Your totals for a calendar year: paid (completed minus returned), count, through PayPal/Stripe and otherwise.',
+      summary:
+        'Your totals for a calendar year: paid (completed minus returned), count, through PayPal/Stripe and otherwise.',
       params: aYear,
-      handle: async ({ params, principal }) => ok(200, 'Success', await affiliateTaxYear(services, principal.userId, params.year)),
+      handle: async ({ params, principal }) =>
+        ok(200, 'Success', await affiliateTaxYear(services, principal.userId, params.year)),
     }),
   ];
 }

@@ -44,8 +44,18 @@ export class OperationalAlarms extends Construct {
 
   /** Errors (unhandled exceptions, timeouts) and throttles: any one in five minutes alarms. */
   watchFunction(id: string, fn: IFunction): void {
-    this.alarm(`${id}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, `${id} function threw or timed out`);
-    this.alarm(`${id}Throttles`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, `${id} function was throttled`);
+    this.alarm(
+      `${id}Errors`,
+      fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      1,
+      `${id} function threw or timed out`,
+    );
+    this.alarm(
+      `${id}Throttles`,
+      fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+      1,
+      `${id} function was throttled`,
+    );
   }
 
   /**
@@ -63,7 +73,12 @@ export class OperationalAlarms extends Construct {
         statistic: 'Sum',
       });
     for (const kind of ['Read', 'Write'] as const) {
-      this.alarm(`${id}${kind}Throttles`, metric(`${kind}ThrottleEvents`), 1, `${id} table: ${kind.toLowerCase()} throttled`);
+      this.alarm(
+        `${id}${kind}Throttles`,
+        metric(`${kind}ThrottleEvents`),
+        1,
+        `${id} table: ${kind.toLowerCase()} throttled`,
+      );
       for (const indexName of ref.indexNames) {
         this.alarm(
           `${id}${kind}Throttles-${indexName}`,

@@ -1,9 +1,25 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, CfnFunction, FilterCriteria, FilterRule, FunctionUrlAuthType, Runtime, StartingPosition, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type CfnFunction,
+  FilterCriteria,
+  FilterRule,
+  FunctionUrlAuthType,
+  Runtime,
+  StartingPosition,
+  type FunctionUrl,
+} from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -88,7 +104,8 @@ export class ProviderPayments extends Construct {
 
     // The value is set by an operator (aws secretsmanager put-secret-value); the template holds no credential.
     this.secret = new Secret(this, 'Credentials', {
-      description: 'Stripe and PayPal credentials for the payout-sender, provider-webhooks and sweeper functions (JSON)',
+      description:
+        'Stripe and PayPal credentials for the payout-sender, provider-webhooks and sweeper functions (JSON)',
       generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'unused', excludePunctuation: true },
       removalPolicy,
     });
@@ -103,11 +120,33 @@ export class ProviderPayments extends Construct {
       PAYOUT_PROVIDERS: props.providers.join(','),
     };
     const fn = (name: string, entry: string, description: string, timeout: Duration) =>
-      this.function(name, { entry, description, timeout, environment: env, logRetention: props.logRetention, removalPolicy });
+      this.function(name, {
+        entry,
+        description,
+        timeout,
+        environment: env,
+        logRetention: props.logRetention,
+        removalPolicy,
+      });
 
-    this.sender = fn('Sender', 'lambdas/payout-sender/handler.ts', 'Payout sender: calls Stripe/PayPal for queued attempts (DynamoDB stream)', Duration.seconds(60));
-    this.webhooks = fn('Webhooks', 'lambdas/provider-webhooks/handler.ts', 'Provider webhooks: Stripe and PayPal events (signature-verified)', Duration.seconds(15));
-    this.sweeper = fn('Sweeper', 'lambdas/payout-sweeper/handler.ts', 'Payout sweeper: polls unanswered attempts, re-drives stuck ones', Duration.seconds(120));
+    this.sender = fn(
+      'Sender',
+      'lambdas/payout-sender/handler.ts',
+      'Payout sender: calls Stripe/PayPal for queued attempts (DynamoDB stream)',
+      Duration.seconds(60),
+    );
+    this.webhooks = fn(
+      'Webhooks',
+      'lambdas/provider-webhooks/handler.ts',
+      'Provider webhooks: Stripe and PayPal events (signature-verified)',
+      Duration.seconds(15),
+    );
+    this.sweeper = fn(
+      'Sweeper',
+      'lambdas/payout-sweeper/handler.ts',
+      'Payout sweeper: polls unanswered attempts, re-drives stuck ones',
+      Duration.seconds(120),
+    );
     this.webhooksUrl = this.webhooks.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
 
     // --- the stream into the sender
@@ -126,8 +165,14 @@ export class ProviderPayments extends Construct {
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.deadLetters),
         filters: [
-          FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { status: { S: FilterRule.isEqual('queued') } } } }),
-          FilterCriteria.filter({ eventName: FilterRule.isEqual('MODIFY'), dynamodb: { NewImage: { status: { S: FilterRule.isEqual('queued') } } } }),
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { status: { S: FilterRule.isEqual('queued') } } },
+          }),
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('MODIFY'),
+            dynamodb: { NewImage: { status: { S: FilterRule.isEqual('queued') } } },
+          }),
         ],
       }),
     );
@@ -139,15 +184,25 @@ export class ProviderPayments extends Construct {
     });
     this.schedule = new Schedule(this, 'SweepSchedule', {
       schedule: ScheduleExpression.rate(FIVE_MINUTES),
-      target: new LambdaInvoke(this.sweeper, { retryAttempts: 2, maxEventAge: Duration.minutes(5), role: schedulerRole }),
+      target: new LambdaInvoke(this.sweeper, {
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(5),
+        role: schedulerRole,
+      }),
       description: 'Polls provider attempts without a final answer and re-drives queued ones',
     });
 
     // --- least privilege: item actions per table, Query per index, the one secret
     const payoutsArn = props.payouts.table.tableArn;
     const affiliatesArn = props.affiliates.table.tableArn;
-    const allow = (fnRole: { addToPrincipalPolicy(statement: PolicyStatement): unknown }, actions: string[], resources: string[]) =>
-      fnRole.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: actions.map((a) => `dynamodb:${a}`), resources }));
+    const allow = (
+      fnRole: { addToPrincipalPolicy(statement: PolicyStatement): unknown },
+      actions: string[],
+      resources: string[],
+    ) =>
+      fnRole.addToPrincipalPolicy(
+        new PolicyStatement({ effect: Effect.ALLOW, actions: actions.map((a) => `dynamodb:${a}`), resources }),
+      );
     for (const worker of [this.sender, this.webhooks, this.sweeper]) {
       const role = worker.role!;
       allow(role, ['GetItem', 'UpdateItem'], [payoutsArn]);
@@ -156,7 +211,13 @@ export class ProviderPayments extends Construct {
       allow(role, ['GetItem', 'UpdateItem'], [props.taxYears.table.tableArn]);
       allow(role, ['GetItem', 'UpdateItem', 'Query'], [this.attempts.tableArn]);
       allow(role, ['GetItem', 'PutItem'], [this.events.tableArn]);
-      role.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }));
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [this.secret.secretArn],
+        }),
+      );
     }
     allow(this.sweeper.role!, ['Query'], [`${this.attempts.tableArn}/index/${ATTEMPTS.openIndex.name}`]);
     // The admin function: send (the move + a Put of the attempt), retry (ConditionCheck on the payout, Update of
@@ -196,10 +257,17 @@ export class ProviderPayments extends Construct {
       created.addAlarmAction(action);
       created.addOkAction(action);
     };
-    alarm('DeadLetters', this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }), 'Payout-sender gave up on attempts: see the dead-letter queue and re-drive them');
+    alarm(
+      'DeadLetters',
+      this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      'Payout-sender gave up on attempts: see the dead-letter queue and re-drive them',
+    );
     const namespace = `AffiliatePayouts/${Stack.of(this).stackName}`;
     for (const [flag, description] of [
-      ['PROVIDER_OURS', 'A provider refused a payout for a reason on our side (balance, API key): fix it, then retry the payout'],
+      [
+        'PROVIDER_OURS',
+        'A provider refused a payout for a reason on our side (balance, API key): fix it, then retry the payout',
+      ],
       ['PROVIDER_FLAG', 'A provider event needs an operator (unknown payout, wrong amount, partial reversal)'],
     ] as const) {
       for (const worker of [this.sender, this.webhooks, this.sweeper]) {
@@ -214,45 +282,67 @@ export class ProviderPayments extends Construct {
       alarm(flag, new Metric({ namespace, metricName: flag, period: FIVE_MINUTES, statistic: 'Sum' }), description);
     }
     for (const worker of [this.sender, this.webhooks, this.sweeper]) {
-      alarm(`${worker.node.id}Errors`, worker.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), `${worker.node.id} function threw or timed out`);
+      alarm(
+        `${worker.node.id}Errors`,
+        worker.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        `${worker.node.id} function threw or timed out`,
+      );
     }
 
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason: 'Provider API keys are issued by Stripe and PayPal and rotated in their dashboards; an operator puts the new value here.',
+      reason:
+        'Provider API keys are issued by Stripe and PayPal and rotated in their dashboards; an operator puts the new value here.',
     });
     for (const worker of [this.sender, this.webhooks, this.sweeper]) {
       Validations.of(worker).acknowledge({
         id: 'AwsSolutions::AwsSolutions-L1',
-        reason: 'Pinned to nodejs22.x like the API functions: the bundle targets node22 and the dependencies are tested on Node 22.',
+        reason:
+          'Pinned to nodejs22.x like the API functions: the bundle targets node22 and the dependencies are tested on Node 22.',
       });
     }
     if (!prod) {
       for (const table of [this.attempts, this.events]) {
-        Validations.of(table).acknowledge({ id: 'AwsSolutions::AwsSolutions-DDB3', reason: 'stage=dev is a throwaway stack with test data: no point-in-time recovery, so it tears down fully.' });
+        Validations.of(table).acknowledge({
+          id: 'AwsSolutions::AwsSolutions-DDB3',
+          reason: 'stage=dev is a throwaway stack with test data: no point-in-time recovery, so it tears down fully.',
+        });
       }
     }
     Validations.of(this.sender.role!).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'dynamodb:ListStreams has no resource-level permission, so the stream event source needs it on "*"; every other stream action is on this table\'s stream only.',
+      reason:
+        'dynamodb:ListStreams has no resource-level permission, so the stream event source needs it on "*"; every other stream action is on this table\'s stream only.',
     });
     const sweeperId = Stack.of(this).getLogicalId(this.sweeper.node.defaultChild as CfnFunction);
     Validations.of(schedulerRole).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${sweeperId}.Arn>:*]`,
-      reason: 'lambda:InvokeFunction on the sweeper and its versions/aliases (arn:*), as CDK grants it; the role can invoke no other function.',
+      reason:
+        'lambda:InvokeFunction on the sweeper and its versions/aliases (arn:*), as CDK grants it; the role can invoke no other function.',
     });
     Validations.of(this.deadLetters).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the payout-sender event source; what lands here is alarmed and re-driven by hand.',
+      reason:
+        'This queue is itself the dead-letter queue of the payout-sender event source; what lands here is alarmed and re-driven by hand.',
     });
   }
 
   /** A worker function with the project's defaults (as ApiFunction) and no Function URL. */
   private function(
     id: string,
-    props: { entry: string; description: string; timeout: Duration; environment: Record<string, string>; logRetention: RetentionDays; removalPolicy: RemovalPolicy },
+    props: {
+      entry: string;
+      description: string;
+      timeout: Duration;
+      environment: Record<string, string>;
+      logRetention: RetentionDays;
+      removalPolicy: RemovalPolicy;
+    },
   ): NodejsFunction {
-    const logGroup = new LogGroup(this, `${id}Logs`, { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    const logGroup = new LogGroup(this, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
     const role = new Role(this, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.description} (least privilege, no managed policies)`,
@@ -285,4 +375,3 @@ export class ProviderPayments extends Construct {
     });
   }
 }
-

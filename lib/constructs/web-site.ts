@@ -66,13 +66,19 @@ export class WebSite extends Construct {
     });
 
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
-      comment: 'Payout pages: strict CSP (API calls only to this region\'s Function URLs), HSTS, no framing, no referrer',
+      comment:
+        "Payout pages: strict CSP (API calls only to this region's Function URLs), HSTS, no framing, no referrer",
       securityHeadersBehavior: {
         contentSecurityPolicy: {
           contentSecurityPolicy: contentSecurityPolicy([`https://*.lambda-url.${Aws.REGION}.on.aws`]),
           override: true,
         },
-        strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, preload: true, override: true },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          preload: true,
+          override: true,
+        },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
@@ -81,7 +87,11 @@ export class WebSite extends Construct {
       customHeadersBehavior: {
         customHeaders: [
           { header: 'Cross-Origin-Opener-Policy', value: 'same-origin', override: true },
-          { header: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=()', override: true },
+          {
+            header: 'Permissions-Policy',
+            value: 'camera=(), microphone=(), geolocation=(), payment=()',
+            override: true,
+          },
         ],
       },
     });
@@ -109,7 +119,11 @@ export class WebSite extends Construct {
       },
     });
     this.origin = `https://${this.distribution.distributionDomainName}`;
-    new CfnOutput(this, 'Url', { key: 'SiteUrl', value: `${this.origin}/`, description: 'The affiliate dashboard; the admin console is at /console/' });
+    new CfnOutput(this, 'Url', {
+      key: 'SiteUrl',
+      value: `${this.origin}/`,
+      description: 'The affiliate dashboard; the admin console is at /console/',
+    });
     this.acknowledgeFindings();
   }
 
@@ -136,13 +150,24 @@ export class WebSite extends Construct {
       }),
     });
     // The copying function is a singleton CDK keeps at the stack's root, not under this construct.
-    const handler = Stack.of(this).node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
+    const handler = Stack.of(this).node.children.find((child) =>
+      child.node.id.startsWith('Custom::CDKBucketDeployment'),
+    );
     const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement);
     const findings: Array<[string, string]> = [
       ['AwsSolutions-L1', DEPLOYMENT_REASONS.runtime],
-      ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', DEPLOYMENT_REASONS.logs],
-      ...['Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*', 'Action::s3:Abort*', 'Action::s3:DeleteObject*',
-        'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*', `Resource::<${bucketId}.Arn>/*`,
+      [
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        DEPLOYMENT_REASONS.logs,
+      ],
+      ...[
+        'Action::s3:GetBucket*',
+        'Action::s3:GetObject*',
+        'Action::s3:List*',
+        'Action::s3:Abort*',
+        'Action::s3:DeleteObject*',
+        'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+        `Resource::<${bucketId}.Arn>/*`,
       ].map((evidence): [string, string] => [`AwsSolutions-IAM5[${evidence}]`, DEPLOYMENT_REASONS.copy]),
     ];
     for (const [id, reason] of findings) {
@@ -154,7 +179,8 @@ export class WebSite extends Construct {
   private acknowledgeFindings(): void {
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions::AwsSolutions-S1',
-      reason: 'The bucket holds only the public, static page files that the deployment writes; CloudFront is its only reader (origin access control), so access logs would record nothing but CloudFront itself.',
+      reason:
+        'The bucket holds only the public, static page files that the deployment writes; CloudFront is its only reader (origin access control), so access logs would record nothing but CloudFront itself.',
     });
     for (const [id, reason] of Object.entries(DISTRIBUTION_FINDINGS)) {
       Validations.of(this.distribution).acknowledge({ id: `AwsSolutions::${id}`, reason });
@@ -163,14 +189,19 @@ export class WebSite extends Construct {
 }
 
 const DISTRIBUTION_FINDINGS: Record<string, string> = {
-  'AwsSolutions-CFR1': 'Affiliates are paid worldwide and the pages are static files with no data in them; every API call is still authenticated by a JWT, so a geo restriction would only lock out affiliates.',
-  'AwsSolutions-CFR2': 'The distribution serves static files only (GET/HEAD, no origin logic); the API is on the Function URLs, which check every token in code. A WAF web ACL is an account-level choice (and cost) left to the operator.',
-  'AwsSolutions-CFR3': 'Static page files with no user data; the requests that matter (the API calls) are logged by the functions themselves, with request ids. Standard logs need a log bucket with ACLs, left to the operator.',
-  'AwsSolutions-CFR4': 'The default *.cloudfront.net certificate cannot set a minimum TLS version; viewers are HTTPS only, and a custom domain with its own certificate (TLSv1.2_2021) is the way to raise the floor.',
+  'AwsSolutions-CFR1':
+    'Affiliates are paid worldwide and the pages are static files with no data in them; every API call is still authenticated by a JWT, so a geo restriction would only lock out affiliates.',
+  'AwsSolutions-CFR2':
+    'The distribution serves static files only (GET/HEAD, no origin logic); the API is on the Function URLs, which check every token in code. A WAF web ACL is an account-level choice (and cost) left to the operator.',
+  'AwsSolutions-CFR3':
+    'Static page files with no user data; the requests that matter (the API calls) are logged by the functions themselves, with request ids. Standard logs need a log bucket with ACLs, left to the operator.',
+  'AwsSolutions-CFR4':
+    'The default *.cloudfront.net certificate cannot set a minimum TLS version; viewers are HTTPS only, and a custom domain with its own certificate (TLSv1.2_2021) is the way to raise the floor.',
 };
 
 const DEPLOYMENT_REASONS = {
   logs: "CDK's BucketDeployment handler uses the AWSLambdaBasicExecutionRole managed policy for its own logs; it runs only during a deploy and is not configurable.",
   copy: "CDK's BucketDeployment handler needs object-level wildcards (read the CDK asset, write and prune the site bucket) to copy the pages; the resources are those two buckets only.",
-  runtime: "CDK's BucketDeployment handler runtime is chosen by aws-cdk-lib and upgraded with it; it runs only during a deploy, never on a request.",
+  runtime:
+    "CDK's BucketDeployment handler runtime is chosen by aws-cdk-lib and upgraded with it; it runs only during a deploy, never on a request.",
 };

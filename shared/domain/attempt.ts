@@ -65,7 +65,8 @@ export function providerOf(paymentMethod: string): Provider | undefined {
  * @example centsToDecimal(5000) // '50.00'
  */
 export function centsToDecimal(cents: Cents): string {
-  if (!Number.isSafeInteger(cents) || cents < 0) throw new RangeError(`not a whole, non-negative number of cents: ${cents}`);
+  if (!Number.isSafeInteger(cents) || cents < 0)
+    throw new RangeError(`not a whole, non-negative number of cents: ${cents}`);
   return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }
 

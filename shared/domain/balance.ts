@@ -21,7 +21,12 @@ export function availableOf(totalEarned: Cents, totalPaid: Cents, pending: Cents
 }
 
 export function balanceOf(totalEarned: Cents, totalPaid: Cents, pending: Cents): Balance {
-  return { total_earned: totalEarned, total_paid: totalPaid, pending, available: availableOf(totalEarned, totalPaid, pending) };
+  return {
+    total_earned: totalEarned,
+    total_paid: totalPaid,
+    pending,
+    available: availableOf(totalEarned, totalPaid, pending),
+  };
 }
 
 /**
@@ -56,7 +61,9 @@ export function reservationGuard(affiliate: Affiliate, amount: Cents, gate?: Tax
     earnedAtLeast: affiliate.total_earned,
     paidAtMost: affiliate.total_paid,
     pendingAtMost: room === undefined ? balanceBound : Math.min(balanceBound, room - amount),
-    ...(gate && room !== undefined ? { taxYear: { year: gate.totals.tax_year, paidAtMost: gate.totals.paid_cents } } : {}),
+    ...(gate && room !== undefined
+      ? { taxYear: { year: gate.totals.tax_year, paidAtMost: gate.totals.paid_cents } }
+      : {}),
   };
 }
 
@@ -67,7 +74,10 @@ export function passesTaxGate(affiliate: Affiliate, amount: Cents, gate: TaxGate
 }
 
 /** Recomputes paid and pending from the payouts themselves (the reporting path, and what reconciliation checks). */
-export function sumPayouts(payouts: Iterable<{ status: PayoutStatus; amount: Cents }>): { paid: Cents; pending: Cents } {
+export function sumPayouts(payouts: Iterable<{ status: PayoutStatus; amount: Cents }>): {
+  paid: Cents;
+  pending: Cents;
+} {
   let paid = 0;
   let pending = 0;
   for (const payout of payouts) {

@@ -39,7 +39,10 @@ export class UnprocessableError extends AppError {}
 /** A transient failure (throttling, a conflicting transaction, a lost connection): the same request may succeed later. */
 export class BusyError extends AppError {
   constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
-    super('SERVICE_UNAVAILABLE', message, { cause: options?.cause, data: { retryAfterSeconds: options?.retryAfterSeconds ?? 1 } });
+    super('SERVICE_UNAVAILABLE', message, {
+      cause: options?.cause,
+      data: { retryAfterSeconds: options?.retryAfterSeconds ?? 1 },
+    });
   }
 }
 

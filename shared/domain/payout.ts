@@ -90,7 +90,9 @@ export interface MoveIntent {
 }
 
 /** The fields a move sets besides status, updated_at and history. */
-export type MoveFields = Partial<Pick<Payout, 'transaction_id' | 'notes' | 'processed_at' | 'processed_by' | 'status_reason'>>;
+export type MoveFields = Partial<
+  Pick<Payout, 'transaction_id' | 'notes' | 'processed_at' | 'processed_by' | 'status_reason'>
+>;
 
 export type MovePlan =
   /** The payout is already where the intent goes (a retried request): nothing to write. */
@@ -118,7 +120,8 @@ export function planMove(payout: Payout, intent: MoveIntent, at: string): MovePl
   const from = payout.status;
   const { to, by } = intent;
   if (from === to) {
-    if (intent.transactionId === undefined || intent.transactionId === payout.transaction_id) return { kind: 'already-done' };
+    if (intent.transactionId === undefined || intent.transactionId === payout.transaction_id)
+      return { kind: 'already-done' };
     throw new ConflictError(
       'INVALID_TRANSITION',
       `Cannot move a payout from ${from} to ${to}: it is already ${from} with another transaction_id.`,
@@ -133,7 +136,8 @@ export function planMove(payout: Payout, intent: MoveIntent, at: string): MovePl
   if (by.kind === 'affiliate' && to !== 'cancelled') {
     throw new ConflictError('INVALID_TRANSITION', `An affiliate cannot move a payout to ${to}.`);
   }
-  if (!canTransition(from, to)) throw new ConflictError('INVALID_TRANSITION', `Cannot move a payout from ${from} to ${to}.`);
+  if (!canTransition(from, to))
+    throw new ConflictError('INVALID_TRANSITION', `Cannot move a payout from ${from} to ${to}.`);
   const note = intent.note ?? (by.kind === 'affiliate' ? 'cancelled by affiliate' : undefined);
   const set: MoveFields =
     by.kind === 'admin'

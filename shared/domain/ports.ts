@@ -92,7 +92,12 @@ export interface PayoutStore {
   /** The tax forms on file for these affiliates (only those that have one), by id. */
   getTaxForms(affiliateIds: readonly string[]): Promise<Map<string, TaxForm>>;
   /** Payouts in one status, newest first (status-requested-index). */
-  queryByStatus(status: PayoutStatus, range: RequestedRange, limit: number, after?: IndexPosition): Promise<IndexPage<PayoutRow>>;
+  queryByStatus(
+    status: PayoutStatus,
+    range: RequestedRange,
+    limit: number,
+    after?: IndexPosition,
+  ): Promise<IndexPage<PayoutRow>>;
   /** One affiliate's payouts, newest first (affiliate-payouts-index), optionally only those in one status. */
   queryByAffiliate(
     affiliateId: string,

@@ -31,7 +31,14 @@ export interface ProviderObservation {
 
 /** What to do with a payout given an observation. */
 export type ProviderIntent =
-  | { kind: 'move'; to: 'completed' | 'failed' | 'returned'; transaction_id?: string; reason?: string; attempt?: 'succeeded' | 'failed'; code?: string }
+  | {
+      kind: 'move';
+      to: 'completed' | 'failed' | 'returned';
+      transaction_id?: string;
+      reason?: string;
+      attempt?: 'succeeded' | 'failed';
+      code?: string;
+    }
   /** Stays processing; shows the reason to the affiliate. */
   | { kind: 'stay'; reason: string }
   /** Already where the observation puts it (the other of webhook and poll came first, or a replay). */
@@ -50,33 +57,58 @@ const LABEL: Record<Provider, string> = { stripe: 'Stripe', paypal: 'PayPal' };
  */
 export function intentFor(payout: Payout | undefined, observation: ProviderObservation): ProviderIntent {
   const { fact, provider } = observation;
-  if (!payout) return { kind: 'flag', reason: `${LABEL[provider]} event for an unknown payout (${observation.payout_id ?? 'no payout id'})` };
+  if (!payout)
+    return {
+      kind: 'flag',
+      reason: `${LABEL[provider]} event for an unknown payout (${observation.payout_id ?? 'no payout id'})`,
+    };
   if (observation.amount !== payout.amount) {
-    return { kind: 'flag', reason: `${LABEL[provider]} amount ${observation.amount ?? 'unreadable'} does not match the payout's ${payout.amount} cents` };
+    return {
+      kind: 'flag',
+      reason: `${LABEL[provider]} amount ${observation.amount ?? 'unreadable'} does not match the payout's ${payout.amount} cents`,
+    };
   }
   const status = payout.status;
   switch (fact.kind) {
     case 'paid':
-      if (status === 'processing') return { kind: 'move', to: 'completed', transaction_id: fact.transaction_id, attempt: 'succeeded' };
+      if (status === 'processing')
+        return { kind: 'move', to: 'completed', transaction_id: fact.transaction_id, attempt: 'succeeded' };
       if ((status === 'completed' || status === 'returned') && payout.transaction_id === fact.transaction_id) {
         return { kind: 'none', why: `already ${status}` };
       }
-      return { kind: 'flag', reason: `${LABEL[provider]} paid ${fact.transaction_id} but the payout is ${status}${payout.transaction_id ? ` with ${payout.transaction_id}` : ''}` };
+      return {
+        kind: 'flag',
+        reason: `${LABEL[provider]} paid ${fact.transaction_id} but the payout is ${status}${payout.transaction_id ? ` with ${payout.transaction_id}` : ''}`,
+      };
     case 'failed':
       if (status === 'processing') {
-        return { kind: 'move', to: 'failed', reason: `${LABEL[provider]}: ${fact.reason}`, attempt: 'failed', code: fact.code };
+        return {
+          kind: 'move',
+          to: 'failed',
+          reason: `${LABEL[provider]}: ${fact.reason}`,
+          attempt: 'failed',
+          code: fact.code,
+        };
       }
       if (status === 'failed') return { kind: 'none', why: 'already failed' };
-      return { kind: 'flag', reason: `${LABEL[provider]} says the payment failed (${fact.code}) but the payout is ${status}` };
+      return {
+        kind: 'flag',
+        reason: `${LABEL[provider]} says the payment failed (${fact.code}) but the payout is ${status}`,
+      };
     case 'waiting':
       if (status === 'processing') return { kind: 'stay', reason: `${LABEL[provider]}: ${fact.reason}` };
       return { kind: 'none', why: `${fact.code} after the payout became ${status}` };
     case 'reversed':
       if (status === 'returned') return { kind: 'none', why: 'already returned' };
-      if (status === 'processing') return { kind: 'defer', reason: 'a reversal of a payout whose payment is not recorded yet' };
-      if (status !== 'completed') return { kind: 'flag', reason: `${LABEL[provider]} reversed a payout that is ${status}` };
+      if (status === 'processing')
+        return { kind: 'defer', reason: 'a reversal of a payout whose payment is not recorded yet' };
+      if (status !== 'completed')
+        return { kind: 'flag', reason: `${LABEL[provider]} reversed a payout that is ${status}` };
       if (fact.reversed < payout.amount) {
-        return { kind: 'flag', reason: `${LABEL[provider]} reversed ${fact.reversed} of ${payout.amount} cents (partial): check with the affiliate` };
+        return {
+          kind: 'flag',
+          reason: `${LABEL[provider]} reversed ${fact.reversed} of ${payout.amount} cents (partial): check with the affiliate`,
+        };
       }
       return { kind: 'move', to: 'returned', reason: `${LABEL[provider]}: the payment was reversed` };
   }
@@ -97,7 +129,8 @@ export interface PaypalEventLike {
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
-const int = (value: unknown): number | undefined => (typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined);
+const int = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
 
 /** A Stripe transfer object as an observation of `fact`. */
 export function observeStripeTransfer(transfer: Record<string, unknown>, fact: ProviderFact): ProviderObservation {
@@ -147,13 +180,17 @@ const PAYPAL_ITEM_STATUS: Record<string, { kind: 'paid' | 'failed' | 'waiting' |
  * A PayPal payout item (from GET payouts-item or a webhook's resource) as an observation, or undefined for a
  * status this service does not know (left for the next poll).
  */
-export function observePaypalItem(item: Record<string, unknown>, statusOverride?: string): ProviderObservation | undefined {
+export function observePaypalItem(
+  item: Record<string, unknown>,
+  statusOverride?: string,
+): ProviderObservation | undefined {
   const status = statusOverride ?? str(item.transaction_status);
   const meaning = status ? PAYPAL_ITEM_STATUS[status] : undefined;
   if (!meaning || !status) return undefined;
   const inner = (item.payout_item ?? {}) as Record<string, unknown>;
   const amount = (inner.amount ?? {}) as Record<string, unknown>;
-  const cents = amount.currency === 'USD' && typeof amount.value === 'string' ? decimalToCents(amount.value) : undefined;
+  const cents =
+    amount.currency === 'USD' && typeof amount.value === 'string' ? decimalToCents(amount.value) : undefined;
   const itemId = str(item.payout_item_id) ?? 'unknown';
   const errors = (item.errors ?? {}) as Record<string, unknown>;
   const fact: ProviderFact =

@@ -24,7 +24,9 @@ export interface ProviderMove {
   note?: string;
   set: Partial<Pick<Payout, 'transaction_id' | 'processed_at' | 'processed_by' | 'status_reason'>>;
   /** The attempt this move finishes (status condition: still open), or a new queued attempt to put. */
-  attempt?: { finish: Attempt; status: 'succeeded' | 'failed'; reference?: string; error?: AttemptError } | { create: Attempt };
+  attempt?:
+    | { finish: Attempt; status: 'succeeded' | 'failed'; reference?: string; error?: AttemptError }
+    | { create: Attempt };
   event?: ProviderEventRecord;
 }
 
@@ -48,7 +50,11 @@ export interface AttemptStore {
    * Every payout status change of this feature: the planned move (shared/usecases/provider-move.ts), the attempt
    * and the event record in one transaction.
    */
-  applyMove(move: ProviderMove, plan: Extract<MovePlan, { kind: 'move' }>, receipt?: ReceiptClaim): Promise<ProviderMoveOutcome | 'sequence-taken'>;
+  applyMove(
+    move: ProviderMove,
+    plan: Extract<MovePlan, { kind: 'move' }>,
+    receipt?: ReceiptClaim,
+  ): Promise<ProviderMoveOutcome | 'sequence-taken'>;
   /** The last receipt number given out in a year (strongly consistent), 0 when none. */
   lastReceiptNumber(year: string): Promise<number>;
   /** A new attempt for a processing payout whose previous one failed on our side (previous must still be that). */
@@ -58,7 +64,12 @@ export interface AttemptStore {
   /** open -> failed (the payout does not move: an error on our side); false when it was not open any more. */
   markFailed(attempt: Attempt, error: AttemptError, at: string): Promise<boolean>;
   /** Sets a processing payout's status_reason (no status change), with the event record if any. */
-  setReason(payout: Payout, reason: string, at: string, event?: ProviderEventRecord): Promise<'set' | 'changed' | 'event-replayed'>;
+  setReason(
+    payout: Payout,
+    reason: string,
+    at: string,
+    event?: ProviderEventRecord,
+  ): Promise<'set' | 'changed' | 'event-replayed'>;
   /** Records an event that moves nothing; 'replay' when it was recorded before. */
   recordEvent(event: ProviderEventRecord, flag?: boolean): Promise<'recorded' | 'replay'>;
   getEvent(eventKey: string): Promise<ProviderEventRecord | undefined>;

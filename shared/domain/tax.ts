@@ -63,7 +63,14 @@ export interface TaxYearTotals {
 }
 
 export function emptyTotals(year: string, affiliateId: string): TaxYearTotals {
-  return { tax_year: year, affiliate_id: affiliateId, paid_cents: 0, paid_count: 0, paid_provider_cents: 0, paid_other_cents: 0 };
+  return {
+    tax_year: year,
+    affiliate_id: affiliateId,
+    paid_cents: 0,
+    paid_count: 0,
+    paid_provider_cents: 0,
+    paid_other_cents: 0,
+  };
 }
 
 /** A receipt number: sequential per calendar year, six digits. @example receiptNumber('2026', 1) // 'RCPT-2026-000001' */
@@ -98,6 +105,10 @@ export function taxFormRoom(form: TaxForm | undefined, paidThisYear: Cents, thre
  * reaches the threshold (IRC §6041(a): payments "of $2,000 or more" after 2025, $600 before), to a payee not
  * documented as foreign (a W-8BEN or W-8BEN-E payee is reported on Form 1042-S, if at all, never on a 1099-NEC).
  */
-export function form1099NecDue(totals: Pick<TaxYearTotals, 'paid_other_cents'>, threshold: Cents, form: TaxForm | undefined): boolean {
+export function form1099NecDue(
+  totals: Pick<TaxYearTotals, 'paid_other_cents'>,
+  threshold: Cents,
+  form: TaxForm | undefined,
+): boolean {
   return totals.paid_other_cents >= threshold && !form?.form.startsWith('W-8');
 }

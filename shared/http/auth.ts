@@ -12,7 +12,6 @@ export interface Principal {
 
 export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
 
-
 /** Longer than any real token; a 50 KB header is refused before any parsing. */
 const MAX_TOKEN_LENGTH = 8_192;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -31,7 +30,8 @@ export function isAdminClaims(payload: JWTPayload): boolean {
 }
 
 function bearerToken(authorization: string | undefined): string {
-  if (!authorization) throw new NotAuthenticatedError('Sign in: the Authorization header with a Bearer token is missing.');
+  if (!authorization)
+    throw new NotAuthenticatedError('Sign in: the Authorization header with a Bearer token is missing.');
   const match = /^Bearer ([^\s,]+)$/i.exec(authorization.trim());
   if (!match?.[1]) throw new NotAuthenticatedError('The Authorization header must be exactly "Bearer <token>".');
   const token = match[1];
@@ -43,9 +43,12 @@ function bearerToken(authorization: string | undefined): string {
 
 function explain(error: unknown): NotAuthenticatedError {
   if (error instanceof NotAuthenticatedError) return error;
-  if (error instanceof joseErrors.JWTExpired) return new NotAuthenticatedError('The token has expired; sign in again.', { cause: error });
+  if (error instanceof joseErrors.JWTExpired)
+    return new NotAuthenticatedError('The token has expired; sign in again.', { cause: error });
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    return new NotAuthenticatedError(`The token's "${error.claim}" claim is missing or not accepted.`, { cause: error });
+    return new NotAuthenticatedError(`The token's "${error.claim}" claim is missing or not accepted.`, {
+      cause: error,
+    });
   }
   return new NotAuthenticatedError('The token is not valid.', { cause: error });
 }
@@ -92,7 +95,9 @@ export function createAuthenticator(auth: AuthConfig, loadSecret?: SecretLoader)
         ...('audience' in auth && auth.audience ? { audience: auth.audience } : {}),
       };
       const { payload } =
-        typeof resolved === 'function' ? await jwtVerify(token, resolved, options) : await jwtVerify(token, resolved, options);
+        typeof resolved === 'function'
+          ? await jwtVerify(token, resolved, options)
+          : await jwtVerify(token, resolved, options);
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
         throw new NotAuthenticatedError('The token has no usable "sub" claim.');
       }
@@ -102,10 +107,17 @@ export function createAuthenticator(auth: AuthConfig, loadSecret?: SecretLoader)
       return principal;
     } catch (error) {
       // The provider's key set could not be fetched: our outage, not a bad token.
-      if (error instanceof joseErrors.JWKSTimeout || (auth.mode === 'jwks' && error instanceof TypeError && /fetch/i.test(error.message))) {
+      if (
+        error instanceof joseErrors.JWKSTimeout ||
+        (auth.mode === 'jwks' && error instanceof TypeError && /fetch/i.test(error.message))
+      ) {
         throw new BusyError('The token could not be checked right now; retry in a moment.', { cause: error });
       }
-      if (error instanceof joseErrors.JOSEError || error instanceof NotAuthenticatedError || error instanceof TypeError) {
+      if (
+        error instanceof joseErrors.JOSEError ||
+        error instanceof NotAuthenticatedError ||
+        error instanceof TypeError
+      ) {
         throw explain(error);
       }
       throw error;

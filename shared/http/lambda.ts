@@ -47,7 +47,8 @@ export function createHttpHandler({
       response = errorResponse(error, requestId);
       code = (error as { code?: string }).code;
       countRefusal(telemetry, code);
-      if (response.statusCode >= 500) requestLogger.error('request failed', { status: response.statusCode, ...describeError(error) });
+      if (response.statusCode >= 500)
+        requestLogger.error('request failed', { status: response.statusCode, ...describeError(error) });
     }
     requestLogger.info('request', {
       method: event.requestContext.http.method,

@@ -9,7 +9,9 @@ import { route } from './router.ts';
  */
 declare const __OPENAPI_DOCUMENT__: string | undefined;
 const DOCUMENT_URL =
-  typeof __OPENAPI_DOCUMENT__ === 'string' ? new URL(__OPENAPI_DOCUMENT__, import.meta.url) : new URL('../../openapi.json', import.meta.url);
+  typeof __OPENAPI_DOCUMENT__ === 'string'
+    ? new URL(__OPENAPI_DOCUMENT__, import.meta.url)
+    : new URL('../../openapi.json', import.meta.url);
 
 let document: Promise<string> | undefined;
 
@@ -22,6 +24,8 @@ export const openApiRoute = route({
   handle: async () => {
     document ??= readFile(DOCUMENT_URL, 'utf8').then((text) => JSON.stringify(JSON.parse(text)));
     document.catch(() => (document = undefined));
-    return fileResponse(200, await document, 'application/json; charset=utf-8', { 'Cache-Control': 'public, max-age=300' });
+    return fileResponse(200, await document, 'application/json; charset=utf-8', {
+      'Cache-Control': 'public, max-age=300',
+    });
   },
 });

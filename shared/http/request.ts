@@ -45,7 +45,10 @@ export function readJsonObject(
   if (raw.length === 0) return {};
   const contentType = headers['content-type'];
   if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) {
-    throw new UnsupportedMediaTypeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with "Content-Type: application/json".');
+    throw new UnsupportedMediaTypeError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'Send the body as JSON with "Content-Type: application/json".',
+    );
   }
   const json = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(json, 'utf8') > maxBytes) {

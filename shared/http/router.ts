@@ -46,7 +46,9 @@ export interface RouteSpec<P, Q, B> {
 export type Route = RouteSpec<any, any, any>;
 
 /** Declares a route, its input types inferred from its schemas. */
-export function route<P = Record<string, string>, Q = Record<string, string>, B = undefined>(spec: RouteSpec<P, Q, B>): Route {
+export function route<P = Record<string, string>, Q = Record<string, string>, B = undefined>(
+  spec: RouteSpec<P, Q, B>,
+): Route {
   return spec;
 }
 
@@ -102,11 +104,15 @@ export function createRouter(routes: Route[], authenticate: Authenticator) {
           return params ? [{ entry, params }] : [];
         })
       : [];
-    if (candidates.length === 0) throw new NotFoundError('ROUTE_NOT_FOUND', `No route matches ${method} ${event.rawPath}.`);
+    if (candidates.length === 0)
+      throw new NotFoundError('ROUTE_NOT_FOUND', `No route matches ${method} ${event.rawPath}.`);
     // The most specific path wins before the method is looked at: GET /payouts/request is a 405, not a payout id.
-    const specific = candidates.filter((candidate) => literalCount(candidate.entry) === literalCount(candidates[0]!.entry));
+    const specific = candidates.filter(
+      (candidate) => literalCount(candidate.entry) === literalCount(candidates[0]!.entry),
+    );
     const matched = specific.find((candidate) => candidate.entry.route.method === method);
-    if (!matched) throw new MethodNotAllowedError(method, [...new Set(specific.map((c) => c.entry.route.method)), 'OPTIONS']);
+    if (!matched)
+      throw new MethodNotAllowedError(method, [...new Set(specific.map((c) => c.entry.route.method)), 'OPTIONS']);
     const { route } = matched.entry;
     const headers = lowerCaseHeaders(event);
     const principal = route.access === 'public' ? ANONYMOUS : await authenticate(headers.authorization);
@@ -118,8 +124,12 @@ export function createRouter(routes: Route[], authenticate: Authenticator) {
       headers,
       params: paramsOf(route, matched.params),
       query: route.query ? parseWith(route.query, queryOf(event)) : queryOf(event),
-      idempotencyKey: route.idempotencyKey ? parseWith(idempotencyKeyHeader, headers['idempotency-key'], 'INVALID_IDEMPOTENCY_KEY') : undefined,
-      body: route.body ? parseWith(route.body, readJsonObject(event, headers, { maxBytes: route.maxBodyBytes })) : undefined,
+      idempotencyKey: route.idempotencyKey
+        ? parseWith(idempotencyKeyHeader, headers['idempotency-key'], 'INVALID_IDEMPOTENCY_KEY')
+        : undefined,
+      body: route.body
+        ? parseWith(route.body, readJsonObject(event, headers, { maxBytes: route.maxBodyBytes }))
+        : undefined,
       principal,
       requestId,
       logger,

@@ -48,7 +48,8 @@ export interface ProviderConfig {
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d{1,7}$/.test(raw) || Number(raw) < 1) throw new ConfigError(`${name} must be a whole number ≥ 1, got "${raw}".`);
+  if (!/^\d{1,7}$/.test(raw) || Number(raw) < 1)
+    throw new ConfigError(`${name} must be a whole number ≥ 1, got "${raw}".`);
   return Number(raw);
 }
 
@@ -64,7 +65,10 @@ export function loadProviderConfig(env: NodeJS.ProcessEnv = process.env): Provid
   const listed = env.PAYOUT_PROVIDERS;
   let configured: Provider[];
   if (listed !== undefined) {
-    configured = listed.split(',').map((name) => name.trim()).filter(Boolean) as Provider[];
+    configured = listed
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean) as Provider[];
     const unknown = configured.filter((name) => !(PROVIDERS as readonly string[]).includes(name));
     if (unknown.length) throw new ConfigError(`PAYOUT_PROVIDERS must list stripe and/or paypal, got "${listed}".`);
   } else configured = providersIn(env as ProviderCredentials);

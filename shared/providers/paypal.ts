@@ -4,8 +4,19 @@
  * through PayPal's verify-webhook-signature endpoint.
  */
 import { centsToDecimal, type Attempt } from '../domain/attempt.ts';
-import { observePaypalEvent, observePaypalItem, type PaypalEventLike, type ProviderObservation } from '../domain/provider-events.ts';
-import { ProviderError, WebhookSignatureError, type PayoutProvider, type SendResult, type VerifiedWebhook } from './types.ts';
+import {
+  observePaypalEvent,
+  observePaypalItem,
+  type PaypalEventLike,
+  type ProviderObservation,
+} from '../domain/provider-events.ts';
+import {
+  ProviderError,
+  WebhookSignatureError,
+  type PayoutProvider,
+  type SendResult,
+  type VerifiedWebhook,
+} from './types.ts';
 
 export interface PaypalSettings {
   clientId: string;
@@ -19,11 +30,22 @@ export interface PaypalSettings {
 }
 
 /** Batch-level error names that are the recipient's problem. */
-const RECIPIENT_ERRORS = new Set(['RECEIVER_UNREGISTERED', 'RECEIVER_ACCOUNT_LOCKED', 'RECEIVER_ACCOUNT_INVALID', 'RECEIVER_COUNTRY_NOT_ALLOWED']);
+const RECIPIENT_ERRORS = new Set([
+  'RECEIVER_UNREGISTERED',
+  'RECEIVER_ACCOUNT_LOCKED',
+  'RECEIVER_ACCOUNT_INVALID',
+  'RECEIVER_COUNTRY_NOT_ALLOWED',
+]);
 /** The refusal of a reused sender_batch_id: an earlier call with this attempt's key got through. */
 export const DUPLICATE_BATCH = 'DUPLICATE_BATCH';
 
-const WEBHOOK_HEADERS = ['paypal-auth-algo', 'paypal-cert-url', 'paypal-transmission-id', 'paypal-transmission-sig', 'paypal-transmission-time'] as const;
+const WEBHOOK_HEADERS = [
+  'paypal-auth-algo',
+  'paypal-cert-url',
+  'paypal-transmission-id',
+  'paypal-transmission-sig',
+  'paypal-transmission-time',
+] as const;
 
 export class PaypalProvider implements PayoutProvider {
   readonly name = 'paypal' as const;
@@ -56,11 +78,14 @@ export class PaypalProvider implements PayoutProvider {
       ],
     };
     // PayPal-Request-Id makes a retry of this very call answer with the first result.
-    const response = await this.call('POST', '/v1/payments/payouts', body, { 'PayPal-Request-Id': attempt.idempotency_key });
+    const response = await this.call('POST', '/v1/payments/payouts', body, {
+      'PayPal-Request-Id': attempt.idempotency_key,
+    });
     if (response.status !== 201 && response.status !== 200) throw errorOf(response.status, response.json);
     const header = (response.json.batch_header ?? {}) as Record<string, unknown>;
     const batchId = typeof header.payout_batch_id === 'string' ? header.payout_batch_id : undefined;
-    if (!batchId) throw new ProviderError('paypal', 'transient', 'MALFORMED_RESPONSE', 'PayPal answered without a payout_batch_id');
+    if (!batchId)
+      throw new ProviderError('paypal', 'transient', 'MALFORMED_RESPONSE', 'PayPal answered without a payout_batch_id');
     let itemId: string | undefined;
     try {
       itemId = await this.itemIdOf(batchId);
@@ -71,7 +96,9 @@ export class PaypalProvider implements PayoutProvider {
   }
 
   async poll(attempt: Attempt): Promise<ProviderObservation | undefined> {
-    const itemId = attempt.provider_item_id ?? (attempt.provider_reference ? await this.itemIdOf(attempt.provider_reference) : undefined);
+    const itemId =
+      attempt.provider_item_id ??
+      (attempt.provider_reference ? await this.itemIdOf(attempt.provider_reference) : undefined);
     if (!itemId) return undefined;
     const response = await this.call('GET', `/v1/payments/payouts-item/${encodeURIComponent(itemId)}`);
     if (response.status !== 200) throw errorOf(response.status, response.json);
@@ -91,7 +118,12 @@ export class PaypalProvider implements PayoutProvider {
     } catch {
       throw new WebhookSignatureError('the body is not JSON');
     }
-    if (typeof event !== 'object' || event === null || typeof event.id !== 'string' || typeof event.event_type !== 'string') {
+    if (
+      typeof event !== 'object' ||
+      event === null ||
+      typeof event.id !== 'string' ||
+      typeof event.event_type !== 'string'
+    ) {
       throw new WebhookSignatureError('not a PayPal event');
     }
     const response = await this.call('POST', '/v1/notifications/verify-webhook-signature', {
@@ -137,7 +169,8 @@ export class PaypalProvider implements PayoutProvider {
     if (response.status === 401 || response.status === 403) {
       throw new ProviderError('paypal', 'ours', 'AUTHENTICATION_FAILURE', 'PayPal refused the client id/secret');
     }
-    if (response.status !== 200 || typeof response.json.access_token !== 'string') throw errorOf(response.status, response.json);
+    if (response.status !== 200 || typeof response.json.access_token !== 'string')
+      throw errorOf(response.status, response.json);
     const lifetime = typeof response.json.expires_in === 'number' ? response.json.expires_in : 300;
     // Renew a minute early so a token never expires in flight.
     this.token = { value: response.json.access_token, expiresAt: this.now() + Math.max(0, lifetime - 60) * 1000 };
@@ -164,7 +197,13 @@ export class PaypalProvider implements PayoutProvider {
     try {
       response = await this.fetch(url, { ...init, signal: AbortSignal.timeout(this.settings.timeoutMs ?? 10_000) });
     } catch (error) {
-      throw new ProviderError('paypal', 'transient', 'CONNECTION_ERROR', `PayPal unreachable: ${(error as Error).message}`, { cause: error });
+      throw new ProviderError(
+        'paypal',
+        'transient',
+        'CONNECTION_ERROR',
+        `PayPal unreachable: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     let json: Record<string, unknown> = {};
     try {
@@ -186,7 +225,12 @@ export function errorOf(status: number, json: Record<string, unknown>): Provider
   if (status === 429 || status >= 500) return new ProviderError('paypal', 'transient', name, message);
   if (status === 401 || status === 403) return new ProviderError('paypal', 'ours', 'AUTHENTICATION_FAILURE', message);
   if (details.some((detail) => detail.issue === 'SENDER_BATCH_ID_ALREADY_USED') || /sender_batch_id/i.test(message)) {
-    return new ProviderError('paypal', 'ours', DUPLICATE_BATCH, 'PayPal already has a batch with this attempt\'s sender_batch_id: the first call went through');
+    return new ProviderError(
+      'paypal',
+      'ours',
+      DUPLICATE_BATCH,
+      "PayPal already has a batch with this attempt's sender_batch_id: the first call went through",
+    );
   }
   if (RECIPIENT_ERRORS.has(name)) return new ProviderError('paypal', 'recipient', name, message);
   return new ProviderError('paypal', 'ours', name, message);

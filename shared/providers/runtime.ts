@@ -29,8 +29,14 @@ export interface ProviderRuntime {
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
 
 /** The credentials: PROVIDER_SECRET_ARN's JSON in AWS (read once), else the environment's variables. */
-export async function loadCredentials(env: NodeJS.ProcessEnv, config: ProviderConfig, region: string): Promise<ProviderCredentials> {
-  const fromEnv = Object.fromEntries(CREDENTIAL_NAMES.filter((name) => env[name]).map((name) => [name, env[name]])) as ProviderCredentials;
+export async function loadCredentials(
+  env: NodeJS.ProcessEnv,
+  config: ProviderConfig,
+  region: string,
+): Promise<ProviderCredentials> {
+  const fromEnv = Object.fromEntries(
+    CREDENTIAL_NAMES.filter((name) => env[name]).map((name) => [name, env[name]]),
+  ) as ProviderCredentials;
   if (!config.secretArn) return fromEnv;
   const secrets = new SecretsManagerClient({ region });
   try {
@@ -38,7 +44,10 @@ export async function loadCredentials(env: NodeJS.ProcessEnv, config: ProviderCo
     const parsed: unknown = JSON.parse(SecretString ?? '{}');
     if (typeof parsed !== 'object' || parsed === null) throw new Error('the provider secret must be a JSON object');
     const stored = Object.fromEntries(
-      CREDENTIAL_NAMES.filter((name) => typeof (parsed as Record<string, unknown>)[name] === 'string').map((name) => [name, (parsed as Record<string, string>)[name]]),
+      CREDENTIAL_NAMES.filter((name) => typeof (parsed as Record<string, unknown>)[name] === 'string').map((name) => [
+        name,
+        (parsed as Record<string, string>)[name],
+      ]),
     );
     return { ...fromEnv, ...stored } as ProviderCredentials;
   } finally {
@@ -46,7 +55,10 @@ export async function loadCredentials(env: NodeJS.ProcessEnv, config: ProviderCo
   }
 }
 
-export function providersFrom(credentials: ProviderCredentials, timeoutMs: number): { stripe?: StripeProvider; paypal?: PaypalProvider } {
+export function providersFrom(
+  credentials: ProviderCredentials,
+  timeoutMs: number,
+): { stripe?: StripeProvider; paypal?: PaypalProvider } {
   return {
     ...(credentials.STRIPE_SECRET_KEY
       ? {
@@ -72,7 +84,11 @@ export function providersFrom(credentials: ProviderCredentials, timeoutMs: numbe
   };
 }
 
-export async function createProviderRuntime(env: NodeJS.ProcessEnv, service: string, clock?: Clock): Promise<ProviderRuntime> {
+export async function createProviderRuntime(
+  env: NodeJS.ProcessEnv,
+  service: string,
+  clock?: Clock,
+): Promise<ProviderRuntime> {
   const config = loadProviderConfig(env);
   const region = env.AWS_REGION || 'us-east-1';
   const level = (LOG_LEVELS.has(env.LOG_LEVEL ?? '') ? env.LOG_LEVEL : 'info') as LogLevel;
@@ -83,7 +99,10 @@ export async function createProviderRuntime(env: NodeJS.ProcessEnv, service: str
     idempotency: env.IDEMPOTENCY_TABLE || DEFAULT_TABLE_NAMES.idempotency,
     taxYears: env.TAX_YEARS_TABLE || DEFAULT_TABLE_NAMES.taxYears,
   };
-  const client = createDocumentClient({ region, ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}) });
+  const client = createDocumentClient({
+    region,
+    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
+  });
   const store = new DynamoAttemptStore(client, tables, config.tables);
   const providers = providersFrom(await loadCredentials(env, config, region), config.providerTimeoutMs);
   const sync = new ProviderSync(store, providers, logger, clock);

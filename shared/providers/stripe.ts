@@ -5,7 +5,13 @@
 import Stripe from 'stripe';
 import type { Attempt, ErrorCategory } from '../domain/attempt.ts';
 import { observeStripeEvent, observeStripeTransfer, type ProviderObservation } from '../domain/provider-events.ts';
-import { ProviderError, WebhookSignatureError, type PayoutProvider, type SendResult, type VerifiedWebhook } from './types.ts';
+import {
+  ProviderError,
+  WebhookSignatureError,
+  type PayoutProvider,
+  type SendResult,
+  type VerifiedWebhook,
+} from './types.ts';
 
 export interface StripeSettings {
   secretKey: string;
@@ -25,7 +31,12 @@ const RECIPIENT_CODES = new Set([
   'account_country_invalid_address',
 ]);
 /** Stripe error codes that are the platform's problem. */
-const OUR_CODES = new Set(['balance_insufficient', 'insufficient_funds', 'platform_api_key_expired', 'api_key_expired']);
+const OUR_CODES = new Set([
+  'balance_insufficient',
+  'insufficient_funds',
+  'platform_api_key_expired',
+  'api_key_expired',
+]);
 
 /** The category of a Stripe SDK error; anything not recognized is ours (an operator looks before money moves again). */
 export function categorizeStripeError(error: unknown): { category: ErrorCategory; code: string; message: string } {
@@ -33,23 +44,34 @@ export function categorizeStripeError(error: unknown): { category: ErrorCategory
   const code = e.code ?? e.type ?? 'unknown';
   const message = e.message ?? 'Stripe call failed';
   if (error instanceof Stripe.errors.StripeRateLimitError || error instanceof Stripe.errors.StripeConnectionError) {
-    return { category: 'transient', code: e.type === 'StripeConnectionError' ? 'connection_error' : 'rate_limit', message };
+    return {
+      category: 'transient',
+      code: e.type === 'StripeConnectionError' ? 'connection_error' : 'rate_limit',
+      message,
+    };
   }
   if (error instanceof Stripe.errors.StripeAPIError || (e.statusCode !== undefined && e.statusCode >= 500)) {
     return { category: 'transient', code, message };
   }
-  if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+  if (
+    error instanceof Stripe.errors.StripeAuthenticationError ||
+    error instanceof Stripe.errors.StripePermissionError
+  ) {
     return { category: 'ours', code: e.code ?? 'authentication_error', message };
   }
   if (e.code && RECIPIENT_CODES.has(e.code)) return { category: 'recipient', code, message };
   // "No such destination" comes back as resource_missing on the destination parameter.
-  if (e.code === 'resource_missing' && e.param === 'destination') return { category: 'recipient', code: 'account_invalid', message };
+  if (e.code === 'resource_missing' && e.param === 'destination')
+    return { category: 'recipient', code: 'account_invalid', message };
   if (e.code && OUR_CODES.has(e.code)) return { category: 'ours', code, message };
   return { category: 'ours', code, message };
 }
 
 export function createStripeClient(settings: StripeSettings): Stripe {
-  const options: ConstructorParameters<typeof Stripe>[1] = { maxNetworkRetries: 0, timeout: settings.timeoutMs ?? 10_000 };
+  const options: ConstructorParameters<typeof Stripe>[1] = {
+    maxNetworkRetries: 0,
+    timeout: settings.timeoutMs ?? 10_000,
+  };
   if (settings.apiBase) {
     const url = new URL(settings.apiBase);
     options.host = url.hostname;
@@ -90,7 +112,10 @@ export class StripeProvider implements PayoutProvider {
   async poll(attempt: Attempt): Promise<ProviderObservation | undefined> {
     if (!attempt.provider_reference) return undefined;
     try {
-      const transfer = (await this.stripe.transfers.retrieve(attempt.provider_reference)) as unknown as Record<string, unknown>;
+      const transfer = (await this.stripe.transfers.retrieve(attempt.provider_reference)) as unknown as Record<
+        string,
+        unknown
+      >;
       const reversed = typeof transfer.amount_reversed === 'number' ? transfer.amount_reversed : 0;
       return observeStripeTransfer(
         transfer,
@@ -112,7 +137,9 @@ export class StripeProvider implements PayoutProvider {
     } catch (error) {
       throw new WebhookSignatureError((error as Error).message);
     }
-    const observation = observeStripeEvent(event as unknown as { id: string; type: string; data: { object: Record<string, unknown> } });
+    const observation = observeStripeEvent(
+      event as unknown as { id: string; type: string; data: { object: Record<string, unknown> } },
+    );
     return { eventId: event.id, eventType: event.type, observation };
   }
 }

@@ -37,7 +37,12 @@ export async function renderReceipt(content: ReceiptContent): Promise<Uint8Array
   text(content.receiptNumber, PAGE.width - MARGIN - 150, PAGE.height - MARGIN - 38, 11);
 
   y -= 50;
-  page.drawLine({ start: { x: MARGIN, y }, end: { x: PAGE.width - MARGIN, y }, thickness: 0.5, color: rgb(0.6, 0.6, 0.6) });
+  page.drawLine({
+    start: { x: MARGIN, y },
+    end: { x: PAGE.width - MARGIN, y },
+    thickness: 0.5,
+    color: rgb(0.6, 0.6, 0.6),
+  });
   y -= 30;
   for (const [label, value] of content.rows) {
     text(label, MARGIN, y, 11, bold);
@@ -45,7 +50,14 @@ export async function renderReceipt(content: ReceiptContent): Promise<Uint8Array
     y -= 22;
   }
   if (content.stamp) {
-    page.drawText(winAnsi(bold, content.stamp), { x: MARGIN + 120, y: 300, size: 64, font: bold, color: rgb(0.75, 0.1, 0.1), opacity: 0.6 });
+    page.drawText(winAnsi(bold, content.stamp), {
+      x: MARGIN + 120,
+      y: 300,
+      size: 64,
+      font: bold,
+      color: rgb(0.75, 0.1, 0.1),
+      opacity: 0.6,
+    });
   }
   text(content.footer, MARGIN, MARGIN, 8);
   return pdf.save({ useObjectStreams: false });

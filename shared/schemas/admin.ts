@@ -10,11 +10,13 @@ export const processStatus = z.enum(PROCESS_STATUSES, {
 });
 
 /** A provider's reference: 1 to 128 characters, no control characters. */
-export const transactionId = z.string({ error: 'transaction_id must be a string' }).check(
-  z.minLength(1, { error: 'transaction_id must not be empty' }),
-  z.maxLength(128, { error: 'transaction_id must be at most 128 characters' }),
-  z.regex(/^[^\p{Cc}]+$/u, { error: 'transaction_id must not contain control characters' }),
-);
+export const transactionId = z
+  .string({ error: 'transaction_id must be a string' })
+  .check(
+    z.minLength(1, { error: 'transaction_id must not be empty' }),
+    z.maxLength(128, { error: 'transaction_id must be at most 128 characters' }),
+    z.regex(/^[^\p{Cc}]+$/u, { error: 'transaction_id must not contain control characters' }),
+  );
 
 /** Free text for the books; line breaks are allowed, so the CSV export quotes it. */
 export const processNotes = z
@@ -61,14 +63,15 @@ const bulkItems = z
  * so one bad item is a failed result, not a refused batch.
  */
 export const bulkBody = z.pipe(
-  z
-    .strictObject({ items: z.optional(bulkItems), payouts: z.optional(bulkItems) }, strictError('field'))
-    .check(
-      z.refine((body) => (body.items === undefined) !== (body.payouts === undefined), {
-        error: 'Send the moves as "items" (or "payouts"), one of the two.',
-      }),
-    ),
-  z.transform((body: { items?: unknown[] | undefined; payouts?: unknown[] | undefined }) => (body.items ?? body.payouts) as unknown[]),
+  z.strictObject({ items: z.optional(bulkItems), payouts: z.optional(bulkItems) }, strictError('field')).check(
+    z.refine((body) => (body.items === undefined) !== (body.payouts === undefined), {
+      error: 'Send the moves as "items" (or "payouts"), one of the two.',
+    }),
+  ),
+  z.transform(
+    (body: { items?: unknown[] | undefined; payouts?: unknown[] | undefined }) =>
+      (body.items ?? body.payouts) as unknown[],
+  ),
 );
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -110,16 +113,17 @@ const listFields = {
   affiliate_id: affiliateIdParam,
   from: timeBound('from'),
   to: timeBound('to'),
-  cursor: z.optional(z.string().check(z.maxLength(4096, { error: 'The cursor is not valid; start again without it.' }))),
+  cursor: z.optional(
+    z.string().check(z.maxLength(4096, { error: 'The cursor is not valid; start again without it.' })),
+  ),
 };
 
 type TimeRange = { from?: string | undefined; to?: string | undefined };
 const orderedRange = () =>
-  z.refine<TimeRange>(
-    (query) =>
-      query.from === undefined || query.to === undefined || query.from <= query.to,
-    { error: 'from must not be after to', path: ['from'] },
-  );
+  z.refine<TimeRange>((query) => query.from === undefined || query.to === undefined || query.from <= query.to, {
+    error: 'from must not be after to',
+    path: ['from'],
+  });
 
 /** GET /admin/payouts: filters, a page size of 1 to 100 (50 by default) and the cursor of the previous page. */
 export const adminListQuery = z

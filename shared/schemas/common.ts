@@ -21,7 +21,9 @@ export const strictError = (what: string) => ({
 /** A positive safe integer of cents: rejects 0, negatives, fractions, strings, null and 1e21. */
 export const centsAmount = (max: number) =>
   z
-    .number({ error: (issue) => (issue.input === undefined ? 'amount is required' : 'amount must be a whole number of cents') })
+    .number({
+      error: (issue) => (issue.input === undefined ? 'amount is required' : 'amount must be a whole number of cents'),
+    })
     .check(
       z.int({ error: 'amount must be a whole number of cents (e.g. 5000 for $50.00)' }),
       z.positive({ error: 'amount must be greater than zero' }),
@@ -98,7 +100,9 @@ export const errorEnvelope = z.object({ success: z.literal(false), message: z.st
 
 /** The Idempotency-Key header: optional; when sent, 1 to 255 visible ASCII characters. */
 export const idempotencyKeyHeader = z.optional(
-  z.string().check(z.regex(/^[\x21-\x7E]{1,255}$/, { error: 'Idempotency-Key must be 1 to 255 visible ASCII characters.' })),
+  z
+    .string()
+    .check(z.regex(/^[\x21-\x7E]{1,255}$/, { error: 'Idempotency-Key must be 1 to 255 visible ASCII characters.' })),
 );
 
 /** `{payout_id}` in a path: an id as this service mints them; anything else is as missing as an unknown id. */

@@ -33,7 +33,6 @@ export const summaryView = z.object({
   blockers: z.array(z.string()),
 });
 
-
 export const payoutListView = z.object({
   payouts: z.array(payoutView),
   total: z.int(),

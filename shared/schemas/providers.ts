@@ -6,9 +6,9 @@ export const MAX_SEND_ITEMS = 500;
 /** 500 ids of up to 128 characters, quoted and separated. */
 export const MAX_SEND_BODY_BYTES = 80 * 1024;
 
-const payoutId = z.string({ error: 'each payout id must be a string' }).check(
-  z.regex(PAYOUT_ID_PATTERN, { error: 'each payout id must be 1 to 128 letters, digits, - or _' }),
-);
+const payoutId = z
+  .string({ error: 'each payout id must be a string' })
+  .check(z.regex(PAYOUT_ID_PATTERN, { error: 'each payout id must be 1 to 128 letters, digits, - or _' }));
 
 /** POST /admin/payouts/send: `{"payout_ids": [...]}`, 1 to 500 ids. */
 export const bulkSendBody = z.strictObject(
@@ -36,7 +36,9 @@ export const attemptView = z.object({
   destination: z.string(),
   provider_reference: z.optional(z.string()),
   provider_item_id: z.optional(z.string()),
-  error: z.optional(z.object({ code: z.string(), message: z.string(), category: z.enum(['transient', 'recipient', 'ours']) })),
+  error: z.optional(
+    z.object({ code: z.string(), message: z.string(), category: z.enum(['transient', 'recipient', 'ours']) }),
+  ),
   created_at: z.string(),
   updated_at: z.string(),
   created_by: z.string(),

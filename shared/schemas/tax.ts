@@ -8,9 +8,13 @@ export const taxYearParams = z.object({ year: z.string().check(z.regex(/^\d{4}$/
 /** A calendar date that exists: YYYY-MM-DD. */
 const calendarDate = z.string().check(
   z.regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'received_on must be a date, YYYY-MM-DD' }),
-  z.refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), {
-    error: 'received_on must be a date that exists, YYYY-MM-DD',
-  }),
+  z.refine(
+    (value) =>
+      !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
+    {
+      error: 'received_on must be a date that exists, YYYY-MM-DD',
+    },
+  ),
 );
 
 /**
@@ -21,13 +25,23 @@ export const taxFormBody = z.strictObject(
   {
     form: z.enum(TAX_FORMS, { error: `form must be one of: ${TAX_FORMS.join(', ')}` }),
     received_on: calendarDate,
-    tin_last4: z.optional(z.string().check(z.regex(/^\d{4}$/, { error: 'tin_last4 must be exactly the last 4 digits of the TIN, never the full number' }))),
+    tin_last4: z.optional(
+      z.string().check(
+        z.regex(/^\d{4}$/, {
+          error: 'tin_last4 must be exactly the last 4 digits of the TIN, never the full number',
+        }),
+      ),
+    ),
   },
   strictError('field'),
 );
 export type TaxFormBody = z.infer<typeof taxFormBody>;
 
-export const taxFormView = z.object({ form: z.enum(TAX_FORMS), received_on: z.string(), tin_last4: z.nullable(z.string()) });
+export const taxFormView = z.object({
+  form: z.enum(TAX_FORMS),
+  received_on: z.string(),
+  tin_last4: z.nullable(z.string()),
+});
 
 /** GET /payouts/tax/{year}: the affiliate's own totals for a calendar year (cents; completed minus returned). */
 export const taxYearView = z.object({

@@ -21,7 +21,9 @@ export function secretsManagerLoader(region: string): SecretLoader {
 }
 
 async function readSecret(region: string, secretArn: string): Promise<string> {
-  const { SecretString } = await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: secretArn }));
+  const { SecretString } = await new SecretsManagerClient({ region }).send(
+    new GetSecretValueCommand({ SecretId: secretArn }),
+  );
   if (!SecretString) throw new Error('The secret in Secrets Manager has no string value');
   return SecretString;
 }

@@ -31,12 +31,14 @@ export interface ListedPage {
  * position (`position`, a status or affiliate query) or one position per status partition (`partitions`, the
  * unfiltered merge; 0 = exhausted, absent = not started). Partition keys are implied by the filters.
  */
-const position = z.tuple([z.string().check(z.minLength(1), z.maxLength(64)), z.string().check(z.regex(PAYOUT_ID_PATTERN))]);
+const position = z.tuple([
+  z.string().check(z.minLength(1), z.maxLength(64)),
+  z.string().check(z.regex(PAYOUT_ID_PATTERN)),
+]);
 const mergeState = z.strictObject(
-  Object.fromEntries(PAYOUT_STATUSES.map((status) => [status, z.optional(z.union([position, z.literal(0)]))])) as Record<
-    PayoutStatus,
-    z.ZodMiniOptional<z.ZodMiniUnion<[typeof position, z.ZodMiniLiteral<0>]>>
-  >,
+  Object.fromEntries(
+    PAYOUT_STATUSES.map((status) => [status, z.optional(z.union([position, z.literal(0)]))]),
+  ) as Record<PayoutStatus, z.ZodMiniOptional<z.ZodMiniUnion<[typeof position, z.ZodMiniLiteral<0>]>>>,
 );
 const cursorSchema = z.strictObject({
   v: z.literal(2),
@@ -61,11 +63,20 @@ function filtersFingerprint(filters: ListFilters): string {
 
 async function decodeListCursor(cursors: CursorCodec, cursor: string, filters: ListFilters): Promise<CursorState> {
   // Room for one position per status, so longer than the affiliate list's cursors.
-  const state = await cursors.decode(cursor, cursorSchema, { maxLength: MAX_CURSOR_LENGTH, message: invalidCursor().message });
+  const state = await cursors.decode(cursor, cursorSchema, {
+    maxLength: MAX_CURSOR_LENGTH,
+    message: invalidCursor().message,
+  });
   if (state.filters !== filtersFingerprint(filters)) throw invalidCursor();
-  const positions = [state.position, ...Object.values(state.partitions ?? {})].filter((entry): entry is Position => Array.isArray(entry));
+  const positions = [state.position, ...Object.values(state.partitions ?? {})].filter((entry): entry is Position =>
+    Array.isArray(entry),
+  );
   // A position outside the requested range would make DynamoDB refuse the query: it is not a cursor we minted.
-  if (positions.some(([at]) => (filters.from !== undefined && at < filters.from) || (filters.to !== undefined && at > filters.to))) {
+  if (
+    positions.some(
+      ([at]) => (filters.from !== undefined && at < filters.from) || (filters.to !== undefined && at > filters.to),
+    )
+  ) {
     throw invalidCursor();
   }
   return state;
@@ -131,7 +142,12 @@ async function mergeStatuses(
   const pages = await Promise.all(
     open.map(async (status) => {
       const at = state[status];
-      const page: IndexPage<PayoutRow> = await store.queryByStatus(status, range, limit, Array.isArray(at) ? toPosition(at) : undefined);
+      const page: IndexPage<PayoutRow> = await store.queryByStatus(
+        status,
+        range,
+        limit,
+        Array.isArray(at) ? toPosition(at) : undefined,
+      );
       return { status, page, taken: 0 };
     }),
   );
@@ -153,7 +169,11 @@ async function mergeStatuses(
   const next: MergeState = { ...state };
   for (const { status, page, taken } of pages) {
     if (taken === page.items.length) next[status] = page.next ? fromPosition(page.next) : 0;
-    else if (taken > 0) next[status] = fromPosition({ requested_at: page.items[taken - 1]!.requested_at, payout_id: page.items[taken - 1]!.payout_id });
+    else if (taken > 0)
+      next[status] = fromPosition({
+        requested_at: page.items[taken - 1]!.requested_at,
+        payout_id: page.items[taken - 1]!.payout_id,
+      });
   }
   const done = PAYOUT_STATUSES.every((status) => next[status] === 0);
   return done ? { rows } : { rows, next };
@@ -165,7 +185,12 @@ export interface ExportPage {
 }
 
 /** One page of the CSV export: the rows, with processed_by read from the table when the index lacks it. */
-export async function exportPage(services: Services, filters: ListFilters, limit: number, cursor?: string): Promise<ExportPage> {
+export async function exportPage(
+  services: Services,
+  filters: ListFilters,
+  limit: number,
+  cursor?: string,
+): Promise<ExportPage> {
   const page = await listPayouts(services, filters, limit, cursor);
   if (page.source !== 'affiliate' || page.rows.length === 0) return { rows: page.rows, nextCursor: page.nextCursor };
   const stored = await services.store.getPayoutRows(page.rows.map((row) => row.payout_id));

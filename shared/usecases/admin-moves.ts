@@ -19,9 +19,17 @@ export async function getAdminPayout({ store }: Services, payoutId: string): Pro
   return payout;
 }
 
-export async function processPayout(services: Services, adminId: string, payoutId: string, body: ProcessBody): Promise<MoveResult> {
+export async function processPayout(
+  services: Services,
+  adminId: string,
+  payoutId: string,
+  body: ProcessBody,
+): Promise<MoveResult> {
   if (body.status === 'completed' && body.transaction_id === undefined) {
-    throw new InvalidInputError('TRANSACTION_ID_REQUIRED', 'A completed payout needs the transaction_id of the payment.');
+    throw new InvalidInputError(
+      'TRANSACTION_ID_REQUIRED',
+      'A completed payout needs the transaction_id of the payment.',
+    );
   }
   const payout = await getAdminPayout(services, payoutId);
   return movePayout(services, payout, {
@@ -42,7 +50,11 @@ export type BulkOutcome = { payout_id: string | null } & ({ result: MoveResult }
  * Moves many payouts, each on its own. Items for the same payout run one after another, in the order sent, so
  * they cannot race each other; items the route could not parse arrive as their error and fail in place.
  */
-export async function processMany(services: Services, adminId: string, items: readonly BulkInput[]): Promise<BulkOutcome[]> {
+export async function processMany(
+  services: Services,
+  adminId: string,
+  items: readonly BulkInput[],
+): Promise<BulkOutcome[]> {
   const outcomes: BulkOutcome[] = new Array(items.length);
   const groups = new Map<string, number[]>();
   items.forEach((item, index) => {

@@ -27,7 +27,10 @@ export async function summary(services: Services, userId: string): Promise<Summa
   const last = payouts[0];
   const minimum = minimumPayoutFor(affiliate.tier, services.rules.tierMinimums, services.rules.defaultMinimumPayout);
   // A blocker when even the smallest payout allowed would be refused for want of a tax form.
-  const gate = { totals: totals ?? emptyTotals(year, affiliate.affiliate_id), threshold: services.rules.taxFormThreshold };
+  const gate = {
+    totals: totals ?? emptyTotals(year, affiliate.affiliate_id),
+    threshold: services.rules.taxFormThreshold,
+  };
   const blockers = passesTaxGate(affiliate, Math.max(1, minimum), gate) ? [] : ['TAX_FORM_REQUIRED'];
   return {
     affiliate_id: affiliate.affiliate_id,
@@ -58,14 +61,25 @@ const historyCursor = z.strictObject({
   payout_id: z.string().check(z.regex(PAYOUT_ID_PATTERN)),
 });
 
-export async function listPayouts({ store, callers, cursors }: Services, userId: string, limit: number, cursor?: string): Promise<PayoutListView> {
+export async function listPayouts(
+  { store, callers, cursors }: Services,
+  userId: string,
+  limit: number,
+  cursor?: string,
+): Promise<PayoutListView> {
   const affiliateId = await callers.affiliateIdOf(userId);
   const after = cursor === undefined ? undefined : await cursors.decode(cursor, historyCursor);
   // A signed cursor minted for another affiliate (a shared link) still pages only the caller's own history: refuse it.
-  if (after && after.affiliate_id !== affiliateId) throw new InvalidInputError('INVALID_CURSOR', 'The cursor is not valid; start again without it.');
+  if (after && after.affiliate_id !== affiliateId)
+    throw new InvalidInputError('INVALID_CURSOR', 'The cursor is not valid; start again without it.');
   const [read, page] = await Promise.all([
     store.getAffiliate(affiliateId),
-    store.queryByAffiliate(affiliateId, {}, limit, after && { requested_at: after.requested_at, payout_id: after.payout_id }),
+    store.queryByAffiliate(
+      affiliateId,
+      {},
+      limit,
+      after && { requested_at: after.requested_at, payout_id: after.payout_id },
+    ),
   ]);
   const affiliate = callers.requireOwn(userId, read);
   return {

@@ -50,7 +50,9 @@ export class CursorCodec {
 
   /** HKDF from the secret, once per container: a cursor key never equals the token key it came from. */
   private keyOnce(): Promise<Buffer> {
-    this.key ??= this.secret().then((secret) => Buffer.from(hkdfSync('sha256', secret, '', 'affiliate-payouts cursor v1', 32)));
+    this.key ??= this.secret().then((secret) =>
+      Buffer.from(hkdfSync('sha256', secret, '', 'affiliate-payouts cursor v1', 32)),
+    );
     this.key.catch(() => (this.key = undefined));
     return this.key;
   }

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
  * @example fingerprintOf('POST /payouts/request', { amount: 5000 })
  */
 export function fingerprintOf(scope: string, value: unknown): string {
-  return createHash('sha256').update(`${scope}\n${JSON.stringify(canonical(value))}`).digest('hex');
+  return createHash('sha256')
+    .update(`${scope}\n${JSON.stringify(canonical(value))}`)
+    .digest('hex');
 }
 
 /** Objects as sorted [key, value] pairs, recursively, so key order never changes the digest. */

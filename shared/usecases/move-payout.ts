@@ -41,7 +41,9 @@ export async function movePayout(
     const outcome =
       year === undefined
         ? await store.movePayout(payout, plan)
-        : await receiptClaims.run(year, async () => store.movePayout(payout, plan, claimReceipt(year, await store.lastReceiptNumber(year))));
+        : await receiptClaims.run(year, async () =>
+            store.movePayout(payout, plan, claimReceipt(year, await store.lastReceiptNumber(year))),
+          );
     switch (outcome.kind) {
       case 'moved':
         return { kind: 'moved', payout: outcome.payout };

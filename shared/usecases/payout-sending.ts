@@ -30,7 +30,9 @@ const notFound = payoutNotFound;
 
 /** Masks all but the last 4 characters of a destination (an e-mail or an acct_ id) for listings. */
 function maskDestination(destination: string): string {
-  return destination.length <= 4 ? '****' : `${'*'.repeat(Math.min(8, destination.length - 4))}${destination.slice(-4)}`;
+  return destination.length <= 4
+    ? '****'
+    : `${'*'.repeat(Math.min(8, destination.length - 4))}${destination.slice(-4)}`;
 }
 
 export function toAttemptView(attempt: Attempt): AttemptView {
@@ -54,19 +56,26 @@ export class PayoutSending {
     }
     const at = this.clock.now().toISOString();
     const attempt = this.newAttempt(payout, provider, 1, adminId, at);
-    const outcome = await applyProviderMove(this.store, {
-      payout,
-      to: 'processing',
-      by: adminId,
-      at,
-      note: `sent to ${provider}`,
-      set: { processed_by: adminId },
-      attempt: { create: attempt },
-    }, 'admin');
+    const outcome = await applyProviderMove(
+      this.store,
+      {
+        payout,
+        to: 'processing',
+        by: adminId,
+        at,
+        note: `sent to ${provider}`,
+        set: { processed_by: adminId },
+        attempt: { create: attempt },
+      },
+      'admin',
+    );
     if (outcome.kind === 'moved') return { payout: toAdminPayoutView(outcome.payout), attempt: toAttemptView(attempt) };
     if (outcome.kind === 'status-changed') {
       if (!outcome.current) throw notFound();
-      throw new ConflictError('PAYOUT_NOT_PENDING', `Only a pending payout can be sent; this one is ${outcome.current.status}.`);
+      throw new ConflictError(
+        'PAYOUT_NOT_PENDING',
+        `Only a pending payout can be sent; this one is ${outcome.current.status}.`,
+      );
     }
     throw new ConflictError('PAYOUT_NOT_PENDING', 'This payout already has an attempt; it is being sent.');
   }
@@ -75,7 +84,7 @@ export class PayoutSending {
   async sendMany(adminId: string, payoutIds: readonly string[]): Promise<BulkSendOutcome[]> {
     const results: BulkSendOutcome[] = new Array(payoutIds.length);
     const groups = new Map<string, number[]>();
-    payoutIds.forEach((id, index) => groups.set(id, [...(groups.get(id) ?? []), index]));
+    for (const [index, id] of payoutIds.entries()) groups.set(id, [...(groups.get(id) ?? []), index]);
     const queue = [...groups.values()];
     const worker = async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
@@ -98,20 +107,33 @@ export class PayoutSending {
     const payout = await this.payout(payoutId);
     const provider = this.providerFor(payout);
     if (payout.status !== 'processing') {
-      throw new ConflictError('PAYOUT_NOT_PROCESSING', `Only a processing payout can be retried; this one is ${payout.status}.`);
+      throw new ConflictError(
+        'PAYOUT_NOT_PROCESSING',
+        `Only a processing payout can be retried; this one is ${payout.status}.`,
+      );
     }
     const attempts = await this.store.listAttempts(payout.payout_id);
-    const last = attempts.reduce<Attempt | undefined>((latest, attempt) => (!latest || attempt.attempt > latest.attempt ? attempt : latest), undefined);
-    if (!last || last.status !== 'failed' || last.error?.category !== 'ours') {
-      throw new ConflictError('NOTHING_TO_RETRY', `The last attempt is ${last?.status ?? 'missing'}${last?.error ? ` (${last.error.category})` : ''}: only an attempt that failed on our side is retried.`);
+    const last = attempts.reduce<Attempt | undefined>(
+      (latest, attempt) => (!latest || attempt.attempt > latest.attempt ? attempt : latest),
+      undefined,
+    );
+    if (last?.status !== 'failed' || last.error?.category !== 'ours') {
+      throw new ConflictError(
+        'NOTHING_TO_RETRY',
+        `The last attempt is ${last?.status ?? 'missing'}${last?.error ? ` (${last.error.category})` : ''}: only an attempt that failed on our side is retried.`,
+      );
     }
     if (UNSAFE_TO_RETRY.has(last.error.code)) {
-      throw new ConflictError('ATTEMPT_MAY_HAVE_PAID', 'The provider says the last attempt was already submitted: check the provider dashboard and record the result with the process route.');
+      throw new ConflictError(
+        'ATTEMPT_MAY_HAVE_PAID',
+        'The provider says the last attempt was already submitted: check the provider dashboard and record the result with the process route.',
+      );
     }
     const at = this.clock.now().toISOString();
     const next = this.newAttempt(payout, provider, last.attempt + 1, adminId, at);
     const outcome = await this.store.queueRetry(payout, last, next);
-    if (outcome === 'conflict') throw new ConflictError('NOTHING_TO_RETRY', 'The payout or its last attempt changed meanwhile; reload it.');
+    if (outcome === 'conflict')
+      throw new ConflictError('NOTHING_TO_RETRY', 'The payout or its last attempt changed meanwhile; reload it.');
     return { payout: toAdminPayoutView(payout), attempt: toAttemptView(next) };
   }
 
@@ -124,10 +146,16 @@ export class PayoutSending {
   private providerFor(payout: Payout): Provider {
     const provider = providerOf(payout.payment_method);
     if (!provider) {
-      throw new ConflictError('MANUAL_PAYMENT_METHOD', `A payout by ${payout.payment_method} is paid by hand: record it with POST /admin/payouts/{id}/process.`);
+      throw new ConflictError(
+        'MANUAL_PAYMENT_METHOD',
+        `A payout by ${payout.payment_method} is paid by hand: record it with POST /admin/payouts/{id}/process.`,
+      );
     }
     if (!this.configured.has(provider)) {
-      throw new ConflictError('PROVIDER_NOT_CONFIGURED', `No ${provider} credentials are configured for this deployment; pay it by hand or configure ${provider}.`);
+      throw new ConflictError(
+        'PROVIDER_NOT_CONFIGURED',
+        `No ${provider} credentials are configured for this deployment; pay it by hand or configure ${provider}.`,
+      );
     }
     return provider;
   }
@@ -135,7 +163,10 @@ export class PayoutSending {
   private newAttempt(payout: Payout, provider: Provider, number: number, adminId: string, at: string): Attempt {
     const destination = provider === 'stripe' ? payout.stripe_account_id : payout.payment_email;
     if (!destination) {
-      throw new ConflictError('DESTINATION_MISSING', provider === 'stripe' ? 'This payout has no Stripe account to send to.' : 'This payout has no PayPal e-mail.');
+      throw new ConflictError(
+        'DESTINATION_MISSING',
+        provider === 'stripe' ? 'This payout has no Stripe account to send to.' : 'This payout has no PayPal e-mail.',
+      );
     }
     return {
       payout_id: payout.payout_id,
@@ -158,4 +189,3 @@ export class PayoutSending {
     return payout;
   }
 }
-

@@ -39,7 +39,9 @@ export async function applyProviderMove(
     const outcome =
       year === undefined
         ? await store.applyMove(move, plan)
-        : await receiptClaims.run(year, async () => store.applyMove(move, plan, claimReceipt(year, await store.lastReceiptNumber(year))));
+        : await receiptClaims.run(year, async () =>
+            store.applyMove(move, plan, claimReceipt(year, await store.lastReceiptNumber(year))),
+          );
     if (outcome !== 'sequence-taken') return outcome;
     // Spread the losers out so they do not all read the same number again.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * claims)));

@@ -32,20 +32,36 @@ export class ProviderSync {
   /** The sender's work for one queued attempt. Throws on a transient failure (the stream retries it). */
   async send(key: { payout_id: string; attempt: number }): Promise<SendOutcome> {
     const attempt = await this.store.getAttempt(key.payout_id, key.attempt);
-    if (!attempt || attempt.status !== 'queued') return 'skipped';
+    if (attempt?.status !== 'queued') return 'skipped';
     const payout = await this.store.getPayout(attempt.payout_id);
-    if (!payout || payout.status !== 'processing') {
-      await this.store.markFailed(attempt, { code: 'PAYOUT_NOT_PROCESSING', message: `the payout is ${payout?.status ?? 'missing'}`, category: 'ours' }, this.now());
-      this.logger.error('attempt for a payout that is not processing', { payout_id: attempt.payout_id, attempt: attempt.attempt, alarm: 'PROVIDER_OURS' });
+    if (payout?.status !== 'processing') {
+      await this.store.markFailed(
+        attempt,
+        { code: 'PAYOUT_NOT_PROCESSING', message: `the payout is ${payout?.status ?? 'missing'}`, category: 'ours' },
+        this.now(),
+      );
+      this.logger.error('attempt for a payout that is not processing', {
+        payout_id: attempt.payout_id,
+        attempt: attempt.attempt,
+        alarm: 'PROVIDER_OURS',
+      });
       return 'ours';
     }
     const provider = this.providers[attempt.provider];
     if (!provider) {
-      await this.store.markFailed(attempt, { code: 'PROVIDER_NOT_CONFIGURED', message: `no ${attempt.provider} credentials`, category: 'ours' }, this.now());
-      this.logger.error('provider not configured', { payout_id: attempt.payout_id, provider: attempt.provider, alarm: 'PROVIDER_OURS' });
+      await this.store.markFailed(
+        attempt,
+        { code: 'PROVIDER_NOT_CONFIGURED', message: `no ${attempt.provider} credentials`, category: 'ours' },
+        this.now(),
+      );
+      this.logger.error('provider not configured', {
+        payout_id: attempt.payout_id,
+        provider: attempt.provider,
+        alarm: 'PROVIDER_OURS',
+      });
       return 'ours';
     }
-    let result;
+    let result: Awaited<ReturnType<typeof provider.send>>;
     try {
       result = await provider.send(attempt);
     } catch (error) {
@@ -53,18 +69,27 @@ export class ProviderSync {
       if (error.category === 'transient') throw error;
       const attemptError = { code: error.code, message: error.message.slice(0, 500), category: error.category };
       if (error.category === 'recipient') {
-        const outcome = await this.observe({
-          provider: attempt.provider,
-          payout_id: attempt.payout_id,
-          amount: attempt.amount,
-          reference: attempt.idempotency_key,
-          fact: { kind: 'failed', code: error.code, reason: recipientReason(error.code) },
-        }, undefined, attempt, attemptError);
+        const outcome = await this.observe(
+          {
+            provider: attempt.provider,
+            payout_id: attempt.payout_id,
+            amount: attempt.amount,
+            reference: attempt.idempotency_key,
+            fact: { kind: 'failed', code: error.code, reason: recipientReason(error.code) },
+          },
+          undefined,
+          attempt,
+          attemptError,
+        );
         return outcome === 'applied' ? 'failed' : 'skipped';
       }
       await this.store.markFailed(attempt, attemptError, this.now());
       this.logger.error('provider refused on our side: an operator must fix it and retry', {
-        payout_id: attempt.payout_id, attempt: attempt.attempt, provider: attempt.provider, code: error.code, alarm: 'PROVIDER_OURS',
+        payout_id: attempt.payout_id,
+        attempt: attempt.attempt,
+        provider: attempt.provider,
+        code: error.code,
+        alarm: 'PROVIDER_OURS',
       });
       return 'ours';
     }
@@ -72,13 +97,17 @@ export class ProviderSync {
       await this.store.markSent(attempt, result.reference, result.item_id, this.now());
       return 'sent';
     }
-    const outcome = await this.observe({
-      provider: attempt.provider,
-      payout_id: attempt.payout_id,
-      amount: attempt.amount,
-      reference: result.reference,
-      fact: { kind: 'paid', transaction_id: result.transaction_id },
-    }, undefined, attempt);
+    const outcome = await this.observe(
+      {
+        provider: attempt.provider,
+        payout_id: attempt.payout_id,
+        amount: attempt.amount,
+        reference: result.reference,
+        fact: { kind: 'paid', transaction_id: result.transaction_id },
+      },
+      undefined,
+      attempt,
+    );
     return outcome === 'applied' || outcome === 'none' ? 'completed' : 'skipped';
   }
 
@@ -109,7 +138,14 @@ export class ProviderSync {
       const intent = intentFor(payout, observation);
       const at = this.now();
       const record = (outcome: ProviderEventRecord['outcome'], reason?: string): ProviderEventRecord | undefined =>
-        event ? { ...event, outcome, ...(observation.payout_id ? { payout_id: observation.payout_id } : {}), ...(reason ? { reason } : {}) } : undefined;
+        event
+          ? {
+              ...event,
+              outcome,
+              ...(observation.payout_id ? { payout_id: observation.payout_id } : {}),
+              ...(reason ? { reason } : {}),
+            }
+          : undefined;
       switch (intent.kind) {
         case 'defer':
           return 'defer';
@@ -119,7 +155,11 @@ export class ProviderSync {
           return 'none';
         }
         case 'flag': {
-          this.logger.warn('provider event flagged for an operator', { payout_id: observation.payout_id, reason: intent.reason, alarm: 'PROVIDER_FLAG' });
+          this.logger.warn('provider event flagged for an operator', {
+            payout_id: observation.payout_id,
+            reason: intent.reason,
+            alarm: 'PROVIDER_FLAG',
+          });
           const stored = record('flagged', intent.reason) ?? {
             event_key: `${observation.provider}:observation:${observation.reference}:${observation.fact.kind}`,
             provider: observation.provider,
@@ -145,36 +185,50 @@ export class ProviderSync {
             // The sender (or the other of webhook and poll) may have just finished it: read the payout again first.
             if (tries < MAX_TRIES) continue;
             const reason = `${observation.provider} reports ${observation.fact.kind} for ${observation.reference}, which matches no open attempt`;
-            this.logger.warn('provider event flagged for an operator', { payout_id: observation.payout_id, reason, alarm: 'PROVIDER_FLAG' });
+            this.logger.warn('provider event flagged for an operator', {
+              payout_id: observation.payout_id,
+              reason,
+              alarm: 'PROVIDER_FLAG',
+            });
             const stored = record('flagged', reason);
             if (stored) return (await this.store.recordEvent(stored, true)) === 'replay' ? 'replay' : 'flagged';
             return 'flagged';
           }
-          const outcome = await applyProviderMove(this.store, {
-            payout: payout!,
-            to: intent.to,
-            by: `provider:${observation.provider}`,
-            at,
-            ...(intent.reason ? { note: intent.reason } : {}),
-            set: {
-              processed_at: at,
-              ...(intent.transaction_id ? { transaction_id: intent.transaction_id } : {}),
-              ...(intent.to === 'failed' && intent.reason ? { status_reason: intent.reason } : {}),
+          const outcome = await applyProviderMove(
+            this.store,
+            {
+              payout: payout!,
+              to: intent.to,
+              by: `provider:${observation.provider}`,
+              at,
+              ...(intent.reason ? { note: intent.reason } : {}),
+              set: {
+                processed_at: at,
+                ...(intent.transaction_id ? { transaction_id: intent.transaction_id } : {}),
+                ...(intent.to === 'failed' && intent.reason ? { status_reason: intent.reason } : {}),
+              },
+              ...(intent.attempt && attempt
+                ? {
+                    attempt: {
+                      finish: attempt,
+                      status: intent.attempt,
+                      ...(intent.transaction_id ? { reference: intent.transaction_id } : {}),
+                      ...(intent.attempt === 'failed'
+                        ? {
+                            error: attemptError ?? {
+                              code: intent.code ?? 'FAILED',
+                              message: intent.reason ?? 'failed',
+                              category: 'recipient' as const,
+                            },
+                          }
+                        : {}),
+                    },
+                  }
+                : {}),
+              ...(record('applied') ? { event: record('applied')! } : {}),
             },
-            ...(intent.attempt && attempt
-              ? {
-                  attempt: {
-                    finish: attempt,
-                    status: intent.attempt,
-                    ...(intent.transaction_id ? { reference: intent.transaction_id } : {}),
-                    ...(intent.attempt === 'failed'
-                      ? { error: attemptError ?? { code: intent.code ?? 'FAILED', message: intent.reason ?? 'failed', category: 'recipient' as const } }
-                      : {}),
-                  },
-                }
-              : {}),
-            ...(record('applied') ? { event: record('applied')! } : {}),
-          }, 'provider');
+            'provider',
+          );
           if (outcome.kind === 'moved') return 'applied';
           if (outcome.kind === 'event-replayed') return 'replay';
           // The payout or the attempt changed meanwhile (the other of webhook and poll won): decide again.
@@ -183,14 +237,19 @@ export class ProviderSync {
         }
       }
     }
-    throw new Error(`payout ${observation.payout_id} kept changing while applying a ${observation.provider} observation`);
+    throw new Error(
+      `payout ${observation.payout_id} kept changing while applying a ${observation.provider} observation`,
+    );
   }
 
   /**
    * The sweeper: polls sent attempts older than minAgeSeconds, and re-drives queued ones that old (the sender
    * never finished them). Returns what it did, for the logs and the tests.
    */
-  async sweep(minAgeSeconds: number, limit = 100): Promise<{ polled: number; redriven: number; outcomes: Record<string, number> }> {
+  async sweep(
+    minAgeSeconds: number,
+    limit = 100,
+  ): Promise<{ polled: number; redriven: number; outcomes: Record<string, number> }> {
     const before = new Date(this.clock.now().getTime() - minAgeSeconds * 1000).toISOString();
     const outcomes: Record<string, number> = {};
     const count = (key: string) => (outcomes[key] = (outcomes[key] ?? 0) + 1);
@@ -213,7 +272,11 @@ export class ProviderSync {
         count(outcome);
       } catch (error) {
         count('error');
-        this.logger.warn('sweeper could not poll an attempt', { payout_id: attempt.payout_id, attempt: attempt.attempt, ...describeError(error) });
+        this.logger.warn('sweeper could not poll an attempt', {
+          payout_id: attempt.payout_id,
+          attempt: attempt.attempt,
+          ...describeError(error),
+        });
       }
     }
     const queued = await this.store.openAttempts('queued', before, limit);
@@ -227,14 +290,17 @@ export class ProviderSync {
 function matchAttempt(attempts: Attempt[], observation: ProviderObservation): Attempt | undefined {
   const open = attempts.filter((attempt) => attempt.status === 'queued' || attempt.status === 'sent');
   return (
-    open.find((attempt) => attempt.provider_item_id === observation.reference || attempt.provider_reference === observation.reference) ??
-    open.filter((attempt) => attempt.provider === observation.provider).sort((a, b) => b.attempt - a.attempt)[0]
+    open.find(
+      (attempt) =>
+        attempt.provider_item_id === observation.reference || attempt.provider_reference === observation.reference,
+    ) ?? open.filter((attempt) => attempt.provider === observation.provider).sort((a, b) => b.attempt - a.attempt)[0]
   );
 }
 
 /** Words an affiliate can read for the recipient-side errors (no provider internals). */
 function recipientReason(code: string): string {
-  if (code === 'insufficient_capabilities_for_transfer' || code === 'transfers_not_allowed') return 'the connected account cannot receive transfers yet';
+  if (code === 'insufficient_capabilities_for_transfer' || code === 'transfers_not_allowed')
+    return 'the connected account cannot receive transfers yet';
   if (code === 'account_closed') return 'the connected account is closed';
   return 'the receiving account is not valid';
 }

@@ -45,7 +45,11 @@ async function receiptOf({ rules }: Services, payout: Payout): Promise<Receipt> 
 }
 
 /** What the receipt says: everything comes from the stored payout, nothing from the clock. */
-export function receiptContent(payout: Payout, receiptNumber: string, issuer: ReceiptContent['issuer']): ReceiptContent {
+export function receiptContent(
+  payout: Payout,
+  receiptNumber: string,
+  issuer: ReceiptContent['issuer'],
+): ReceiptContent {
   const paidAt = payout.history.find((change) => change.to === 'completed')?.at;
   const returnedAt = payout.history.find((change) => change.to === 'returned')?.at;
   const rows: [string, string][] = [

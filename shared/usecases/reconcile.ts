@@ -8,7 +8,10 @@ import type { ReconciliationView } from '../schemas/admin.ts';
 import type { Services } from './services.ts';
 
 export async function reconcile({ store }: Services, affiliateId: string): Promise<ReconciliationView> {
-  const [affiliate, payouts] = await Promise.all([store.getAffiliate(affiliateId), store.allAffiliatePayouts(affiliateId)]);
+  const [affiliate, payouts] = await Promise.all([
+    store.getAffiliate(affiliateId),
+    store.allAffiliatePayouts(affiliateId),
+  ]);
   if (!affiliate) throw new NotFoundError('AFFILIATE_NOT_FOUND', 'No affiliate with this id was found.');
   const { paid, pending } = sumPayouts(payouts);
   const counters = {
@@ -18,7 +21,12 @@ export async function reconcile({ store }: Services, affiliateId: string): Promi
     available: availableOf(affiliate.total_earned, affiliate.total_paid, affiliate.total_pending),
     payout_count: affiliate.payout_count,
   };
-  const recomputed = { total_paid: paid, pending, available: availableOf(affiliate.total_earned, paid, pending), payout_count: payouts.length };
+  const recomputed = {
+    total_paid: paid,
+    pending,
+    available: availableOf(affiliate.total_earned, paid, pending),
+    payout_count: payouts.length,
+  };
   const drift = {
     total_paid: counters.total_paid - recomputed.total_paid,
     pending: counters.pending - recomputed.pending,

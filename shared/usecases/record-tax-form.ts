@@ -10,7 +10,11 @@ import type { TaxFormBody } from '../schemas/tax.ts';
 import type { Services } from './services.ts';
 
 export async function recordTaxForm({ store }: Services, affiliateId: string, body: TaxFormBody) {
-  const form: TaxForm = { form: body.form, received_on: body.received_on, ...(body.tin_last4 !== undefined ? { tin_last4: body.tin_last4 } : {}) };
+  const form: TaxForm = {
+    form: body.form,
+    received_on: body.received_on,
+    ...(body.tin_last4 !== undefined ? { tin_last4: body.tin_last4 } : {}),
+  };
   const affiliate = await store.recordTaxForm(affiliateId, form);
   if (!affiliate) throw new NotFoundError('AFFILIATE_NOT_FOUND', 'No affiliate with this id was found.');
   return { affiliate_id: affiliateId, tax_form: taxFormViewOf(form) };

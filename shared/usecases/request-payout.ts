@@ -12,7 +12,14 @@
 import { ACTIVE, type Affiliate } from '../domain/affiliate.ts';
 import { availableOf, minimumPayoutFor, passesTaxGate, reservationGuard, type TaxGate } from '../domain/balance.ts';
 import { epochSeconds } from '../domain/clock.ts';
-import { AppError, BusyError, ConflictError, InvalidInputError, NotPermittedError, UnprocessableError } from '../domain/errors.ts';
+import {
+  AppError,
+  BusyError,
+  ConflictError,
+  InvalidInputError,
+  NotPermittedError,
+  UnprocessableError,
+} from '../domain/errors.ts';
 import { describeCents } from '../domain/money.ts';
 import { PAYMENT_METHODS, type PaymentMethod, type Payout } from '../domain/payout.ts';
 import type { IdempotencyRecord } from '../domain/ports.ts';
@@ -94,7 +101,11 @@ async function reserve(
             payoutId: payout.payout_id,
             expiresAt: epochSeconds(services.clock) + services.rules.idempotencyTtlSeconds,
           };
-    const outcome = await services.store.reservePayout(payout, reservationGuard(affiliate, payout.amount, gate), idempotency);
+    const outcome = await services.store.reservePayout(
+      payout,
+      reservationGuard(affiliate, payout.amount, gate),
+      idempotency,
+    );
     switch (outcome.kind) {
       case 'created':
         return { kind: 'created', data };
@@ -113,23 +124,40 @@ async function reserve(
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
         break;
       case 'tax-year-changed':
-        [affiliate, gate] = await Promise.all([services.store.getAffiliate(affiliate.affiliate_id), taxGateOf(services, affiliate.affiliate_id)]);
+        [affiliate, gate] = await Promise.all([
+          services.store.getAffiliate(affiliate.affiliate_id),
+          taxGateOf(services, affiliate.affiliate_id),
+        ]);
     }
   }
   throw new BusyError('Too many payout requests for this affiliate at once; retry in a moment.');
 }
 
 /** The rules, applied to the affiliate as read: the 4xx a rule gives, or the payout to reserve. */
-function draftPayout({ rules, clock, newId }: Services, affiliate: Affiliate, gate: TaxGate, body: PayoutRequestBody): Payout {
+function draftPayout(
+  { rules, clock, newId }: Services,
+  affiliate: Affiliate,
+  gate: TaxGate,
+  body: PayoutRequestBody,
+): Payout {
   if (affiliate.status !== ACTIVE) {
-    throw new NotPermittedError('AFFILIATE_INACTIVE', `Only an active affiliate can request a payout; this account is ${affiliate.status}.`);
+    throw new NotPermittedError(
+      'AFFILIATE_INACTIVE',
+      `Only an active affiliate can request a payout; this account is ${affiliate.status}.`,
+    );
   }
   const method = body.payment_method ?? affiliate.payment_method;
   if (!method || !(PAYMENT_METHODS as readonly string[]).includes(method)) {
-    throw new InvalidInputError('PAYMENT_METHOD_REQUIRED', `Choose a payment_method (${PAYMENT_METHODS.join(' or ')}).`);
+    throw new InvalidInputError(
+      'PAYMENT_METHOD_REQUIRED',
+      `Choose a payment_method (${PAYMENT_METHODS.join(' or ')}).`,
+    );
   }
   if (method === 'stripe' && !affiliate.stripe_account_id) {
-    throw new InvalidInputError('STRIPE_ACCOUNT_REQUIRED', 'To be paid by stripe, connect a Stripe account first (no stripe_account_id on file).');
+    throw new InvalidInputError(
+      'STRIPE_ACCOUNT_REQUIRED',
+      'To be paid by stripe, connect a Stripe account first (no stripe_account_id on file).',
+    );
   }
   const email = body.payment_email ?? affiliate.payment_email;
   if (!email) throw new InvalidInputError('PAYMENT_EMAIL_REQUIRED', `A payment_email is required to pay by ${method}.`);

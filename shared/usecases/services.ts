@@ -40,5 +40,13 @@ export function createServices({
   cursorSecret: SecretSource;
   newId?: () => string;
 }): Services {
-  return { store, rules, clock, callers: new Callers(store, rules.affiliateCacheTtlMs, clock), cursors: new CursorCodec(cursorSecret), newId, receiptClaims: new KeyedSerial() };
+  return {
+    store,
+    rules,
+    clock,
+    callers: new Callers(store, rules.affiliateCacheTtlMs, clock),
+    cursors: new CursorCodec(cursorSecret),
+    newId,
+    receiptClaims: new KeyedSerial(),
+  };
 }

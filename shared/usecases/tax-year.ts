@@ -12,11 +12,18 @@ import { csvCell, csvLine } from './csv.ts';
 import { taxFormViewOf } from './record-tax-form.ts';
 import type { Services } from './services.ts';
 
-export async function affiliateTaxYear({ store, callers }: Services, userId: string, year: string): Promise<TaxYearView> {
+export async function affiliateTaxYear(
+  { store, callers }: Services,
+  userId: string,
+  year: string,
+): Promise<TaxYearView> {
   const affiliateId = await callers.affiliateIdOf(userId);
   const [read, totals] = await Promise.all([store.getAffiliate(affiliateId), store.getTaxYear(year, affiliateId)]);
   const affiliate = callers.requireOwn(userId, read);
-  return { ...(totals ?? emptyTotals(year, affiliateId)), tax_form: affiliate.tax_form ? taxFormViewOf(affiliate.tax_form) : null };
+  return {
+    ...(totals ?? emptyTotals(year, affiliateId)),
+    tax_form: affiliate.tax_form ? taxFormViewOf(affiliate.tax_form) : null,
+  };
 }
 
 /** The export's columns, in order; the header row is exactly these names. */

@@ -17,8 +17,12 @@ export function toPayoutView(payout: Payout | PayoutRow, { withHistory = false }
     processed_at: payout.processed_at ?? null,
     transaction_id: payout.transaction_id ?? null,
     notes: payout.notes ?? null,
-    ...(payout.status_reason && (payout.status === 'processing' || payout.status === 'failed') ? { status_reason: payout.status_reason } : {}),
-    ...(withHistory && 'history' in payout ? { history: payout.history ?? [], receipt_number: payout.receipt_number ?? null } : {}),
+    ...(payout.status_reason && (payout.status === 'processing' || payout.status === 'failed')
+      ? { status_reason: payout.status_reason }
+      : {}),
+    ...(withHistory && 'history' in payout
+      ? { history: payout.history ?? [], receipt_number: payout.receipt_number ?? null }
+      : {}),
   };
 }
 

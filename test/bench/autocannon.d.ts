@@ -23,7 +23,9 @@ declare module 'autocannon' {
     duration?: number;
     amount?: number;
     timeout?: number;
-    requests?: (RawRequest & { setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest })[];
+    requests?: (RawRequest & {
+      setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest;
+    })[];
   }
   interface Result {
     requests: Histogram;

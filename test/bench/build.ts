@@ -22,7 +22,10 @@ export const CDK_BUNDLING: BuildOptions = {
   external: [],
   banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
   // As the stack: the receipt renderer is a file of its own next to the handler (lib/constructs/api-function.ts).
-  define: { __RECEIPT_RENDERER__: JSON.stringify('./receipt-renderer.mjs'), __OPENAPI_DOCUMENT__: JSON.stringify('./openapi.json') },
+  define: {
+    __RECEIPT_RENDERER__: JSON.stringify('./receipt-renderer.mjs'),
+    __OPENAPI_DOCUMENT__: JSON.stringify('./openapi.json'),
+  },
   logLevel: 'error',
 };
 

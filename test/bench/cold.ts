@@ -42,17 +42,30 @@ export interface ColdResult {
 }
 
 /** Spawns `node driver bundle` and times it from spawn to its answer line. */
-export function coldRun(driver: string, bundle: string, env: Record<string, string>, event: APIGatewayProxyEventV2): Promise<ColdRun> {
+export function coldRun(
+  driver: string,
+  bundle: string,
+  env: Record<string, string>,
+  event: APIGatewayProxyEventV2,
+): Promise<ColdRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [driver, bundle], { env: { ...env, PATH: process.env.PATH ?? '', BENCH_EVENT: JSON.stringify(event) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [driver, bundle], {
+      env: { ...env, PATH: process.env.PATH ?? '', BENCH_EVENT: JSON.stringify(event) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let answered = false;
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       // The function's own stdout (an EMF metrics line) may come first: the driver's line is the one with "boot".
-      const answer = answered ? undefined : out.split('\n').slice(0, -1).find((text) => text.includes('"boot":'));
+      const answer = answered
+        ? undefined
+        : out
+            .split('\n')
+            .slice(0, -1)
+            .find((text) => text.includes('"boot":'));
       if (answer === undefined) return;
       answered = true;
       const wallMs = performance.now() - started;
@@ -72,7 +85,9 @@ export function emptyNode(): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
-    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`node -e '' exited ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`node -e '' exited ${code}`)),
+    );
   });
 }
 
@@ -117,6 +132,15 @@ export async function measureCold(db: BenchDb, driver: string, cases: ColdCase[]
   return cases.map((c, index) => {
     const o = summary(ours[index]!, c.bundle);
     const f = summary(floor[index]!, c.floor);
-    return { fn: c.fn, route: c.route, runs, ours: o, floor: f, emptyNodeMs: round(median(empty), 1), ratio: ratio(o.wallMs, f.wallMs), cpuRatio: ratio(o.cpuMs, f.cpuMs) };
+    return {
+      fn: c.fn,
+      route: c.route,
+      runs,
+      ours: o,
+      floor: f,
+      emptyNodeMs: round(median(empty), 1),
+      ratio: ratio(o.wallMs, f.wallMs),
+      cpuRatio: ratio(o.cpuMs, f.cpuMs),
+    };
   });
 }

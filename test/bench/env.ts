@@ -29,7 +29,12 @@ export interface BenchDb {
 
 export async function startBenchDb(): Promise<BenchDb> {
   const dynamo = await startDynamoDbLocal();
-  const tables: TableNames = { affiliates: 'bench_affiliates', payouts: 'bench_payouts', idempotency: 'bench_idempotency', taxYears: 'bench_tax_years' };
+  const tables: TableNames = {
+    affiliates: 'bench_affiliates',
+    payouts: 'bench_payouts',
+    idempotency: 'bench_idempotency',
+    taxYears: 'bench_tax_years',
+  };
   await createTables(dynamo.endpoint, tables);
   const client = createDocumentClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
   return {
@@ -83,12 +88,15 @@ export function benchAffiliate(id: string, overrides: Partial<SeedAffiliate> = {
   };
 }
 
-export const seed = (db: BenchDb, affiliates: SeedAffiliate[]) => seedAffiliates(db.client, db.tables.affiliates, affiliates);
+export const seed = (db: BenchDb, affiliates: SeedAffiliate[]) =>
+  seedAffiliates(db.client, db.tables.affiliates, affiliates);
 
 /** A payout item shaped as the product writes it (see DynamoPayoutStore.reservePayout and movePayout). */
 export function payoutItem(affiliate: SeedAffiliate, index: number, status: PayoutStatus, at: Date): Payout {
   const requested = new Date(at.getTime() - index * 3_600_000).toISOString();
-  const history: Payout['history'] = [{ at: requested, by: affiliate.user_id, from: null, to: 'pending', note: 'requested by affiliate' }];
+  const history: Payout['history'] = [
+    { at: requested, by: affiliate.user_id, from: null, to: 'pending', note: 'requested by affiliate' },
+  ];
   const processed = status !== 'pending';
   if (processed) history.push({ at: requested, by: 'admin-bench', from: 'pending', to: status });
   return {
@@ -101,7 +109,9 @@ export function payoutItem(affiliate: SeedAffiliate, index: number, status: Payo
     status,
     requested_at: requested,
     updated_at: requested,
-    ...(status === 'completed' ? { transaction_id: `PAYPAL-${index}`, processed_at: requested, processed_by: 'admin-bench' } : {}),
+    ...(status === 'completed'
+      ? { transaction_id: `PAYPAL-${index}`, processed_at: requested, processed_by: 'admin-bench' }
+      : {}),
     ...(status === 'failed' ? { notes: 'account closed', processed_at: requested, processed_by: 'admin-bench' } : {}),
     history,
   };
@@ -131,13 +141,16 @@ export async function preloadPayouts(
   const batches: Payout[][] = [];
   for (let start = 0; start < payouts.length; start += 25) batches.push(payouts.slice(start, start + 25));
   const writeBatch = async (batch: Payout[]) => {
-    let pending: Record<string, unknown[]> | undefined = { [db.tables.payouts]: batch.map((Item) => ({ PutRequest: { Item } })) };
+    let pending: Record<string, unknown[]> | undefined = {
+      [db.tables.payouts]: batch.map((Item) => ({ PutRequest: { Item } })),
+    };
     while (pending && Object.keys(pending).length > 0) {
       const result = await db.client.send(new BatchWriteCommand({ RequestItems: pending as never }));
       pending = result.UnprocessedItems as Record<string, unknown[]> | undefined;
     }
   };
-  for (let start = 0; start < batches.length; start += 4) await Promise.all(batches.slice(start, start + 4).map(writeBatch));
+  for (let start = 0; start < batches.length; start += 4)
+    await Promise.all(batches.slice(start, start + 4).map(writeBatch));
   let paid = 0;
   let pending = 0;
   for (const payout of payouts) {

@@ -18,6 +18,8 @@ export const payoutsFactory: HandlerFactory = (runtime) => createPayoutsHandler(
  */
 export async function loadAdminFactory(): Promise<HandlerFactory | undefined> {
   if (!exists(ADMIN_APP)) return undefined;
-  const module = (await import(pathToFileURL(join(ROOT, ADMIN_APP)).href)) as { createAdminPayoutsHandler?: HandlerFactory };
+  const module = (await import(pathToFileURL(join(ROOT, ADMIN_APP)).href)) as {
+    createAdminPayoutsHandler?: HandlerFactory;
+  };
   return module.createAdminPayoutsHandler;
 }

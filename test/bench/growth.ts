@@ -35,7 +35,11 @@ export async function measureGrowth(
     const affiliate = benchAffiliate(`growth-${level}`, { total_earned: AMOUNT * 1_000_000_000 });
     if (level > 0) await preloadPayouts(db, affiliate, level);
     else await seed(db, [affiliate]);
-    actors.push({ user: affiliate.user_id, affiliateId: affiliate.affiliate_id, token: await tokenFor(affiliate.user_id) });
+    actors.push({
+      user: affiliate.user_id,
+      affiliateId: affiliate.affiliate_id,
+      token: await tokenFor(affiliate.user_id),
+    });
   }
   const runtime = benchRuntime(db);
   const trace = traceClient(runtime.client, { consumedCapacity: true });
@@ -45,9 +49,18 @@ export async function measureGrowth(
     const started = performance.now();
     await invokeOk(handler, eventFor(fx, route, 'ours', who));
     const ms = performance.now() - started;
-    return { ms, capacity: totalCapacity(trace.calls), calls: trace.calls.length, queries: trace.calls.filter((call) => call.command === 'Query').length };
+    return {
+      ms,
+      capacity: totalCapacity(trace.calls),
+      calls: trace.calls.length,
+      queries: trace.calls.filter((call) => call.command === 'Query').length,
+    };
   };
-  const floor: Floor = { client: createDocumentClient({ region: 'us-east-1', endpoint: db.endpoint }), tables: db.tables, affiliateIds: new Map() };
+  const floor: Floor = {
+    client: createDocumentClient({ region: 'us-east-1', endpoint: db.endpoint }),
+    tables: db.tables,
+    affiliateIds: new Map(),
+  };
   const direct = async (who: Actor) => {
     const started = performance.now();
     await floorBalance(floor, who.user);
@@ -78,9 +91,23 @@ export async function measureGrowth(
     const r = request[index]!;
     return {
       payouts,
-      request: { p50: round(percentile(r.map((s) => s.ms), 50)), capacity: round(median(r.map((s) => s.capacity)), 1), calls: median(r.map((s) => s.calls)) },
+      request: {
+        p50: round(
+          percentile(
+            r.map((s) => s.ms),
+            50,
+          ),
+        ),
+        capacity: round(median(r.map((s) => s.capacity)), 1),
+        calls: median(r.map((s) => s.calls)),
+      },
       balance: {
-        p50: round(percentile(b.map((s) => s.ms), 50)),
+        p50: round(
+          percentile(
+            b.map((s) => s.ms),
+            50,
+          ),
+        ),
         capacity: round(median(b.map((s) => s.capacity)), 1),
         calls: median(b.map((s) => s.calls)),
         queryPages: median(b.map((s) => s.queries)),

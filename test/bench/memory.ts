@@ -21,18 +21,40 @@ export interface MemoryResult {
   statuses: Record<string, number>;
 }
 
-export async function measureMemory(db: BenchDb, stormFile: string, users: Actor[], { sequential, storm }: { sequential: number; storm: number }): Promise<MemoryResult> {
+export async function measureMemory(
+  db: BenchDb,
+  stormFile: string,
+  users: Actor[],
+  { sequential, storm }: { sequential: number; storm: number },
+): Promise<MemoryResult> {
   const specFile = join(OUT, 'storm-spec.json');
-  writeFileSync(specFile, JSON.stringify({ users: users.map(({ user, token }) => ({ user, token })), sequential, storm, amount: AMOUNT }));
+  writeFileSync(
+    specFile,
+    JSON.stringify({ users: users.map(({ user, token }) => ({ user, token })), sequential, storm, amount: AMOUNT }),
+  );
   const line = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [stormFile, specFile], { env: { ...functionEnv(db, { METRICS_ENABLED: 'false' }), PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [stormFile, specFile], {
+      env: { ...functionEnv(db, { METRICS_ENABLED: 'false' }), PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.once('exit', (code) => (code === 0 && out.includes('\n') ? resolve(out.trim()) : reject(new Error(`storm exited ${code}: ${err.slice(-2_000)}`))));
+    child.once('exit', (code) =>
+      code === 0 && out.includes('\n')
+        ? resolve(out.trim())
+        : reject(new Error(`storm exited ${code}: ${err.slice(-2_000)}`)),
+    );
   });
-  const result = JSON.parse(line) as { afterInit: number; afterSequential: number; peakSequential: number; peakStorm: number; stormMs: number; statuses: Record<string, number> };
+  const result = JSON.parse(line) as {
+    afterInit: number;
+    afterSequential: number;
+    peakSequential: number;
+    peakStorm: number;
+    stormMs: number;
+    statuses: Record<string, number>;
+  };
   return {
     afterInitMiB: round(result.afterInit, 1),
     afterSequentialMiB: round(result.afterSequential, 1),

@@ -20,7 +20,14 @@ import { median, round } from './stats.ts';
 export const PAGES_TARGET = { jsGzipKB: 50, waves: 1 };
 
 export interface PagesResult {
-  weights: Array<{ page: string; path: string; js_files: number; js_kb: number; js_gzip_kb: number; css_gzip_kb: number }>;
+  weights: Array<{
+    page: string;
+    path: string;
+    js_files: number;
+    js_kb: number;
+    js_gzip_kb: number;
+    css_gzip_kb: number;
+  }>;
   usable: { runs: number; median_ms: number; min_ms: number; max_ms: number; samples_ms: number[] };
   first_screen: { api_calls: string[]; waves: number };
 }
@@ -69,7 +76,9 @@ function weights(): PagesResult['weights'] {
 
 export async function measurePages({ runs = 9, log = (_: string) => {} } = {}): Promise<PagesResult> {
   const result: Partial<PagesResult> = { weights: weights() };
-  const server = await startServer({ affiliates: [affiliate('bench-pages', { tier: 'tier1', total_earned: 900_000 })] });
+  const server = await startServer({
+    affiliates: [affiliate('bench-pages', { tier: 'tier1', total_earned: 900_000 })],
+  });
   const browser = await launchChromium();
   try {
     const token = await tokenFor('user-bench-pages');
@@ -87,16 +96,24 @@ export async function measurePages({ runs = 9, log = (_: string) => {} } = {}): 
       // Let the wave finish so its timings are recorded.
       await page.getByRole('table', { name: 'Payout history' }).waitFor();
       const usable = (await page.evaluate('performance.getEntriesByName("payouts:usable")[0].startTime')) as number;
-      const api = ((await page.evaluate(
-        'performance.getEntriesByType("resource").map((e) => ({ name: e.name, startTime: e.startTime, responseEnd: e.responseEnd }))',
-      )) as Timing[]).filter((timing) => /\/payouts(\/|\?|$)/.test(new URL(timing.name).pathname + new URL(timing.name).search));
+      const api = (
+        (await page.evaluate(
+          'performance.getEntriesByType("resource").map((e) => ({ name: e.name, startTime: e.startTime, responseEnd: e.responseEnd }))',
+        )) as Timing[]
+      ).filter((timing) => /\/payouts(\/|\?|$)/.test(new URL(timing.name).pathname + new URL(timing.name).search));
       await context.close();
       if (run === 0) continue; // the first run warms the server and DynamoDB Local
       samples.push(round(usable, 1));
       firstScreen ??= { api_calls: api.map((timing) => new URL(timing.name).pathname), waves: waves(api) };
       log(`run ${run}: usable after ${round(usable, 1)} ms`);
     }
-    result.usable = { runs, median_ms: round(median(samples), 1), min_ms: Math.min(...samples), max_ms: Math.max(...samples), samples_ms: samples };
+    result.usable = {
+      runs,
+      median_ms: round(median(samples), 1),
+      min_ms: Math.min(...samples),
+      max_ms: Math.max(...samples),
+      samples_ms: samples,
+    };
     result.first_screen = firstScreen!;
   } finally {
     await browser.close();
@@ -120,17 +137,35 @@ export function pagesTargets(pages: PagesResult): Array<{ target: string; value:
   ];
 }
 
-export function pagesTables(pages: PagesResult): Array<{ title: string; headers: string[]; rows: Array<Array<string | number>> }> {
+export function pagesTables(
+  pages: PagesResult,
+): Array<{ title: string; headers: string[]; rows: Array<Array<string | number>> }> {
   return [
     {
       title: '7. Pages: weight (every script a page loads) and time to a usable dashboard in Chromium',
       headers: ['page', 'scripts', 'JS KB', 'JS gzip KB', `≤ ${PAGES_TARGET.jsGzipKB}`, 'CSS gzip KB'],
-      rows: pages.weights.map((w) => [w.path, w.js_files, w.js_kb, w.js_gzip_kb, verdict(w.js_gzip_kb <= PAGES_TARGET.jsGzipKB), w.css_gzip_kb]),
+      rows: pages.weights.map((w) => [
+        w.path,
+        w.js_files,
+        w.js_kb,
+        w.js_gzip_kb,
+        verdict(w.js_gzip_kb <= PAGES_TARGET.jsGzipKB),
+        w.css_gzip_kb,
+      ]),
     },
     {
       title: `   Dashboard: navigation → balance rendered, ${pages.usable.runs} fresh contexts (ms); first-screen API calls`,
       headers: ['median', 'min', 'max', 'API calls', 'waves', ''],
-      rows: [[pages.usable.median_ms, pages.usable.min_ms, pages.usable.max_ms, pages.first_screen.api_calls.join(' ‖ '), pages.first_screen.waves, verdict(pages.first_screen.waves <= PAGES_TARGET.waves)]],
+      rows: [
+        [
+          pages.usable.median_ms,
+          pages.usable.min_ms,
+          pages.usable.max_ms,
+          pages.first_screen.api_calls.join(' ‖ '),
+          pages.first_screen.waves,
+          verdict(pages.first_screen.waves <= PAGES_TARGET.waves),
+        ],
+      ],
     },
   ];
 }
@@ -139,8 +174,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   measurePages({ log: (message) => process.stderr.write(`[pages] ${message}\n`) })
     .then((pages) => {
-      for (const section of pagesTables(pages)) process.stdout.write(`${table(section.title, section.headers, section.rows)}\n`);
-      process.stdout.write(`${table('Targets', ['target', 'measured', ''], pagesTargets(pages).map((t) => [t.target, t.value, verdict(t.pass)]))}\n`);
+      for (const section of pagesTables(pages))
+        process.stdout.write(`${table(section.title, section.headers, section.rows)}\n`);
+      process.stdout.write(
+        `${table(
+          'Targets',
+          ['target', 'measured', ''],
+          pagesTargets(pages).map((t) => [t.target, t.value, verdict(t.pass)]),
+        )}\n`,
+      );
     })
     .catch((error: unknown) => {
       process.stderr.write(`pages bench failed: ${String(error)}\n`);

@@ -66,27 +66,53 @@ try {
     const owner = affiliates[n % affiliates.length]!;
     const id = `bench-${n}`;
     ids.push(id);
-    await client.send(new PutCommand({
-      TableName: DEFAULT_TABLE_NAMES.payouts,
-      Item: {
-        payout_id: id, affiliate_id: owner.affiliate_id, amount: 5_000, currency: 'USD', payment_method: owner.payment_method,
-        payment_email: owner.payment_email, ...(owner.stripe_account_id ? { stripe_account_id: owner.stripe_account_id } : {}),
-        status: 'pending', requested_at: now, updated_at: now, history: [{ at: now, by: owner.user_id, from: null, to: 'pending' }],
-      },
-    }));
+    await client.send(
+      new PutCommand({
+        TableName: DEFAULT_TABLE_NAMES.payouts,
+        Item: {
+          payout_id: id,
+          affiliate_id: owner.affiliate_id,
+          amount: 5_000,
+          currency: 'USD',
+          payment_method: owner.payment_method,
+          payment_email: owner.payment_email,
+          ...(owner.stripe_account_id ? { stripe_account_id: owner.stripe_account_id } : {}),
+          status: 'pending',
+          requested_at: now,
+          updated_at: now,
+          history: [{ at: now, by: owner.user_id, from: null, to: 'pending' }],
+        },
+      }),
+    );
   }
   for (const owner of affiliates) {
     const mine = ids.filter((_, n) => affiliates[n % affiliates.length] === owner).length;
-    await client.send(new PutCommand({ TableName: DEFAULT_TABLE_NAMES.affiliates, Item: { ...owner, total_paid: 0, total_pending: mine * 5_000, payout_count: mine } }));
+    await client.send(
+      new PutCommand({
+        TableName: DEFAULT_TABLE_NAMES.affiliates,
+        Item: { ...owner, total_paid: 0, total_pending: mine * 5_000, payout_count: mine },
+      }),
+    );
   }
 
   const env = {
-    DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: 'us-east-1', LOG_LEVEL: 'silent', JWT_SECRET: SECRET,
-    STRIPE_SECRET_KEY: SIM_STRIPE_KEY, STRIPE_WEBHOOK_SECRET: SIM_STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE: sim.url,
-    PAYPAL_CLIENT_ID: SIM_PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET: SIM_PAYPAL_CLIENT_SECRET, PAYPAL_API_BASE: sim.url, PAYPAL_WEBHOOK_ID: SIM_PAYPAL_WEBHOOK_ID,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    AWS_REGION: 'us-east-1',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: SECRET,
+    STRIPE_SECRET_KEY: SIM_STRIPE_KEY,
+    STRIPE_WEBHOOK_SECRET: SIM_STRIPE_WEBHOOK_SECRET,
+    STRIPE_API_BASE: sim.url,
+    PAYPAL_CLIENT_ID: SIM_PAYPAL_CLIENT_ID,
+    PAYPAL_CLIENT_SECRET: SIM_PAYPAL_CLIENT_SECRET,
+    PAYPAL_API_BASE: sim.url,
+    PAYPAL_WEBHOOK_ID: SIM_PAYPAL_WEBHOOK_ID,
     PAYOUT_PROVIDERS: 'stripe,paypal',
   };
-  const admin = createAdminPayoutsHandler(createDependencies(loadConfig(env), 'bench-admin'), loadProviderConfig(env)) as unknown as FunctionUrlHandler;
+  const admin = createAdminPayoutsHandler(
+    createDependencies(loadConfig(env), 'bench-admin'),
+    loadProviderConfig(env),
+  ) as unknown as FunctionUrlHandler;
   const providers = await createProviderRuntime(env, 'bench');
   const webhooks = createWebhooksHandler(providers) as unknown as FunctionUrlHandler;
   const server = createLocalServer({ payouts: admin, admin, webhooks });
@@ -94,7 +120,12 @@ try {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   sim.setWebhookBase(base);
   const sender = createSenderHandler(providers);
-  const drain = startStreamDrain({ endpoint: dynamo.endpoint, table: DEFAULT_PROVIDER_TABLE_NAMES.attempts, handler: (event) => sender(event), pollMs: 20 });
+  const drain = startStreamDrain({
+    endpoint: dynamo.endpoint,
+    table: DEFAULT_PROVIDER_TABLE_NAMES.attempts,
+    handler: (event) => sender(event),
+    pollMs: 20,
+  });
   const token = await signToken(SECRET, { sub: 'bench-admin', role: 'admin' });
 
   // --- bulk send, 500 ids per request
@@ -118,7 +149,9 @@ try {
   const remaining = new Set(ids);
   while (remaining.size > 0 && performance.now() - started < 600_000) {
     for (const id of [...remaining].slice(0, 100)) {
-      const { Item } = await client.send(new GetCommand({ TableName: DEFAULT_TABLE_NAMES.payouts, Key: { payout_id: id } }));
+      const { Item } = await client.send(
+        new GetCommand({ TableName: DEFAULT_TABLE_NAMES.payouts, Key: { payout_id: id } }),
+      );
       if (Item?.status === 'completed') remaining.delete(id);
     }
     if (remaining.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -131,16 +164,28 @@ try {
 
   // --- webhook handler latency vs floor (same machine, same HTTP path)
   const stripe = new Stripe(SIM_STRIPE_KEY);
-  const floor = createServer((_req, res) => { _req.resume(); _req.on('end', () => res.end('{}')); });
+  const floor = createServer((_req, res) => {
+    _req.resume();
+    _req.on('end', () => res.end('{}'));
+  });
   await new Promise<void>((resolve) => floor.listen(0, '127.0.0.1', resolve));
   const floorBase = `http://127.0.0.1:${(floor.address() as AddressInfo).port}`;
   const time = async (url: string, n: number) => {
     const samples: number[] = [];
     for (let i = 0; i < n; i += 1) {
-      const payload = JSON.stringify({ id: `evt_bench_${url.length}_${i}`, object: 'event', type: 'transfer.created', data: { object: state.transfers[i % state.transfers.length] } });
+      const payload = JSON.stringify({
+        id: `evt_bench_${url.length}_${i}`,
+        object: 'event',
+        type: 'transfer.created',
+        data: { object: state.transfers[i % state.transfers.length] },
+      });
       const header = stripe.webhooks.generateTestHeaderString({ payload, secret: SIM_STRIPE_WEBHOOK_SECRET });
       const t = performance.now();
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: payload });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': header },
+        body: payload,
+      });
       await res.arrayBuffer();
       samples.push(performance.now() - t);
     }

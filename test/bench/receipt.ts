@@ -38,8 +38,13 @@ const PAYOUT: Payout = {
 
 export async function measureReceipts({ warm, cold }: { warm: number; cold: number }): Promise<ReceiptResult> {
   const renderer = await bundle('receipt-renderer', 'shared/receipts/render.ts');
-  const content = receiptContent(PAYOUT, 'RCPT-2026-000001', { name: 'Commercive', address: ['1 Market St', 'San Francisco, CA 94105'] });
-  const { renderReceipt } = (await import(pathToFileURL(renderer.file).href)) as typeof import('../../shared/receipts/render.ts');
+  const content = receiptContent(PAYOUT, 'RCPT-2026-000001', {
+    name: 'Commercive',
+    address: ['1 Market St', 'San Francisco, CA 94105'],
+  });
+  const { renderReceipt } = (await import(
+    pathToFileURL(renderer.file).href
+  )) as typeof import('../../shared/receipts/render.ts');
   let bytes = 0;
   for (let index = 0; index < 20; index += 1) bytes = (await renderReceipt(content)).length;
   const warmTimes: number[] = [];
@@ -51,8 +56,17 @@ export async function measureReceipts({ warm, cold }: { warm: number; cold: numb
   const script = `const t=performance.now();const m=await import(process.argv[1]);await m.renderReceipt(JSON.parse(process.argv[2]));process.stdout.write(String(performance.now()-t));`;
   const coldTimes: number[] = [];
   for (let index = 0; index < cold; index += 1) {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(renderer.file).href, JSON.stringify(content)], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', script, pathToFileURL(renderer.file).href, JSON.stringify(content)],
+      { encoding: 'utf8' },
+    );
     coldTimes.push(Number(out));
   }
-  return { renderer_kib: round(renderer.bytes / 1024, 1), warm_p50_ms: round(median(warmTimes)), cold_p50_ms: round(median(coldTimes)), bytes };
+  return {
+    renderer_kib: round(renderer.bytes / 1024, 1),
+    warm_p50_ms: round(median(warmTimes)),
+    cold_p50_ms: round(median(coldTimes)),
+    bytes,
+  };
 }

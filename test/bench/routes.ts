@@ -35,10 +35,18 @@ async function actor(db: BenchDb, id: string, past = 0): Promise<Actor & { payou
   const affiliate = benchAffiliate(id);
   const payoutIds = past > 0 ? (await preloadPayouts(db, affiliate, past)).map((payout) => payout.payout_id) : [];
   if (past === 0) await seed(db, [affiliate]);
-  return { user: affiliate.user_id, affiliateId: affiliate.affiliate_id, token: await tokenFor(affiliate.user_id), payoutIds };
+  return {
+    user: affiliate.user_id,
+    affiliateId: affiliate.affiliate_id,
+    token: await tokenFor(affiliate.user_id),
+    payoutIds,
+  };
 }
 
-export async function prepareFixtures(db: BenchDb, { movable, cancellable }: { movable: number; cancellable: number }): Promise<Fixtures> {
+export async function prepareFixtures(
+  db: BenchDb,
+  { movable, cancellable }: { movable: number; cancellable: number },
+): Promise<Fixtures> {
   const reader = await actor(db, 'reader', READER_PAYOUTS);
   const canceller = await actor(db, 'canceller');
   const cancelled = await preloadPayouts(db, benchAffiliate('canceller'), cancellable, () => 'pending');
@@ -85,7 +93,11 @@ export function eventFor(fx: Fixtures, route: RouteName, side: Side = 'ours', wh
     case 'get':
       return functionUrlEvent({ path: `/payouts/${fx.reader.payoutId}`, headers: as(fx.reader) });
     case 'cancel':
-      return functionUrlEvent({ method: 'POST', path: `/payouts/${take(fx.cancellable, 'cancellable payouts')}/cancel`, headers: as(fx.canceller) });
+      return functionUrlEvent({
+        method: 'POST',
+        path: `/payouts/${take(fx.cancellable, 'cancellable payouts')}/cancel`,
+        headers: as(fx.canceller),
+      });
     case 'process':
       return functionUrlEvent({
         method: 'POST',
@@ -101,7 +113,9 @@ export async function invokeOk(handler: Handler, event: APIGatewayProxyEventV2):
   const response = await handler(event, lambdaContext());
   const status = response.statusCode ?? 0;
   if (status < 200 || status >= 300) {
-    throw new Error(`${event.requestContext.http.method} ${event.rawPath} answered ${status}: ${String(response.body).slice(0, 300)}`);
+    throw new Error(
+      `${event.requestContext.http.method} ${event.rawPath} answered ${status}: ${String(response.body).slice(0, 300)}`,
+    );
   }
   return status;
 }

@@ -30,12 +30,34 @@ const PARTS = ['cold', 'trips', 'warm', 'growth', 'throughput', 'memory', 'pages
 type Part = (typeof PARTS)[number];
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const ONLY = process.env.BENCH_ONLY ? (process.env.BENCH_ONLY.split(',').map((part) => part.trim()) as Part[]) : undefined;
+const ONLY = process.env.BENCH_ONLY
+  ? (process.env.BENCH_ONLY.split(',').map((part) => part.trim()) as Part[])
+  : undefined;
 const wanted = (part: Part) => !ONLY || ONLY.includes(part);
 
 const SETTINGS = QUICK
-  ? { coldRuns: 9, warmIterations: 150, warmup: 20, growthLevels: [0, 100, 1_000, 10_000], growthRequests: 40, growthBalances: 5, seconds: 3, storm: 500, users: 50 }
-  : { coldRuns: 21, warmIterations: 1_000, warmup: 100, growthLevels: [0, 100, 1_000, 10_000], growthRequests: 300, growthBalances: 21, seconds: 10, storm: 600, users: 100 };
+  ? {
+      coldRuns: 9,
+      warmIterations: 150,
+      warmup: 20,
+      growthLevels: [0, 100, 1_000, 10_000],
+      growthRequests: 40,
+      growthBalances: 5,
+      seconds: 3,
+      storm: 500,
+      users: 50,
+    }
+  : {
+      coldRuns: 21,
+      warmIterations: 1_000,
+      warmup: 100,
+      growthLevels: [0, 100, 1_000, 10_000],
+      growthRequests: 300,
+      growthBalances: 21,
+      seconds: 10,
+      storm: 600,
+      users: 100,
+    };
 
 /** Targets of issue 6. */
 const TARGET = { coldRatio: 1.1, warmRatioP50: 1.1, growthRequest: 1.05 };
@@ -77,7 +99,11 @@ async function throughputUsers(db: BenchDb, count: number): Promise<Actor[]> {
   for (let index = 0; index < count; index += 1) {
     const affiliate = benchAffiliate(`load-${index}`);
     await preloadPayouts(db, affiliate, 10);
-    users.push({ user: affiliate.user_id, affiliateId: affiliate.affiliate_id, token: await tokenFor(affiliate.user_id) });
+    users.push({
+      user: affiliate.user_id,
+      affiliateId: affiliate.affiliate_id,
+      token: await tokenFor(affiliate.user_id),
+    });
   }
   return users;
 }
@@ -85,7 +111,8 @@ async function throughputUsers(db: BenchDb, count: number): Promise<Actor[]> {
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = performance.now();
-  const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+  const log = (message: string) =>
+    process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
   const results: Results = {
     generated_at: new Date().toISOString(),
     mode: QUICK ? 'quick' : 'full',
@@ -99,10 +126,16 @@ async function main(): Promise<void> {
   log('building bundles as CDK does');
   const adminFactory = await loadAdminFactory();
   const payouts = await bundle('payouts', 'lambdas/payouts/handler.ts');
-  const admin: Bundle | undefined = adminFactory ? await bundle('admin-payouts', 'lambdas/admin-payouts/handler.ts') : undefined;
+  const admin: Bundle | undefined = adminFactory
+    ? await bundle('admin-payouts', 'lambdas/admin-payouts/handler.ts')
+    : undefined;
   const floor = await bundle('floor', 'test/bench/floor/handler.ts');
   const driver = await script('cold-driver', 'test/bench/entries/cold-driver.ts');
-  results.bundles = [payouts, ...(admin ? [admin] : []), floor].map((b) => ({ name: b.name, entry: b.entry, kib: round(b.bytes / 1024, 1) }));
+  results.bundles = [payouts, ...(admin ? [admin] : []), floor].map((b) => ({
+    name: b.name,
+    entry: b.entry,
+    kib: round(b.bytes / 1024, 1),
+  }));
   if (!adminFactory) log(`${ADMIN_APP} does not exist yet: the admin function is left out`);
 
   log('starting DynamoDB Local');
@@ -126,7 +159,17 @@ async function main(): Promise<void> {
       const cases: ColdCase[] = [
         { fn: 'payouts', route: 'balance', bundle: payouts, floor, event: (side) => eventFor(fx, 'balance', side) },
         { fn: 'payouts', route: 'request', bundle: payouts, floor, event: (side) => eventFor(fx, 'request', side) },
-        ...(admin ? [{ fn: 'admin-payouts', route: 'process' as const, bundle: admin, floor, event: (side: 'ours' | 'floor') => eventFor(fx, 'process', side) }] : []),
+        ...(admin
+          ? [
+              {
+                fn: 'admin-payouts',
+                route: 'process' as const,
+                bundle: admin,
+                floor,
+                event: (side: 'ours' | 'floor') => eventFor(fx, 'process', side),
+              },
+            ]
+          : []),
       ];
       results.cold = await measureCold(db, driver, cases, SETTINGS.coldRuns);
     }
@@ -139,7 +182,10 @@ async function main(): Promise<void> {
     }
     if (wanted('warm')) {
       log(`warm latency: ${SETTINGS.warmIterations} invocations per route, ours and floor interleaved`);
-      results.warm = await measureWarm(db, fx, functions, { iterations: SETTINGS.warmIterations, warmup: SETTINGS.warmup });
+      results.warm = await measureWarm(db, fx, functions, {
+        iterations: SETTINGS.warmIterations,
+        warmup: SETTINGS.warmup,
+      });
     }
     if (wanted('growth')) {
       log(`growth: affiliates with ${SETTINGS.growthLevels.join(', ')} past payouts`);
@@ -184,18 +230,38 @@ async function main(): Promise<void> {
 function targets(results: Results): Results['targets'] {
   const list: Results['targets'] = [];
   for (const cold of results.cold ?? []) {
-    list.push({ target: `cold ${cold.fn} ${cold.route}: ours/floor ≤ ${TARGET.coldRatio}`, value: `${cold.ratio}`, pass: cold.ratio <= TARGET.coldRatio });
+    list.push({
+      target: `cold ${cold.fn} ${cold.route}: ours/floor ≤ ${TARGET.coldRatio}`,
+      value: `${cold.ratio}`,
+      pass: cold.ratio <= TARGET.coldRatio,
+    });
   }
   for (const trip of results.trips ?? []) {
-    list.push({ target: `waves ${trip.fn} ${trip.route}: warm ≤ ${trip.target}, cold ≤ warm + 1 GSI lookup`, value: `${trip.warm.waves} warm, ${trip.cold.waves} cold`, pass: trip.pass });
+    list.push({
+      target: `waves ${trip.fn} ${trip.route}: warm ≤ ${trip.target}, cold ≤ warm + 1 GSI lookup`,
+      value: `${trip.warm.waves} warm, ${trip.cold.waves} cold`,
+      pass: trip.pass,
+    });
   }
   for (const warm of results.warm ?? []) {
-    list.push({ target: `warm ${warm.fn} ${warm.route}: p50 ours/floor ≤ ${TARGET.warmRatioP50}`, value: `${warm.ratioP50}`, pass: warm.ratioP50 <= TARGET.warmRatioP50 });
+    list.push({
+      target: `warm ${warm.fn} ${warm.route}: p50 ours/floor ≤ ${TARGET.warmRatioP50}`,
+      value: `${warm.ratioP50}`,
+      pass: warm.ratioP50 <= TARGET.warmRatioP50,
+    });
   }
   if (results.growth) {
     const g = results.growth;
-    list.push({ target: `growth request p50 latency, most / fewest past payouts ≤ ${TARGET.growthRequest}`, value: `${g.requestLatencyRatio}`, pass: g.requestLatencyRatio <= TARGET.growthRequest });
-    list.push({ target: `growth request capacity, most / fewest past payouts ≤ ${TARGET.growthRequest}`, value: `${g.requestCapacityRatio}`, pass: g.requestCapacityRatio <= TARGET.growthRequest });
+    list.push({
+      target: `growth request p50 latency, most / fewest past payouts ≤ ${TARGET.growthRequest}`,
+      value: `${g.requestLatencyRatio}`,
+      pass: g.requestLatencyRatio <= TARGET.growthRequest,
+    });
+    list.push({
+      target: `growth request capacity, most / fewest past payouts ≤ ${TARGET.growthRequest}`,
+      value: `${g.requestCapacityRatio}`,
+      pass: g.requestCapacityRatio <= TARGET.growthRequest,
+    });
   }
   if (results.pages) list.push(...pagesTargets(results.pages));
   return list;
@@ -211,7 +277,23 @@ function render(results: Results): { text: string; md: string } {
   if (results.cold) {
     sections.push({
       title: `1. Cold start proxy: fresh node, import + one request, median of ${results.settings.coldRuns} (ms)`,
-      headers: ['function route', 'KiB', 'ours', 'init', 'invoke', 'CPU', 'floor KiB', 'floor', 'init', 'invoke', 'CPU', 'node -e ""', 'CPU ratio', 'ratio', `≤ ${TARGET.coldRatio}`],
+      headers: [
+        'function route',
+        'KiB',
+        'ours',
+        'init',
+        'invoke',
+        'CPU',
+        'floor KiB',
+        'floor',
+        'init',
+        'invoke',
+        'CPU',
+        'node -e ""',
+        'CPU ratio',
+        'ratio',
+        `≤ ${TARGET.coldRatio}`,
+      ],
       rows: results.cold.map((c) => [
         `${c.fn} ${c.route}`,
         c.ours.kib,
@@ -235,23 +317,69 @@ function render(results: Results): { text: string; md: string } {
     sections.push({
       title: '2. Sequential DynamoDB waves per route (‖ = in parallel, → = after)',
       headers: ['function route', 'warm', 'cold', 'warm calls', 'cold calls', 'target', ''],
-      rows: results.trips.map((t) => [`${t.fn} ${t.route}`, t.warm.waves, t.cold.waves, t.warm.calls, t.cold.calls, `≤ ${t.target}`, verdict(t.pass)]),
+      rows: results.trips.map((t) => [
+        `${t.fn} ${t.route}`,
+        t.warm.waves,
+        t.cold.waves,
+        t.warm.calls,
+        t.cold.calls,
+        `≤ ${t.target}`,
+        verdict(t.pass),
+      ]),
     });
   }
   if (results.warm) {
     sections.push({
       title: `3. Warm latency, ${results.settings.warmIterations} in-process invocations per route (ms)`,
-      headers: ['function route', 'p50', 'p99', 'in DynamoDB', 'floor p50', 'floor p99', 'in DynamoDB', 'p50 ratio', 'p99 ratio', `≤ ${TARGET.warmRatioP50}`],
-      rows: results.warm.map((w) => [`${w.fn} ${w.route}`, w.ours.p50, w.ours.p99, w.ours.dynamo, w.floor.p50, w.floor.p99, w.floor.dynamo, w.ratioP50, w.ratioP99, verdict(w.ratioP50 <= TARGET.warmRatioP50)]),
+      headers: [
+        'function route',
+        'p50',
+        'p99',
+        'in DynamoDB',
+        'floor p50',
+        'floor p99',
+        'in DynamoDB',
+        'p50 ratio',
+        'p99 ratio',
+        `≤ ${TARGET.warmRatioP50}`,
+      ],
+      rows: results.warm.map((w) => [
+        `${w.fn} ${w.route}`,
+        w.ours.p50,
+        w.ours.p99,
+        w.ours.dynamo,
+        w.floor.p50,
+        w.floor.p99,
+        w.floor.dynamo,
+        w.ratioP50,
+        w.ratioP99,
+        verdict(w.ratioP50 <= TARGET.warmRatioP50),
+      ]),
     });
   }
   if (results.growth) {
     const g = results.growth;
     sections.push({
       title: '4. Growth: p50 latency (ms) and consumed capacity units per call, by past payouts',
-      headers: ['past payouts', 'request p50', 'request CU', 'balance p50', 'balance CU', 'balance Query pages', 'balance floor p50'],
+      headers: [
+        'past payouts',
+        'request p50',
+        'request CU',
+        'balance p50',
+        'balance CU',
+        'balance Query pages',
+        'balance floor p50',
+      ],
       rows: [
-        ...g.rows.map((row) => [row.payouts, row.request.p50, row.request.capacity, row.balance.p50, row.balance.capacity, row.balance.queryPages, row.balance.floorP50]),
+        ...g.rows.map((row) => [
+          row.payouts,
+          row.request.p50,
+          row.request.capacity,
+          row.balance.p50,
+          row.balance.capacity,
+          row.balance.queryPages,
+          row.balance.floorP50,
+        ]),
         [
           `${g.rows.at(-1)?.payouts ?? ''} / ${g.rows[0]?.payouts ?? ''}`,
           `${g.requestLatencyRatio} ${verdict(g.requestLatencyRatio <= TARGET.growthRequest)}`,
@@ -276,8 +404,26 @@ function render(results: Results): { text: string; md: string } {
     const m = results.memory;
     sections.push({
       title: '6. Memory of the payouts function (MiB)',
-      headers: ['after init', `after ${m.sequential} sequential`, 'peak sequential', `peak, storm of ${m.storm} concurrent`, 'storm ms', 'statuses'],
-      rows: [[m.afterInitMiB, m.afterSequentialMiB, m.peakSequentialMiB, m.peakStormMiB, m.stormMs, Object.entries(m.statuses).map(([status, n]) => `${status}×${n}`).join(' ')]],
+      headers: [
+        'after init',
+        `after ${m.sequential} sequential`,
+        'peak sequential',
+        `peak, storm of ${m.storm} concurrent`,
+        'storm ms',
+        'statuses',
+      ],
+      rows: [
+        [
+          m.afterInitMiB,
+          m.afterSequentialMiB,
+          m.peakSequentialMiB,
+          m.peakStormMiB,
+          m.stormMs,
+          Object.entries(m.statuses)
+            .map(([status, n]) => `${status}×${n}`)
+            .join(' '),
+        ],
+      ],
     });
   }
   if (results.pages) sections.push(...pagesTables(results.pages));
@@ -297,4 +443,3 @@ main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
-

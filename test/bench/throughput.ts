@@ -27,7 +27,10 @@ export interface ThroughputResult {
 }
 
 async function startServer(file: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [file], { env: { ...env, PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [file], {
+    env: { ...env, PATH: process.env.PATH ?? '' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
@@ -47,7 +50,9 @@ async function startServer(file: string, env: Record<string, string>): Promise<{
 
 function peakRss(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
-    child.stdout?.once('data', (chunk: Buffer) => resolve((JSON.parse(chunk.toString()) as { maxRssKiB: number }).maxRssKiB / 1024));
+    child.stdout?.once('data', (chunk: Buffer) =>
+      resolve((JSON.parse(chunk.toString()) as { maxRssKiB: number }).maxRssKiB / 1024),
+    );
     child.stdin?.write('rss\n');
   });
 }
@@ -70,14 +75,22 @@ export async function measureThroughput(
         duration: seconds,
         requests: [
           route === 'balance'
-            ? { method: 'GET', path: '/payouts/balance', setupRequest: (request) => ({ ...request, headers: { authorization: `Bearer ${token()}` } }) }
+            ? {
+                method: 'GET',
+                path: '/payouts/balance',
+                setupRequest: (request) => ({ ...request, headers: { authorization: `Bearer ${token()}` } }),
+              }
             : {
                 method: 'POST',
                 path: '/payouts/request',
                 body: JSON.stringify({ amount: AMOUNT }),
                 setupRequest: (request) => ({
                   ...request,
-                  headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+                  headers: {
+                    authorization: `Bearer ${token()}`,
+                    'content-type': 'application/json',
+                    'idempotency-key': randomUUID(),
+                  },
                 }),
               },
         ],
@@ -95,7 +108,18 @@ export async function measureThroughput(
       };
     };
     // A short unmeasured round warms the user -> affiliate cache, the connections and the JIT.
-    await autocannon({ url: `http://127.0.0.1:${port}`, connections, amount: users.length * 2, requests: [{ method: 'GET', path: '/payouts/balance', setupRequest: (request) => ({ ...request, headers: { authorization: `Bearer ${token()}` } }) }] });
+    await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections,
+      amount: users.length * 2,
+      requests: [
+        {
+          method: 'GET',
+          path: '/payouts/balance',
+          setupRequest: (request) => ({ ...request, headers: { authorization: `Bearer ${token()}` } }),
+        },
+      ],
+    });
     const rows = [await run('balance'), await run('request')];
     return { rows, serverPeakRssMiB: round(await peakRss(child), 1) };
   } finally {

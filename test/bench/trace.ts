@@ -50,7 +50,12 @@ export function traceClient(client: DynamoDBDocumentClient, { consumedCapacity =
         return result;
       } finally {
         // A failed call (a cancelled transaction) is recorded with 0 capacity: the bench's calls succeed.
-        calls.push({ command: String(context.commandName ?? 'unknown').replace(/Command$/, ''), start, end: performance.now(), capacity });
+        calls.push({
+          command: String(context.commandName ?? 'unknown').replace(/Command$/, ''),
+          start,
+          end: performance.now(),
+          capacity,
+        });
       }
     },
     { step: 'initialize', name: 'benchTrace', priority: 'high', override: true },

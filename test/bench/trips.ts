@@ -24,9 +24,21 @@ export interface TripResult {
 }
 
 /** Warm targets: a request ≤ 2, the read routes one parallel wave, an admin move one read plus one transaction. */
-export const WAVE_TARGETS: Record<RouteName, number> = { request: 2, balance: 1, summary: 1, history: 1, get: 1, cancel: 2, process: 2 };
+export const WAVE_TARGETS: Record<RouteName, number> = {
+  request: 2,
+  balance: 1,
+  summary: 1,
+  history: 1,
+  get: 1,
+  cancel: 2,
+  process: 2,
+};
 
-const sorted = (calls: CallRecord[]) => calls.map((call) => call.command).sort().join(',');
+const sorted = (calls: CallRecord[]) =>
+  calls
+    .map((call) => call.command)
+    .sort()
+    .join(',');
 
 export async function measureTrips(
   db: BenchDb,
@@ -60,7 +72,8 @@ export async function measureTrips(
       client.destroy();
     }
     const extra = cold.length - warm.length;
-    const coldOk = waves(cold) <= waves(warm) + 1 && extra <= 1 && (extra === 0 || cold.some((call) => call.command === 'Query'));
+    const coldOk =
+      waves(cold) <= waves(warm) + 1 && extra <= 1 && (extra === 0 || cold.some((call) => call.command === 'Query'));
     const target = WAVE_TARGETS[c.route];
     results.push({
       fn: c.fn,

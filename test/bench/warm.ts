@@ -40,7 +40,11 @@ export async function measureWarm(
   for (const c of cases) {
     const runtime = benchRuntime(db);
     const handler = c.factory(runtime);
-    const floor: Floor = { client: createDocumentClient({ region: 'us-east-1', endpoint: db.endpoint }), tables: db.tables, affiliateIds: new Map() };
+    const floor: Floor = {
+      client: createDocumentClient({ region: 'us-east-1', endpoint: db.endpoint }),
+      tables: db.tables,
+      affiliateIds: new Map(),
+    };
     const oursTrace = traceClient(runtime.client);
     const floorTrace = traceClient(floor.client);
     const ours = () => invokeOk(handler, eventFor(fx, c.route, 'ours'));
@@ -68,7 +72,14 @@ export async function measureWarm(
     floor.client.destroy();
     const summary = (samples: { ms: number; dynamo: number }[]) => {
       const ms = samples.map((sample) => sample.ms);
-      return { p50: percentile(ms, 50), p99: percentile(ms, 99), dynamo: percentile(samples.map((sample) => sample.dynamo), 50) };
+      return {
+        p50: percentile(ms, 50),
+        p99: percentile(ms, 99),
+        dynamo: percentile(
+          samples.map((sample) => sample.dynamo),
+          50,
+        ),
+      };
     };
     const o = summary(oursMs);
     const f = summary(floorMs);

@@ -11,7 +11,12 @@ export const PAGE_AFFILIATES: SeedAffiliate[] = [
   affiliate('csv', { tier: 'tier1', total_earned: 500_000 }),
   affiliate('phone', { tier: 'tier1', total_earned: 40_000 }),
   affiliate('tax', { tier: 'tier1', total_earned: 600_000, payment_method: 'zelle', payment_email: 'tax@example.com' }),
-  affiliate('show', { tier: 'tier2', total_earned: 1_284_050, payment_method: 'paypal', payment_email: 'maya@example.com' }),
+  affiliate('show', {
+    tier: 'tier2',
+    total_earned: 1_284_050,
+    payment_method: 'paypal',
+    payment_email: 'maya@example.com',
+  }),
 ];
 
 /**
@@ -29,7 +34,12 @@ export async function requestPayout(baseUrl: string, token: string, amount: numb
   return response.json.data.payout.payout_id as string;
 }
 
-export async function moveTo(baseUrl: string, token: string, payoutId: string, body: Record<string, string>): Promise<void> {
+export async function moveTo(
+  baseUrl: string,
+  token: string,
+  payoutId: string,
+  body: Record<string, string>,
+): Promise<void> {
   const response = await call(baseUrl, `/admin/payouts/${payoutId}/process`, { method: 'POST', token, body });
   if (response.status !== 200) throw new Error(`move failed: ${response.status} ${response.text}`);
 }
@@ -61,7 +71,9 @@ export async function startPagesServer(): Promise<RunningServer> {
   try {
     return await startServer({ affiliates: PAGE_AFFILIATES, env: PAGE_ENV });
   } catch (error) {
-    process.stderr.write(`page tests: the server did not start, trying once more (${String(error).split('\n')[1] ?? ''})\n`);
+    process.stderr.write(
+      `page tests: the server did not start, trying once more (${String(error).split('\n')[1] ?? ''})\n`,
+    );
     return startServer({ affiliates: PAGE_AFFILIATES, env: PAGE_ENV });
   }
 }

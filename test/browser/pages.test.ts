@@ -37,7 +37,11 @@ describe('Pages in Chromium', () => {
   }
 
   const payoutsOf = async (user: string) =>
-    (await call(server.baseUrl, '/payouts?limit=100', { token: await tokenFor(user) })).json.data.payouts as Array<{ payout_id: string; amount: number; status: string }>;
+    (await call(server.baseUrl, '/payouts?limit=100', { token: await tokenFor(user) })).json.data.payouts as Array<{
+      payout_id: string;
+      amount: number;
+      status: string;
+    }>;
   const card = (page: Page, name: string) => page.getByTestId(`balance-${name}`);
 
   it('an affiliate requests a payout, sees it pending and the balance move, then cancels it', async () => {
@@ -75,7 +79,9 @@ describe('Pages in Chromium', () => {
     await confirm.getByRole('button', { name: 'Cancel payout' }).click();
 
     // Assess: cancelled everywhere, the money back
-    await expect.poll(() => details.getByRole('list', { name: 'Status timeline' }).getByRole('listitem').count()).toBe(2);
+    await expect
+      .poll(() => details.getByRole('list', { name: 'Status timeline' }).getByRole('listitem').count())
+      .toBe(2);
     expect(await details.getByRole('button', { name: 'Cancel payout' }).count()).toBe(0);
     await expect.poll(() => card(page, 'available').textContent()).toBe('$1,500.00');
     await expect.poll(() => history.getByRole('row').nth(1).textContent()).toMatch(/Cancelled/);
@@ -86,7 +92,10 @@ describe('Pages in Chromium', () => {
     const page = await open('/', await tokenFor('user-double'));
     await expect.poll(() => card(page, 'available').textContent()).toBe('$800.00');
     const sent: string[] = [];
-    page.on('request', (request) => request.url().endsWith('/payouts/request') && sent.push(request.headers()['idempotency-key'] ?? ''));
+    page.on(
+      'request',
+      (request) => request.url().endsWith('/payouts/request') && sent.push(request.headers()['idempotency-key'] ?? ''),
+    );
 
     // Act 1: a double click
     await page.getByLabel('Amount (USD)').fill('100');
@@ -132,7 +141,9 @@ describe('Pages in Chromium', () => {
     // Act 1: a fraction of a cent never leaves the page
     await page.getByLabel('Amount (USD)').fill('10.005');
     await page.getByRole('button', { name: 'Request payout' }).click();
-    expect(await page.getByRole('alert').textContent()).toBe('The amount must be in whole cents (at most two decimals).');
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'The amount must be in whole cents (at most two decimals).',
+    );
     expect(requests).toBe(0);
 
     // Act 2: another tab takes $300 first; this page still believes $600 is available
@@ -141,7 +152,9 @@ describe('Pages in Chromium', () => {
     await page.getByRole('button', { name: 'Request payout' }).click();
 
     // Assess: the server refused, in its own words, and nothing was written
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('The amount exceeds your available balance of 30000 cents ($300.00).');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('The amount exceeds your available balance of 30000 cents ($300.00).');
     expect(requests).toBe(1);
     expect(await payoutsOf('user-stale')).toHaveLength(1);
     expect(await page.getByLabel('Amount (USD)').getAttribute('aria-invalid')).toBe('true');
@@ -182,7 +195,9 @@ describe('Pages in Chromium', () => {
     await expect.poll(() => queue.getByRole('row').nth(1).textContent()).toMatch(/Completed.*PAYPAL-PAGES-1/);
     await console.getByRole('button', { name: `Details of ${id}` }).click();
     const detail = console.getByRole('region', { name: 'Payout details' });
-    await expect.poll(() => detail.getByRole('list', { name: 'Status timeline' }).getByRole('listitem').count()).toBe(2);
+    await expect
+      .poll(() => detail.getByRole('list', { name: 'Status timeline' }).getByRole('listitem').count())
+      .toBe(2);
     await console.getByRole('button', { name: 'Reconcile aff-admin' }).click();
     await console.getByText('aff-admin: counters and payouts agree.').waitFor();
     await expectAccessible(console, 'console with results, detail and reconciliation');
@@ -196,7 +211,8 @@ describe('Pages in Chromium', () => {
   it('Export CSV downloads every row of the current filter, across pages', async () => {
     const token = await tokenFor('user-csv');
     const ids: string[] = [];
-    for (const amount of [10_000, 20_000, 30_000, 40_000, 50_000]) ids.push(await requestPayout(server.baseUrl, token, amount));
+    for (const amount of [10_000, 20_000, 30_000, 40_000, 50_000])
+      ids.push(await requestPayout(server.baseUrl, token, amount));
     const console = await open('/console/?affiliate_id=aff-csv', await adminToken());
     await expect.poll(() => console.getByRole('table', { name: 'Payouts' }).getByRole('row').count()).toBe(6);
     // Two rows per export response, so the page must follow X-Next-Cursor three times.
@@ -208,12 +224,20 @@ describe('Pages in Chromium', () => {
       await route.continue({ url: url.toString() });
     });
 
-    const [download] = await Promise.all([console.waitForEvent('download'), console.getByRole('button', { name: 'Export CSV' }).click()]);
+    const [download] = await Promise.all([
+      console.waitForEvent('download'),
+      console.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
     const rows = parseCsv(readFileSync((await download.path())!, 'utf8'));
 
     expect(download.suggestedFilename()).toMatch(/^payouts-\d{4}-\d{2}-\d{2}\.csv$/);
     expect(rows[0]?.slice(0, 4)).toEqual(['payout_id', 'affiliate_id', 'status', 'amount_cents']);
-    expect(rows.slice(1).map((row) => row[0]).sort()).toEqual([...ids].sort());
+    expect(
+      rows
+        .slice(1)
+        .map((row) => row[0])
+        .sort(),
+    ).toEqual([...ids].sort());
     expect(rows.slice(1).every((row) => row[1] === 'aff-csv')).toBe(true);
     expect(exports).toHaveLength(3);
     expect(exports.slice(1).every((search) => search.includes('cursor='))).toBe(true);
@@ -224,7 +248,10 @@ describe('Pages in Chromium', () => {
     const year = String(new Date().getUTCFullYear());
     const id = await requestPayout(server.baseUrl, await tokenFor('user-tax'), 500_000);
     await moveTo(server.baseUrl, await adminToken(), id, { status: 'completed', transaction_id: 'ZELLE-TAX-1' });
-    const pdfOf = async (download: Download) => readFileSync((await download.path())!).subarray(0, 5).toString('latin1');
+    const pdfOf = async (download: Download) =>
+      readFileSync((await download.path())!)
+        .subarray(0, 5)
+        .toString('latin1');
 
     // Assess: the year's totals and, above the request button, the gate in plain words
     const dashboard = await open('/', await tokenFor('user-tax'));
@@ -244,9 +271,15 @@ describe('Pages in Chromium', () => {
     await expectAccessible(dashboard, 'dashboard with the year totals and the tax form gate');
 
     // Act: the affiliate downloads the completed payout's receipt
-    await dashboard.getByRole('table', { name: 'Payout history' }).getByRole('button', { name: /^View payout of \$5,000\.00/ }).click();
+    await dashboard
+      .getByRole('table', { name: 'Payout history' })
+      .getByRole('button', { name: /^View payout of \$5,000\.00/ })
+      .click();
     const details = dashboard.getByRole('region', { name: 'Payout details' });
-    const [receipt] = await Promise.all([dashboard.waitForEvent('download'), details.getByRole('button', { name: 'Download receipt' }).click()]);
+    const [receipt] = await Promise.all([
+      dashboard.waitForEvent('download'),
+      details.getByRole('button', { name: 'Download receipt' }).click(),
+    ]);
     expect(receipt.suggestedFilename()).toMatch(new RegExp(`^RCPT-${year}-\\d{6}\\.pdf$`));
     expect(await pdfOf(receipt)).toBe('%PDF-');
     expect(await details.getByText(receipt.suggestedFilename().replace('.pdf', '')).count()).toBe(1);
@@ -257,7 +290,10 @@ describe('Pages in Chromium', () => {
     await console.goto(`${server.baseUrl}/console/?affiliate_id=aff-tax#token=${await adminToken()}`);
     await console.getByRole('button', { name: `Details of ${id}` }).click();
     const adminDetail = console.getByRole('region', { name: 'Payout details' });
-    const [adminReceipt] = await Promise.all([console.waitForEvent('download'), adminDetail.getByRole('button', { name: 'Download receipt' }).click()]);
+    const [adminReceipt] = await Promise.all([
+      console.waitForEvent('download'),
+      adminDetail.getByRole('button', { name: 'Download receipt' }).click(),
+    ]);
     expect(adminReceipt.suggestedFilename()).toBe(receipt.suggestedFilename());
     expect(await pdfOf(adminReceipt)).toBe('%PDF-');
 
@@ -280,11 +316,23 @@ describe('Pages in Chromium', () => {
     // Act: the year's CSV for the 1099s
     const yearExport = console.getByRole('region', { name: 'Tax year export' });
     expect(await yearExport.getByLabel('Year').inputValue()).toBe(year);
-    const [csvFile] = await Promise.all([console.waitForEvent('download'), yearExport.getByRole('button', { name: 'Export tax year CSV' }).click()]);
+    const [csvFile] = await Promise.all([
+      console.waitForEvent('download'),
+      yearExport.getByRole('button', { name: 'Export tax year CSV' }).click(),
+    ]);
     expect(csvFile.suggestedFilename()).toBe(`tax-${year}.csv`);
     const [header, ...rows] = parseCsv(readFileSync((await csvFile.path())!, 'utf8'));
-    const row = Object.fromEntries(header!.map((column, index) => [column, rows.find((cells) => cells[1] === 'aff-tax')?.[index]]));
-    expect(row).toMatchObject({ tax_year: year, affiliate_id: 'aff-tax', paid_cents: '500000', paid_count: '1', tax_form: 'W-9', tin_last4: '6789' });
+    const row = Object.fromEntries(
+      header!.map((column, index) => [column, rows.find((cells) => cells[1] === 'aff-tax')?.[index]]),
+    );
+    expect(row).toMatchObject({
+      tax_year: year,
+      affiliate_id: 'aff-tax',
+      paid_cents: '500000',
+      paid_count: '1',
+      tax_form: 'W-9',
+      tin_last4: '6789',
+    });
 
     // Assess: the affiliate's gate went away
     await dashboard.reload();
@@ -299,7 +347,9 @@ describe('Pages in Chromium', () => {
     expect(await page.evaluate('sessionStorage.getItem("payouts.token")')).toBeNull();
     await expectAccessible(page, 'session ended');
 
-    const expired = await tokenFor('user-flow').then(() => 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLWZsb3ciLCJleHAiOjF9.x');
+    const expired = await tokenFor('user-flow').then(
+      () => 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLWZsb3ciLCJleHAiOjF9.x',
+    );
     const console = await open('/console/', expired);
     await console.getByRole('heading', { name: 'Your session ended' }).waitFor();
   });

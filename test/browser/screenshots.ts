@@ -23,10 +23,16 @@ async function main(): Promise<void> {
     const admin = await adminToken();
     // aff-tax: paid the page server's whole tax form threshold this year, no form on file, so the gate shows.
     const taxed = await tokenFor('user-tax');
-    await moveTo(server.baseUrl, admin, await requestPayout(server.baseUrl, taxed, 500_000), { status: 'completed', transaction_id: 'ZELLE-0042' });
+    await moveTo(server.baseUrl, admin, await requestPayout(server.baseUrl, taxed, 500_000), {
+      status: 'completed',
+      transaction_id: 'ZELLE-0042',
+    });
     for (const width of [1280, 360]) {
       const phone = width < 400;
-      const context = await browser.newContext({ viewport: { width, height: phone ? 800 : 900 }, deviceScaleFactor: phone ? 2 : 1 });
+      const context = await browser.newContext({
+        viewport: { width, height: phone ? 800 : 900 },
+        deviceScaleFactor: phone ? 2 : 1,
+      });
       const page = await context.newPage();
       await page.goto(`${server.baseUrl}/#token=${affiliate}`);
       await page.getByRole('table', { name: 'Payout history' }).waitFor();
@@ -38,7 +44,9 @@ async function main(): Promise<void> {
       const gated = await context.newPage();
       await gated.goto(`${server.baseUrl}/#token=${taxed}`);
       await gated.getByText('We need your tax form').waitFor();
-      await gated.getByRole('region', { name: 'Request a payout' }).screenshot({ path: join(OUT, `dashboard-gate-${width}.png`) });
+      await gated
+        .getByRole('region', { name: 'Request a payout' })
+        .screenshot({ path: join(OUT, `dashboard-gate-${width}.png`) });
       await gated.close();
       // A completed payout: its receipt number and the receipt download; the year's totals beside it.
       await page.getByRole('button', { name: /^View payout of \$1,250\.00/ }).click();
@@ -70,7 +78,10 @@ async function main(): Promise<void> {
       await taxForm.scrollIntoViewIfNeeded();
       await consolePage.screenshot({ path: join(OUT, `console-tax-${width}.png`) });
       if (phone) {
-        await consolePage.getByRole('checkbox', { name: /^[0-9a-f-]{36}$/ }).first().check();
+        await consolePage
+          .getByRole('checkbox', { name: /^[0-9a-f-]{36}$/ })
+          .first()
+          .check();
         await consolePage.locator('.queue tbody tr').first().scrollIntoViewIfNeeded();
         await consolePage.screenshot({ path: join(OUT, `console-queue-${width}.png`) });
       }

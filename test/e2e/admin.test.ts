@@ -26,19 +26,23 @@ describe('Admin API through the server `npm start` runs', () => {
   });
   afterAll(() => server?.stop());
 
-  const asAffiliate = (path: string, init: { method?: string; body?: unknown } = {}) => call(server.baseUrl, path, { ...init, token: affiliateToken });
+  const asAffiliate = (path: string, init: { method?: string; body?: unknown } = {}) =>
+    call(server.baseUrl, path, { ...init, token: affiliateToken });
   const asAdmin = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
     call(server.baseUrl, path, { token: adminToken, ...init });
 
-  it.each(ADMIN_ROUTES)('$method $path: 401 without a token, 403 with an affiliate token', async ({ method, path, body }) => {
-    const anonymous = await call(server.baseUrl, path, { method, ...(body ? { body } : {}) });
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.json).toMatchObject({ success: false, code: 'UNAUTHORIZED' });
-    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
-    const forbidden = await call(server.baseUrl, path, { method, token: affiliateToken, ...(body ? { body } : {}) });
-    expect(forbidden.status).toBe(403);
-    expect(forbidden.json).toMatchObject({ success: false, code: 'ADMIN_ONLY' });
-  });
+  it.each(ADMIN_ROUTES)(
+    '$method $path: 401 without a token, 403 with an affiliate token',
+    async ({ method, path, body }) => {
+      const anonymous = await call(server.baseUrl, path, { method, ...(body ? { body } : {}) });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.json).toMatchObject({ success: false, code: 'UNAUTHORIZED' });
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+      const forbidden = await call(server.baseUrl, path, { method, token: affiliateToken, ...(body ? { body } : {}) });
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.json).toMatchObject({ success: false, code: 'ADMIN_ONLY' });
+    },
+  );
 
   it('runs a payout through its whole life: request, processing, completed, returned', async () => {
     // Request, as the affiliate.
@@ -51,14 +55,23 @@ describe('Admin API through the server `npm start` runs', () => {
     expect(queue.json.data.payouts.map((payout: { payout_id: string }) => payout.payout_id)).toContain(id);
 
     // processing -> completed, with a safe retry in between.
-    expect((await asAdmin(`/admin/payouts/${id}/process`, { method: 'POST', body: { status: 'processing' } })).status).toBe(200);
+    expect(
+      (await asAdmin(`/admin/payouts/${id}/process`, { method: 'POST', body: { status: 'processing' } })).status,
+    ).toBe(200);
     const completed = await asAdmin(`/admin/payouts/${id}/process`, {
       method: 'POST',
       body: { status: 'completed', transaction_id: 'PAYPAL-77', notes: 'batch 12' },
     });
     expect(completed.status).toBe(200);
-    expect(completed.json.data.payout).toMatchObject({ status: 'completed', transaction_id: 'PAYPAL-77', processed_by: 'ops-1' });
-    const retry = await asAdmin(`/admin/payouts/${id}/process`, { method: 'POST', body: { status: 'completed', transaction_id: 'PAYPAL-77' } });
+    expect(completed.json.data.payout).toMatchObject({
+      status: 'completed',
+      transaction_id: 'PAYPAL-77',
+      processed_by: 'ops-1',
+    });
+    const retry = await asAdmin(`/admin/payouts/${id}/process`, {
+      method: 'POST',
+      body: { status: 'completed', transaction_id: 'PAYPAL-77' },
+    });
     expect(retry.status).toBe(200);
     expect(retry.json.data.payout).toEqual(completed.json.data.payout);
     expect((await asAffiliate('/payouts/balance')).json.data.balance).toEqual({
@@ -74,9 +87,16 @@ describe('Admin API through the server `npm start` runs', () => {
     expect(illegal.json.message).toBe('Cannot move a payout from completed to failed.');
 
     // The provider sends it back: the money is available again.
-    const returned = await asAdmin(`/admin/payouts/${id}/process`, { method: 'POST', body: { status: 'returned', notes: 'account closed' } });
+    const returned = await asAdmin(`/admin/payouts/${id}/process`, {
+      method: 'POST',
+      body: { status: 'returned', notes: 'account closed' },
+    });
     expect(returned.status).toBe(200);
-    expect((await asAffiliate('/payouts/balance')).json.data.balance).toMatchObject({ total_paid: 0, pending: 0, available: 250_000 });
+    expect((await asAffiliate('/payouts/balance')).json.data.balance).toMatchObject({
+      total_paid: 0,
+      pending: 0,
+      available: 250_000,
+    });
 
     const detail = adminPayoutView.parse((await asAdmin(`/admin/payouts/${id}`)).json.data.payout);
     expect(detail.history.map((change) => `${change.from}->${change.to}:${change.by}`)).toEqual([
@@ -90,8 +110,12 @@ describe('Admin API through the server `npm start` runs', () => {
   it('exports CSV that a spreadsheet reads safely: comma, quote, newline and a leading =', async () => {
     // Prepare
     const note = '=SUM(A1:A9), "urgent"\nsee ticket';
-    const id = (await asAffiliate('/payouts/request', { method: 'POST', body: { amount: 12_345 } })).json.data.payout.payout_id as string;
-    await asAdmin(`/admin/payouts/process`, { method: 'POST', body: { items: [{ payout_id: id, status: 'failed', notes: note }] } });
+    const id = (await asAffiliate('/payouts/request', { method: 'POST', body: { amount: 12_345 } })).json.data.payout
+      .payout_id as string;
+    await asAdmin(`/admin/payouts/process`, {
+      method: 'POST',
+      body: { items: [{ payout_id: id, status: 'failed', notes: note }] },
+    });
 
     // Act
     const res = await asAdmin('/admin/payouts/export?status=failed');
@@ -105,14 +129,17 @@ describe('Admin API through the server `npm start` runs', () => {
       'payout_id,affiliate_id,status,amount_cents,amount_dollars,currency,payment_method,payment_email,transaction_id,requested_at,processed_at,processed_by,notes',
     );
     const line = rest.find((row) => row.startsWith(id));
-    expect(line).toMatch(new RegExp(`^${id},aff-e1,failed,12345,123\\.45,USD,paypal,e1@example\\.com,,[^,]+,[^,]+,ops-1,`));
+    expect(line).toMatch(
+      new RegExp(`^${id},aff-e1,failed,12345,123\\.45,USD,paypal,e1@example\\.com,,[^,]+,[^,]+,ops-1,`),
+    );
     expect(res.text).toContain(`,ops-1,"'=SUM(A1:A9), ""urgent""\nsee ticket"\r\n`);
   });
 
   it('reconciles the affiliate with zero drift after the mixed run', async () => {
     // One more pending and one cancelled by the affiliate, so every kind of change has happened.
     await asAffiliate('/payouts/request', { method: 'POST', body: { amount: 5_000 } });
-    const cancelled = (await asAffiliate('/payouts/request', { method: 'POST', body: { amount: 6_000 } })).json.data.payout.payout_id;
+    const cancelled = (await asAffiliate('/payouts/request', { method: 'POST', body: { amount: 6_000 } })).json.data
+      .payout.payout_id;
     expect((await asAffiliate(`/payouts/${cancelled}/cancel`, { method: 'POST' })).status).toBe(200);
 
     const res = await asAdmin(`/admin/affiliates/${owner.affiliate_id}/balance`);

@@ -16,7 +16,10 @@ describe('The server `npm start` runs, over HTTP', () => {
 
   beforeAll(async () => {
     server = await startServer({
-      affiliates: [affiliate('e2e', { tier: 'tier2', total_earned: 40_000 }), affiliate('race', { total_earned: 12_345 })],
+      affiliates: [
+        affiliate('e2e', { tier: 'tier2', total_earned: 40_000 }),
+        affiliate('race', { total_earned: 12_345 }),
+      ],
       env: { CORS_ALLOWED_ORIGINS: DASHBOARD },
     });
     token = await tokenFor('user-e2e');
@@ -34,7 +37,12 @@ describe('The server `npm start` runs, over HTTP', () => {
   });
 
   it('runs the affiliate flow: request, balance, history, detail, cancel', async () => {
-    const created = await call(server.baseUrl, '/payouts/request', { method: 'POST', token, body: { amount: 15_000 }, headers: { 'idempotency-key': 'e2e-1' } });
+    const created = await call(server.baseUrl, '/payouts/request', {
+      method: 'POST',
+      token,
+      body: { amount: 15_000 },
+      headers: { 'idempotency-key': 'e2e-1' },
+    });
     expect(created.status).toBe(201);
     const id = created.json.data.payout.payout_id;
     expect((await call(server.baseUrl, '/payouts/balance', { token })).json.data.balance).toEqual({
@@ -46,12 +54,22 @@ describe('The server `npm start` runs, over HTTP', () => {
     const history = await call(server.baseUrl, '/payouts?limit=5', { token });
     // The zod response schemas are the contract: every answer must parse with them.
     expect(payoutListView.safeParse(history.json.data).success).toBe(true);
-    expect(history.json.data).toMatchObject({ total: 1, next_cursor: null, payouts: [{ payout_id: id, status: 'pending' }] });
+    expect(history.json.data).toMatchObject({
+      total: 1,
+      next_cursor: null,
+      payouts: [{ payout_id: id, status: 'pending' }],
+    });
     expect((await call(server.baseUrl, `/payouts/${id}`, { token })).json.data.payout.history).toHaveLength(1);
     const summary = await call(server.baseUrl, '/payouts/summary', { token });
     expect(summaryView.safeParse(summary.json.data).success).toBe(true);
-    expect(balanceView.safeParse((await call(server.baseUrl, '/payouts/balance', { token })).json.data.balance).success).toBe(true);
-    expect(summary.json.data).toMatchObject({ minimum_payout: 10_000, payout_count: 1, last_payout: { payout_id: id } });
+    expect(
+      balanceView.safeParse((await call(server.baseUrl, '/payouts/balance', { token })).json.data.balance).success,
+    ).toBe(true);
+    expect(summary.json.data).toMatchObject({
+      minimum_payout: 10_000,
+      payout_count: 1,
+      last_payout: { payout_id: id },
+    });
     const cancelled = await call(server.baseUrl, `/payouts/${id}/cancel`, { method: 'POST', token });
     expect(cancelled.status).toBe(200);
     expect(cancelled.json.data.payout.status).toBe('cancelled');
@@ -61,17 +79,26 @@ describe('The server `npm start` runs, over HTTP', () => {
   it('lets exactly one of 50 simultaneous full-balance requests through', async () => {
     const raceToken = await tokenFor('user-race');
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () => call(server.baseUrl, '/payouts/request', { method: 'POST', token: raceToken, body: { amount: 12_345 } })),
+      Array.from({ length: 50 }, () =>
+        call(server.baseUrl, '/payouts/request', { method: 'POST', token: raceToken, body: { amount: 12_345 } }),
+      ),
     );
     expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
     expect(answers.filter((answer) => answer.status === 400)).toHaveLength(49);
-    expect((await call(server.baseUrl, '/payouts/balance', { token: raceToken })).json.data.balance).toMatchObject({ pending: 12_345, available: 0 });
+    expect((await call(server.baseUrl, '/payouts/balance', { token: raceToken })).json.data.balance).toMatchObject({
+      pending: 12_345,
+      available: 0,
+    });
   });
 
   it('answers a CORS preflight with exactly one Access-Control-Allow-Origin for an allowed origin', async () => {
     const res = await fetch(`${server.baseUrl}/payouts/request`, {
       method: 'OPTIONS',
-      headers: { origin: DASHBOARD, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      headers: {
+        origin: DASHBOARD,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
     expect(res.status).toBe(204);
     const raw = [...res.headers.entries()].filter(([name]) => name === 'access-control-allow-origin');
@@ -81,9 +108,14 @@ describe('The server `npm start` runs, over HTTP', () => {
   });
 
   it('gives a disallowed origin no Access-Control-Allow-Origin, on preflights and answers alike', async () => {
-    const preflight = await fetch(`${server.baseUrl}/payouts/request`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    const preflight = await fetch(`${server.baseUrl}/payouts/request`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
-    const answer = await fetch(`${server.baseUrl}/payouts/balance`, { headers: { origin: 'https://evil.example', authorization: `Bearer ${token}` } });
+    const answer = await fetch(`${server.baseUrl}/payouts/balance`, {
+      headers: { origin: 'https://evil.example', authorization: `Bearer ${token}` },
+    });
     expect(answer.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -109,7 +141,12 @@ describe('The server `npm start` runs, over HTTP', () => {
     const wrongMethod = await call(server.baseUrl, '/payouts/balance', { method: 'DELETE', token });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET, OPTIONS');
-    const wrongType = await call(server.baseUrl, '/payouts/request', { method: 'POST', token, body: 'amount=1', headers: { 'content-type': 'text/plain' } });
+    const wrongType = await call(server.baseUrl, '/payouts/request', {
+      method: 'POST',
+      token,
+      body: 'amount=1',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(wrongType.status).toBe(415);
     expect(wrongType.json.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
@@ -117,7 +154,11 @@ describe('The server `npm start` runs, over HTTP', () => {
 
 describe('Starting the server', () => {
   const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'bin/local.ts'], { env: { ...process.env, PORT: '0', ...env }, encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
+      env: { ...process.env, PORT: '0', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
 
   it('refuses a JWT_SECRET shorter than 32 bytes', () => {
     const result = run({ JWT_SECRET: 'too-short' });

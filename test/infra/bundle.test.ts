@@ -57,7 +57,12 @@ describe('Bundles: one per function', () => {
       expect(statSync(renderer).size, `${name}: renderer size`).toBeLessThan(BUDGET_BYTES);
       const output = execFileSync(
         process.execPath,
-        ['--input-type=module', '-e', `const m = await import(process.argv[1]); const pdf = await m.renderReceipt({ issuer: { name: 'Op', address: [] }, receiptNumber: 'RCPT-2026-000001', rows: [['Amount', '$1.00 USD']], footer: 'x' }); process.stdout.write(Buffer.from(pdf).subarray(0, 5).toString());`, renderer],
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(process.argv[1]); const pdf = await m.renderReceipt({ issuer: { name: 'Op', address: [] }, receiptNumber: 'RCPT-2026-000001', rows: [['Amount', '$1.00 USD']], footer: 'x' }); process.stdout.write(Buffer.from(pdf).subarray(0, 5).toString());`,
+          renderer,
+        ],
         { encoding: 'utf8', timeout: 20_000 },
       );
       expect(output, name).toBe('%PDF-');
@@ -90,9 +95,19 @@ describe('Bundles: one per function', () => {
       );
       const output = execFileSync(
         process.execPath,
-        ['--input-type=module', '-e', 'const m = await import(process.argv[1]); process.stdout.write(typeof m.handler);', file],
+        [
+          '--input-type=module',
+          '-e',
+          'const m = await import(process.argv[1]); process.stdout.write(typeof m.handler);',
+          file,
+        ],
         {
-          env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+          env: {
+            PATH: process.env.PATH,
+            AWS_REGION: 'us-east-1',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            ...env,
+          },
           encoding: 'utf8',
           timeout: 20_000,
         },

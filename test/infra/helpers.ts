@@ -9,8 +9,9 @@ import { PROJECT_ROOT } from '../../lib/constructs/api-function.ts';
 import type { PayoutsStack } from '../../lib/payouts-stack.ts';
 
 /** The feature flags and settings in cdk.json, so tests synthesize what `cdk synth` does. */
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
-  .context;
+const CDK_JSON_CONTEXT = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+).context;
 
 export interface Synthesized {
   stack: PayoutsStack;
@@ -28,7 +29,10 @@ export interface Synthesized {
  * Bundling is off unless `bundle` is set, and CDK's built-in CloudFormation schema validation (which `cdk synth`
  * runs, ~3 s the first time in a process) only with `cfnValidation`: template tests stay fast.
  */
-export function synth(context: Record<string, unknown> = {}, { bundle = false, cfnValidation = false } = {}): Synthesized {
+export function synth(
+  context: Record<string, unknown> = {},
+  { bundle = false, cfnValidation = false } = {},
+): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'payouts-cdk-'));
   const { stack } = createApp({
     outdir,
@@ -88,6 +92,8 @@ export const pairs = (actions: readonly string[], resource: unknown) =>
 
 /** The environment variables a function gets, by the function's logical ID. */
 export function environmentOf(template: Template, functionLogicalId: string): Record<string, unknown> {
-  const fn = template.toJSON().Resources[functionLogicalId] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+  const fn = template.toJSON().Resources[functionLogicalId] as {
+    Properties: { Environment: { Variables: Record<string, unknown> } };
+  };
   return fn.Properties.Environment.Variables;
 }

@@ -17,8 +17,14 @@ const SITE = [
   'AwsSolutions-S1 @ Site/Bucket',
   `AwsSolutions-L1 @ ${DEPLOY_HANDLER}`,
   `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole] @ ${DEPLOY_HANDLER}`,
-  ...['Action::s3:Abort*', 'Action::s3:DeleteObject*', 'Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*',
-    'Resource::<SiteBucket978D4AEB.Arn>/*', 'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+  ...[
+    'Action::s3:Abort*',
+    'Action::s3:DeleteObject*',
+    'Action::s3:GetBucket*',
+    'Action::s3:GetObject*',
+    'Action::s3:List*',
+    'Resource::<SiteBucket978D4AEB.Arn>/*',
+    'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
   ].map((evidence) => `AwsSolutions-IAM5[${evidence}] @ ${DEPLOY_HANDLER}`),
 ];
 const sorted = (rules: string[]) => [...rules].sort((a, b) => a.localeCompare(b));
@@ -62,7 +68,11 @@ describe('cdk-nag: AwsSolutions', () => {
   it.each([
     ['prod defaults', {}, ACCEPTED_PROD],
     ['stage=dev', { stage: 'dev' }, ACCEPTED_DEV],
-    ['adopted seed tables', { existingAffiliatesTable: 'commercive_affiliates', existingPayoutsTable: 'commercive_payouts' }, ACCEPTED_PROD],
+    [
+      'adopted seed tables',
+      { existingAffiliatesTable: 'commercive_affiliates', existingPayoutsTable: 'commercive_payouts' },
+      ACCEPTED_PROD,
+    ],
     [
       'JWKS mode with every option',
       {
@@ -74,20 +84,23 @@ describe('cdk-nag: AwsSolutions', () => {
       },
       [...ACCEPTED_PROD.filter((rule) => !rule.includes('SMG4')), 'AwsSolutions-SMG4 @ CursorSecret'],
     ],
-  ] as const)('%s: no unacknowledged finding of any severity; only the accepted ones, each with a reason', (_, context, accepted) => {
-    // Act: synth throws on an unacknowledged error; warnings only land in the report, so read it too.
-    // The prod case also runs CDK's CloudFormation schema validation, as `cdk synth` does.
-    const s = synth(context, { cfnValidation: Object.keys(context).length === 0 });
-    try {
-      // Assess
-      expect(violations(s.outdir)).toEqual([]);
-      const acks = acknowledgements(s.stack);
-      expect(acks.map((ack) => ack.rule)).toEqual(accepted);
-      for (const ack of acks) expect(ack.reason.length, ack.rule).toBeGreaterThan(60);
-    } finally {
-      s.cleanup();
-    }
-  });
+  ] as const)(
+    '%s: no unacknowledged finding of any severity; only the accepted ones, each with a reason',
+    (_, context, accepted) => {
+      // Act: synth throws on an unacknowledged error; warnings only land in the report, so read it too.
+      // The prod case also runs CDK's CloudFormation schema validation, as `cdk synth` does.
+      const s = synth(context, { cfnValidation: Object.keys(context).length === 0 });
+      try {
+        // Assess
+        expect(violations(s.outdir)).toEqual([]);
+        const acks = acknowledgements(s.stack);
+        expect(acks.map((ack) => ack.rule)).toEqual(accepted);
+        for (const ack of acks) expect(ack.reason.length, ack.rule).toBeGreaterThan(60);
+      } finally {
+        s.cleanup();
+      }
+    },
+  );
 
   it('fails synthesis on a new finding', () => {
     // Prepare: the real app, plus a topic that lets publishers skip TLS

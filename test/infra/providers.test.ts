@@ -15,7 +15,9 @@ describe('Provider payments in the stack (context payoutProviders=stripe,paypal)
   const p = () => s.stack.providers!;
 
   it('is cdk-nag clean: synthesis passed with the AwsSolutions pack, and the report holds no warning either', () => {
-    const report = JSON.parse(readFileSync(join(s.outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
+    const report = JSON.parse(readFileSync(join(s.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { violations: unknown[] }[];
+    };
     expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
   });
 
@@ -23,7 +25,9 @@ describe('Provider payments in the stack (context payoutProviders=stripe,paypal)
     const plain = synth({});
     try {
       expect(plain.stack.providers).toBeUndefined();
-      expect(environmentOf(plain.template, plain.id(plain.stack.admin.function))).not.toHaveProperty('PAYOUT_PROVIDERS');
+      expect(environmentOf(plain.template, plain.id(plain.stack.admin.function))).not.toHaveProperty(
+        'PAYOUT_PROVIDERS',
+      );
     } finally {
       plain.cleanup();
     }
@@ -31,7 +35,10 @@ describe('Provider payments in the stack (context payoutProviders=stripe,paypal)
 
   it('streams the attempts table into the sender: queued attempts only, bisect, 5 retries, partial failures, SQS DLQ', () => {
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [{ AttributeName: 'payout_id', KeyType: 'HASH' }, { AttributeName: 'attempt', KeyType: 'RANGE' }],
+      KeySchema: [
+        { AttributeName: 'payout_id', KeyType: 'HASH' },
+        { AttributeName: 'attempt', KeyType: 'RANGE' },
+      ],
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
       GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: ATTEMPTS.openIndex.name })]),
     });
@@ -46,7 +53,9 @@ describe('Provider payments in the stack (context payoutProviders=stripe,paypal)
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: arnOf(s.id(p().deadLetters)) } },
     });
-    const patterns = (props.FilterCriteria.Filters as { Pattern: string }[]).map((filter) => JSON.parse(filter.Pattern));
+    const patterns = (props.FilterCriteria.Filters as { Pattern: string }[]).map((filter) =>
+      JSON.parse(filter.Pattern),
+    );
     expect(patterns).toEqual([
       { eventName: ['INSERT'], dynamodb: { NewImage: { status: { S: ['queued'] } } } },
       { eventName: ['MODIFY'], dynamodb: { NewImage: { status: { S: ['queued'] } } } },
@@ -55,21 +64,36 @@ describe('Provider payments in the stack (context payoutProviders=stripe,paypal)
 
   it('alarms on the dead-letter queue, on provider errors on our side and flagged events, and on function errors', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
-    expect(alarms.some((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(alarm.Dimensions).includes(s.id(p().deadLetters)))).toBe(true);
-    expect(alarms.filter((alarm) => alarm.MetricName === 'PROVIDER_OURS' || alarm.MetricName === 'PROVIDER_FLAG')).toHaveLength(2);
-    const filters = Object.values(s.template.findResources('AWS::Logs::MetricFilter')).map((filter) => filter.Properties.FilterPattern);
+    expect(
+      alarms.some(
+        (alarm) =>
+          alarm.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(alarm.Dimensions).includes(s.id(p().deadLetters)),
+      ),
+    ).toBe(true);
+    expect(
+      alarms.filter((alarm) => alarm.MetricName === 'PROVIDER_OURS' || alarm.MetricName === 'PROVIDER_FLAG'),
+    ).toHaveLength(2);
+    const filters = Object.values(s.template.findResources('AWS::Logs::MetricFilter')).map(
+      (filter) => filter.Properties.FilterPattern,
+    );
     expect(filters).toContain('{ $.alarm = "PROVIDER_OURS" }');
   });
 
   it('runs the sweeper every 5 minutes through EventBridge Scheduler with explicit, bounded retries', () => {
     s.template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(5 minutes)',
-      Target: { Arn: arnOf(s.id(p().sweeper)), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 } },
+      Target: {
+        Arn: arnOf(s.id(p().sweeper)),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+      },
     });
   });
 
   it('gives the webhooks function a Function URL; the sender and the sweeper have none', () => {
-    const urls = Object.values(s.template.findResources('AWS::Lambda::Url')).map((url) => JSON.stringify(url.Properties.TargetFunctionArn));
+    const urls = Object.values(s.template.findResources('AWS::Lambda::Url')).map((url) =>
+      JSON.stringify(url.Properties.TargetFunctionArn),
+    );
     expect(urls.some((target) => target.includes(s.id(p().webhooks)))).toBe(true);
     expect(urls.some((target) => target.includes(s.id(p().sender)) || target.includes(s.id(p().sweeper)))).toBe(false);
     s.template.hasOutput('ProviderWebhooksUrl', {});
@@ -105,7 +129,9 @@ describe('Provider payments in the stack (context payoutProviders=stripe,paypal)
     );
     const admin = allowedPairs(s.template, s.id(s.stack.admin.role));
     expect(admin).not.toContain(`secretsmanager:GetSecretValue ${JSON.stringify({ Ref: s.id(p().secret) })}`);
-    expect(admin).toEqual(expect.arrayContaining(pairs(['dynamodb:PutItem', 'dynamodb:Query'], arnOf(s.id(p().attempts)))));
+    expect(admin).toEqual(
+      expect.arrayContaining(pairs(['dynamodb:PutItem', 'dynamodb:Query'], arnOf(s.id(p().attempts)))),
+    );
   });
 
   it('bundles the Stripe SDK into the sender, webhooks and sweeper only, never into the payouts or admin functions', () => {

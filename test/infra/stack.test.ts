@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILURE_RATE } from '../../lib/constructs/operational-alarms.ts';
 import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS } from '../../shared/store/dynamodb/tables.ts';
 import { SERVICES } from '../../shared/telemetry.ts';
-import { allowedPairs, arnOf, environmentOf, indexArnOf, pairs, synth, type Statement, type Synthesized } from './helpers.ts';
+import {
+  allowedPairs,
+  arnOf,
+  environmentOf,
+  indexArnOf,
+  pairs,
+  synth,
+  type Statement,
+  type Synthesized,
+} from './helpers.ts';
 
 /** Leaves out CDK's page deployment handler (BucketDeployment's singleton function, its role and policy). */
 const apiFunctions = <T>(resources: Record<string, T>) =>
@@ -90,7 +99,10 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
               { AttributeName: PAYOUTS.affiliateIndex.partitionKey, KeyType: 'HASH' },
               { AttributeName: PAYOUTS.affiliateIndex.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...PAYOUTS.affiliateIndex.projectedAttributes] },
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: [...PAYOUTS.affiliateIndex.projectedAttributes],
+            },
           },
           {
             IndexName: PAYOUTS.statusIndex.name,
@@ -130,7 +142,11 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
         TAX_YEARS_TABLE: { Ref: ids.taxYears },
       });
       const admin = environmentOf(s.template, ids.adminFn);
-      expect(admin).toMatchObject({ AFFILIATES_TABLE: { Ref: ids.affiliates }, PAYOUTS_TABLE: { Ref: ids.payouts }, TAX_YEARS_TABLE: { Ref: ids.taxYears } });
+      expect(admin).toMatchObject({
+        AFFILIATES_TABLE: { Ref: ids.affiliates },
+        PAYOUTS_TABLE: { Ref: ids.payouts },
+        TAX_YEARS_TABLE: { Ref: ids.taxYears },
+      });
       expect(admin).not.toHaveProperty('IDEMPOTENCY_TABLE');
     });
   });
@@ -215,7 +231,8 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
 
     it('outputs both URLs', () => {
       const urls = s.template.findResources('AWS::Lambda::Url');
-      const urlOf = (fn: string) => Object.keys(urls).find((id) => urls[id]?.Properties.TargetFunctionArn['Fn::GetAtt'][0] === fn);
+      const urlOf = (fn: string) =>
+        Object.keys(urls).find((id) => urls[id]?.Properties.TargetFunctionArn['Fn::GetAtt'][0] === fn);
       s.template.hasOutput('PayoutsUrl', { Value: { 'Fn::GetAtt': [urlOf(ids.payoutsFn), 'FunctionUrl'] } });
       s.template.hasOutput('AdminPayoutsUrl', { Value: { 'Fn::GetAtt': [urlOf(ids.adminFn), 'FunctionUrl'] } });
     });
@@ -242,10 +259,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
           ...pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], arnOf(ids.payoutsLogs)),
           ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem'], arnOf(ids.affiliates)),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.affiliates, AFFILIATES.userIndex.name)),
-          ...pairs(
-            ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-            arnOf(ids.payouts),
-          ),
+          ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], arnOf(ids.payouts)),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.affiliateIndex.name)),
           ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem'], arnOf(ids.idempotency)),
           ...pairs(['dynamodb:GetItem', 'dynamodb:ConditionCheckItem'], arnOf(ids.taxYears)),
@@ -258,10 +272,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
       expect(allowedPairs(s.template, ids.adminRole)).toEqual(
         [
           ...pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], arnOf(ids.adminLogs)),
-          ...pairs(
-            ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
-            arnOf(ids.payouts),
-          ),
+          ...pairs(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], arnOf(ids.payouts)),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.affiliateIndex.name)),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.statusIndex.name)),
           ...pairs(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], arnOf(ids.affiliates)),
@@ -327,7 +338,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
       expect(alarms()).toHaveLength(4 + 12 + 6 + 1);
     });
 
-    it('alarms on the payout failure rate: metric math over the admin function\'s EMF metrics, in the stack\'s namespace', () => {
+    it("alarms on the payout failure rate: metric math over the admin function's EMF metrics, in the stack's namespace", () => {
       const rate = alarms().filter((a) => a.Metrics !== undefined);
       expect(rate).toHaveLength(1);
       const [alarm] = rate;
@@ -342,11 +353,18 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
       // failed / (completed + failed), as a percentage, only from minOutcomes outcomes up.
       expect(expression).toContain('100 * FILL(failed, 0) / (FILL(completed, 0) + FILL(failed, 0))');
       expect(expression).toContain(`>= ${FAILURE_RATE.minOutcomes}`);
-      for (const [id, metricName] of [['completed', 'PayoutsCompleted'], ['failed', 'PayoutsFailed']]) {
+      for (const [id, metricName] of [
+        ['completed', 'PayoutsCompleted'],
+        ['failed', 'PayoutsFailed'],
+      ]) {
         expect(byId[id!]).toMatchObject({
           ReturnData: false,
           MetricStat: {
-            Metric: { Namespace: stackName, MetricName: metricName, Dimensions: [{ Name: 'service', Value: SERVICES.adminPayouts }] },
+            Metric: {
+              Namespace: stackName,
+              MetricName: metricName,
+              Dimensions: [{ Name: 'service', Value: SERVICES.adminPayouts }],
+            },
             Period: 3600,
             Stat: 'Sum',
           },
@@ -354,8 +372,9 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
       }
     });
 
-    it('gives both functions the stack\'s name as their metrics namespace, the one the alarm reads', () => {
-      for (const fn of [ids.payoutsFn, ids.adminFn]) expect(environmentOf(s.template, fn).METRICS_NAMESPACE).toBe(stackName);
+    it("gives both functions the stack's name as their metrics namespace, the one the alarm reads", () => {
+      for (const fn of [ids.payoutsFn, ids.adminFn])
+        expect(environmentOf(s.template, fn).METRICS_NAMESPACE).toBe(stackName);
     });
 
     it('sends every alarm and its recovery to the one SNS topic, which refuses publishes without TLS', () => {
@@ -399,7 +418,8 @@ describe('Stack: PayoutsStack with context', () => {
         });
       }
       for (const type of ['AWS::Logs::LogGroup', 'AWS::SecretsManager::Secret']) {
-        for (const resource of Object.values(s.template.findResources(type))) expect(resource.DeletionPolicy).toBe('Delete');
+        for (const resource of Object.values(s.template.findResources(type)))
+          expect(resource.DeletionPolicy).toBe('Delete');
       }
       s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     } finally {
@@ -411,7 +431,9 @@ describe('Stack: PayoutsStack with context', () => {
     const s = synth({ existingAffiliatesTable: 'commercive_affiliates', existingPayoutsTable: 'commercive_payouts' });
     try {
       const tables = s.template.findResources('AWS::DynamoDB::Table');
-      expect(Object.keys(tables).sort()).toEqual([s.id(s.stack.tables.idempotency.table), s.id(s.stack.tables.taxYears.table)].sort());
+      expect(Object.keys(tables).sort()).toEqual(
+        [s.id(s.stack.tables.idempotency.table), s.id(s.stack.tables.taxYears.table)].sort(),
+      );
       const payoutsFn = s.id(s.stack.payouts.function);
       expect(environmentOf(s.template, payoutsFn)).toMatchObject({
         AFFILIATES_TABLE: 'commercive_affiliates',
@@ -468,12 +490,19 @@ describe('Stack: PayoutsStack with context', () => {
 
   it('adopts an existing secret by ARN, reserves concurrency, subscribes the alarm e-mail and sets the log retention', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:payouts/jwt-AbC123';
-    const s = synth({ jwtSecretArn: arn, reservedConcurrency: '5', alarmEmail: 'ops@example.com', logRetentionDays: 30 });
+    const s = synth({
+      jwtSecretArn: arn,
+      reservedConcurrency: '5',
+      alarmEmail: 'ops@example.com',
+      logRetentionDays: 30,
+    });
     try {
       s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
       for (const api of [s.stack.payouts, s.stack.admin]) {
         expect(environmentOf(s.template, s.id(api.function))).toMatchObject({ JWT_SECRET_ARN: arn });
-        expect(allowedPairs(s.template, s.id(api.role))).toContain(`secretsmanager:GetSecretValue ${JSON.stringify(arn)}`);
+        expect(allowedPairs(s.template, s.id(api.role))).toContain(
+          `secretsmanager:GetSecretValue ${JSON.stringify(arn)}`,
+        );
       }
       for (const fn of Object.values(apiFunctions(s.template.findResources('AWS::Lambda::Function')))) {
         expect(fn.Properties.ReservedConcurrentExecutions).toBe(5);

@@ -61,7 +61,11 @@ describe('Bulk processing and reconciliation (admin function on DynamoDB Local)'
       [p3, 400, 'VALIDATION_ERROR'],
     ]);
     expect(data).toMatchObject({ succeeded: 2, failed: 7 });
-    expect(data.results[0]?.payout).toMatchObject({ status: 'completed', transaction_id: 'BATCH-1', processed_by: 'admin-1' });
+    expect(data.results[0]?.payout).toMatchObject({
+      status: 'completed',
+      transaction_id: 'BATCH-1',
+      processed_by: 'admin-1',
+    });
     expect((await app.stored(p1))?.status).toBe('completed');
     expect((await app.stored(p2))?.status).toBe('pending');
     expect((await app.stored(p3))?.status).toBe('processing');
@@ -94,7 +98,12 @@ describe('Bulk processing and reconciliation (admin function on DynamoDB Local)'
       'Payout already completed',
       'Payout marked returned',
     ]);
-    expect((await app.stored(id))?.history.map((change: { to: string }) => change.to)).toEqual(['pending', 'processing', 'completed', 'returned']);
+    expect((await app.stored(id))?.history.map((change: { to: string }) => change.to)).toEqual([
+      'pending',
+      'processing',
+      'completed',
+      'returned',
+    ]);
     const recon = reconciliationView.parse((await app.get(`/admin/affiliates/${cy!.affiliate_id}/balance`)).json.data);
     expect(recon.in_sync).toBe(true);
     expect(recon.counters).toMatchObject({ total_paid: 0, pending: 0, available: 200_000 });
@@ -131,8 +140,15 @@ describe('Bulk processing and reconciliation (admin function on DynamoDB Local)'
     ] as [string, string, string];
     const before = await app.counters(owner.affiliate_id);
     const unhook = hookCommands(app.runtime.client, async (call, send) => {
-      if (/^(TransactWriteItems|UpdateItem|PutItem)Command$/.test(call.command) && JSON.stringify(call.input).includes(broken)) {
-        throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException', $fault: 'client', $metadata: {} });
+      if (
+        /^(TransactWriteItems|UpdateItem|PutItem)Command$/.test(call.command) &&
+        JSON.stringify(call.input).includes(broken)
+      ) {
+        throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+          name: 'ValidationException',
+          $fault: 'client',
+          $metadata: {},
+        });
       }
       return send();
     });
@@ -180,15 +196,23 @@ describe('Bulk processing and reconciliation (admin function on DynamoDB Local)'
     const bad = Array.from({ length: failing }, (_, index) => ({ payout_id: ids[index], status: 'paid' }));
 
     // Act
-    const res = await bulk({ items: [...bad, ...ids.map((id, index) => ({ payout_id: id, status: 'completed', transaction_id: `POOL-${index}` }))] });
+    const res = await bulk({
+      items: [
+        ...bad,
+        ...ids.map((id, index) => ({ payout_id: id, status: 'completed', transaction_id: `POOL-${index}` })),
+      ],
+    });
 
     // Assess
     expect(res.status).toBe(200);
     expect(res.json.data.results.filter((result: unknown) => result == null)).toEqual([]); // none left unprocessed
     const data = bulkResultView.parse(res.json.data);
     expect(data.results).toHaveLength(failing + 15);
-    for (const result of data.results.slice(0, failing)) expect(result).toMatchObject({ success: false, status_code: 400, code: 'VALIDATION_ERROR' });
-    expect(data.results.slice(failing).map((result) => [result.payout_id, result.status_code])).toEqual(ids.map((id) => [id, 200]));
+    for (const result of data.results.slice(0, failing))
+      expect(result).toMatchObject({ success: false, status_code: 400, code: 'VALIDATION_ERROR' });
+    expect(data.results.slice(failing).map((result) => [result.payout_id, result.status_code])).toEqual(
+      ids.map((id) => [id, 200]),
+    );
     expect(data).toMatchObject({ succeeded: 15, failed: failing });
     for (const id of ids) expect((await app.stored(id))?.status).toBe('completed');
     expect(await app.counters(owner.affiliate_id)).toEqual({ total_paid: 15_000, total_pending: 0, payout_count: 15 });
@@ -196,7 +220,11 @@ describe('Bulk processing and reconciliation (admin function on DynamoDB Local)'
 
   it.each([
     ['no items', { items: [] }, 400],
-    ['101 items', { items: Array.from({ length: 101 }, (_, index) => ({ payout_id: `p-${index}`, status: 'failed' })) }, 400],
+    [
+      '101 items',
+      { items: Array.from({ length: 101 }, (_, index) => ({ payout_id: `p-${index}`, status: 'failed' })) },
+      400,
+    ],
     ['items and payouts', { items: [{}], payouts: [{}] }, 400],
     ['an unknown field', { items: [{}], dry_run: true }, 400],
     ['items not an array', { items: 'p-1' }, 400],
@@ -223,9 +251,14 @@ describe('Bulk processing and reconciliation (admin function on DynamoDB Local)'
       const mixed = [affiliate('m1', { total_earned: 90_000 }), affiliate('m2', { total_earned: 70_000 })];
       await app.db.seed(mixed);
       const ids: string[] = [];
-      for (const owner of mixed) for (const amount of [5_000, 6_000, 7_000, 8_000, 9_000]) ids.push(await app.request(owner.user_id, amount));
+      for (const owner of mixed)
+        for (const amount of [5_000, 6_000, 7_000, 8_000, 9_000]) ids.push(await app.request(owner.user_id, amount));
       const cancel = async (index: number) =>
-        invoke(app.payouts, { method: 'POST', path: `/payouts/${ids[index]}/cancel`, token: await app.affiliateToken(mixed[index < 5 ? 0 : 1]!.user_id) });
+        invoke(app.payouts, {
+          method: 'POST',
+          path: `/payouts/${ids[index]}/cancel`,
+          token: await app.affiliateToken(mixed[index < 5 ? 0 : 1]!.user_id),
+        });
       expect((await cancel(0)).status).toBe(200);
       expect((await cancel(6)).status).toBe(200);
       await bulk({
@@ -242,7 +275,9 @@ describe('Bulk processing and reconciliation (admin function on DynamoDB Local)'
       await app.process(ids[2]!, { status: 'completed', transaction_id: 'M-2' });
 
       // Act
-      const [first, second] = await Promise.all(mixed.map((owner) => app.get(`/admin/affiliates/${owner.affiliate_id}/balance`)));
+      const [first, second] = await Promise.all(
+        mixed.map((owner) => app.get(`/admin/affiliates/${owner.affiliate_id}/balance`)),
+      );
 
       // Assess
       const m1 = reconciliationView.parse(first!.json.data);

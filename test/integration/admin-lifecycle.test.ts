@@ -64,7 +64,11 @@ describe('Admin lifecycle (POST /admin/payouts/{id}/process on DynamoDB Local)',
     const countersBefore = await app.counters(owner.affiliate_id);
 
     // Act
-    const res = await app.process(id, { status: to, notes: `moved to ${to}`, ...(to === 'completed' ? { transaction_id: 'TX-9' } : {}) });
+    const res = await app.process(id, {
+      status: to,
+      notes: `moved to ${to}`,
+      ...(to === 'completed' ? { transaction_id: 'TX-9' } : {}),
+    });
 
     // Assess
     expect(res.status).toBe(200);
@@ -88,7 +92,12 @@ describe('Admin lifecycle (POST /admin/payouts/{id}/process on DynamoDB Local)',
     const { id, owner } = await payoutIn('completed');
     expect((await app.balance(owner.user_id)).available).toBe(EARNED - AMOUNT);
     await app.process(id, { status: 'returned', notes: 'PayPal sent it back' });
-    expect(await app.balance(owner.user_id)).toEqual({ total_earned: EARNED, total_paid: 0, pending: 0, available: EARNED });
+    expect(await app.balance(owner.user_id)).toEqual({
+      total_earned: EARNED,
+      total_paid: 0,
+      pending: 0,
+      available: EARNED,
+    });
   });
 
   describe('illegal moves', () => {
@@ -108,7 +117,11 @@ describe('Admin lifecycle (POST /admin/payouts/{id}/process on DynamoDB Local)',
 
       // Assess
       expect(res.status).toBe(409);
-      expect(res.json).toEqual({ success: false, code: 'INVALID_TRANSITION', message: `Cannot move a payout from ${from} to ${to}.` });
+      expect(res.json).toEqual({
+        success: false,
+        code: 'INVALID_TRANSITION',
+        message: `Cannot move a payout from ${from} to ${to}.`,
+      });
       expect(await app.stored(id)).toEqual(storedBefore);
       expect(await app.counters(owner.affiliate_id)).toEqual(countersBefore);
     });
@@ -229,13 +242,18 @@ describe('Admin lifecycle (POST /admin/payouts/{id}/process on DynamoDB Local)',
             const payout = await target.getPayout(payoutId);
             await new Promise<void>((resolve) => {
               waiting.push(resolve);
-              if (waiting.length === 2) waiting.forEach((release) => release());
+              if (waiting.length === 2) for (const release of waiting) release();
             });
             return payout;
           };
         },
       }) as PayoutStore;
-      const services = createServices({ store: barrier, rules: app.runtime.config, clock: systemClock, cursorSecret: app.runtime.cursorSecret });
+      const services = createServices({
+        store: barrier,
+        rules: app.runtime.config,
+        clock: systemClock,
+        cursorSecret: app.runtime.cursorSecret,
+      });
       const admin = {
         process: (adminId: string, payoutId: string, body: { status: ProcessStatus; transaction_id?: string }) =>
           processPayout(services, adminId, payoutId, body),

@@ -12,11 +12,14 @@ interface Made {
   requested_at: string;
 }
 
-
 describe('Admin listing and CSV export (GET /admin/payouts, /admin/payouts/export on DynamoDB Local)', () => {
   let app: AdminApp;
   const clock = steppingClock();
-  const owners = [affiliate('x1', { total_earned: 900_000 }), affiliate('x2', { total_earned: 900_000 }), affiliate('x3', { total_earned: 900_000 })];
+  const owners = [
+    affiliate('x1', { total_earned: 900_000 }),
+    affiliate('x2', { total_earned: 900_000 }),
+    affiliate('x3', { total_earned: 900_000 }),
+  ];
   const made: Made[] = [];
   const commands: string[] = [];
 
@@ -37,7 +40,8 @@ describe('Admin listing and CSV export (GET /admin/payouts, /admin/payouts/expor
       const id = await app.request(owner.user_id, 1_000 + index);
       const status = statuses[index % statuses.length]!;
       if (status === 'processing') await app.process(id, { status });
-      if (status === 'completed' || status === 'returned') await app.process(id, { status: 'completed', transaction_id: `TX-${index}` });
+      if (status === 'completed' || status === 'returned')
+        await app.process(id, { status: 'completed', transaction_id: `TX-${index}` });
       if (status === 'returned') await app.process(id, { status: 'returned' });
       if (status === 'failed' || status === 'cancelled') await app.process(id, { status, notes: `reason ${index}` });
       made.push({ id, affiliate_id: owner.affiliate_id, status, requested_at: clock.now().toISOString() });
@@ -80,12 +84,18 @@ describe('Admin listing and CSV export (GET /admin/payouts, /admin/payouts/expor
   it.each(['pending', 'completed', 'returned'])('filters by status=%s from the status index', async (status) => {
     commands.length = 0;
     const rows = await listAll({ status }, 2);
-    expectListing(rows, made.filter((row) => row.status === status));
+    expectListing(
+      rows,
+      made.filter((row) => row.status === status),
+    );
     expect(commands.every((name) => name === 'QueryCommand')).toBe(true);
   });
 
   it('filters by affiliate_id, and by affiliate_id and status together', async () => {
-    expectListing(await listAll({ affiliate_id: 'aff-x2' }, 4), made.filter((row) => row.affiliate_id === 'aff-x2'));
+    expectListing(
+      await listAll({ affiliate_id: 'aff-x2' }, 4),
+      made.filter((row) => row.affiliate_id === 'aff-x2'),
+    );
     expectListing(
       await listAll({ affiliate_id: 'aff-x1', status: 'completed' }, 1),
       made.filter((row) => row.affiliate_id === 'aff-x1' && row.status === 'completed'),
@@ -96,8 +106,14 @@ describe('Admin listing and CSV export (GET /admin/payouts, /admin/payouts/expor
   it('filters by from/to on requested_at, both ends inclusive, with timestamps or dates', async () => {
     const from = made[3]!.requested_at;
     const to = made[9]!.requested_at;
-    expectListing(await listAll({ from, to }, 4), made.filter((row) => row.requested_at >= from && row.requested_at <= to));
-    expectListing(await listAll({ status: 'pending', from }, 4), made.filter((row) => row.status === 'pending' && row.requested_at >= from));
+    expectListing(
+      await listAll({ from, to }, 4),
+      made.filter((row) => row.requested_at >= from && row.requested_at <= to),
+    );
+    expectListing(
+      await listAll({ status: 'pending', from }, 4),
+      made.filter((row) => row.status === 'pending' && row.requested_at >= from),
+    );
     expectListing(await listAll({ to: '2024-03-01' }, 50), made);
     expect(await listAll({ from: '2024-03-02' }, 50)).toEqual([]);
   });
@@ -118,7 +134,8 @@ describe('Admin listing and CSV export (GET /admin/payouts, /admin/payouts/expor
 
   it('refuses a tampered cursor, and a cursor minted for other filters', async () => {
     // Prepare
-    const pending = (await app.get('/admin/payouts', { status: 'pending', limit: '1' })).json.data.next_cursor as string;
+    const pending = (await app.get('/admin/payouts', { status: 'pending', limit: '1' })).json.data
+      .next_cursor as string;
     const all = (await app.get('/admin/payouts', { limit: '1' })).json.data.next_cursor as string;
     const [payload = '', signature = ''] = pending.split('.');
     const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString());
@@ -153,7 +170,9 @@ describe('Admin listing and CSV export (GET /admin/payouts, /admin/payouts/expor
         const res = await app.get(url.pathname, Object.fromEntries(url.searchParams));
         expect(res.status).toBe(200);
         expect(res.headers['Content-Type']).toBe('text/csv; charset=utf-8');
-        expect(res.headers['Content-Disposition']).toBe(`attachment; filename="payouts-${clock.now().toISOString().slice(0, 10)}.csv"`);
+        expect(res.headers['Content-Disposition']).toBe(
+          `attachment; filename="payouts-${clock.now().toISOString().slice(0, 10)}.csv"`,
+        );
         const [header, ...body] = parseCsv(res.body);
         expect(header).toEqual([...CSV_COLUMNS]);
         rows.push(...body);
@@ -177,7 +196,9 @@ describe('Admin listing and CSV export (GET /admin/payouts, /admin/payouts/expor
     it('fills processed_by from the table when exporting one affiliate (the index does not hold it)', async () => {
       const res = await app.get('/admin/payouts/export', { affiliate_id: 'aff-x2', status: 'cancelled' });
       const [, ...rows] = parseCsv(res.body);
-      expect(rows.length).toBe(made.filter((row) => row.affiliate_id === 'aff-x2' && row.status === 'cancelled').length);
+      expect(rows.length).toBe(
+        made.filter((row) => row.affiliate_id === 'aff-x2' && row.status === 'cancelled').length,
+      );
       expect(rows.length).toBeGreaterThan(0);
       for (const row of rows) {
         expect(row[11]).toBe('admin-1');

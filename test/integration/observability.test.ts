@@ -4,7 +4,10 @@ import { adminApp, type AdminApp } from '../support/admin.ts';
 import { invoke } from '../support/http.ts';
 
 // What Lambda sets: cold_start is reported only for on-demand initialization (not provisioned concurrency).
-const ENV = { AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' };
+const ENV = {
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+  _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+};
 
 /** Every line the functions write to stdout (as in Lambda, where stdout goes to CloudWatch Logs). */
 function captureStdout() {
@@ -40,7 +43,9 @@ describe('Observability: logs with the Lambda context, and EMF business metrics'
       saved[name] = process.env[name];
       process.env[name] = value;
     }
-    app = await adminApp([ann], { env: { LOG_LEVEL: 'debug', METRICS_ENABLED: 'true', METRICS_NAMESPACE: 'PayoutsTest' } });
+    app = await adminApp([ann], {
+      env: { LOG_LEVEL: 'debug', METRICS_ENABLED: 'true', METRICS_NAMESPACE: 'PayoutsTest' },
+    });
   });
   afterAll(async () => {
     for (const [name, value] of Object.entries(saved)) {
@@ -57,7 +62,12 @@ describe('Observability: logs with the Lambda context, and EMF business metrics'
   it('logs JSON lines with the Lambda context, request id and cold start, and never a token, secret or e-mail', async () => {
     // Act
     const token = await app.affiliateToken(ann.user_id);
-    const first = await invoke(app.payouts, { method: 'POST', path: '/payouts/request', token, body: { amount: 1_000, payment_email: 'other-person@example.com' } });
+    const first = await invoke(app.payouts, {
+      method: 'POST',
+      path: '/payouts/request',
+      token,
+      body: { amount: 1_000, payment_email: 'other-person@example.com' },
+    });
     await invoke(app.payouts, { path: '/payouts/balance', token: 'garbage.token.value' });
     await app.process(first.json.data.payout.payout_id, { status: 'completed', transaction_id: 'TX-OBS-1' });
     out.restore();
@@ -98,7 +108,12 @@ describe('Observability: logs with the Lambda context, and EMF business metrics'
     const headers = { 'idempotency-key': 'obs-key-1' };
     await invoke(app.payouts, { method: 'POST', path: '/payouts/request', token, body, headers });
     await invoke(app.payouts, { method: 'POST', path: '/payouts/request', token, body, headers });
-    const refused = await invoke(app.payouts, { method: 'POST', path: '/payouts/request', token, body: { amount: 10_000_000 } });
+    const refused = await invoke(app.payouts, {
+      method: 'POST',
+      path: '/payouts/request',
+      token,
+      body: { amount: 10_000_000 },
+    });
     await invoke(app.payouts, { path: '/payouts/balance', token });
     out.restore();
 
@@ -110,7 +125,9 @@ describe('Observability: logs with the Lambda context, and EMF business metrics'
       { IdempotentReplays: 1 },
       { GuardRefusals: 1 },
     ]);
-    const aws = lines[0]!._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+    const aws = lines[0]!._aws as {
+      CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+    };
     expect(aws.CloudWatchMetrics[0]).toEqual({
       Namespace: 'PayoutsTest',
       Dimensions: [['service']],
@@ -124,7 +141,12 @@ describe('Observability: logs with the Lambda context, and EMF business metrics'
 
   it('counts moves, completions and failures with their amounts, once per bulk request, and not a safe retry', async () => {
     // Prepare
-    const [a, b, c, d] = [await app.request(ann.user_id, 1_000), await app.request(ann.user_id, 2_000), await app.request(ann.user_id, 3_000), await app.request(ann.user_id, 4_000)];
+    const [a, b, c, d] = [
+      await app.request(ann.user_id, 1_000),
+      await app.request(ann.user_id, 2_000),
+      await app.request(ann.user_id, 3_000),
+      await app.request(ann.user_id, 4_000),
+    ];
     await app.process(c!, { status: 'failed' });
     out.restore();
     out = captureStdout();
@@ -144,7 +166,11 @@ describe('Observability: logs with the Lambda context, and EMF business metrics'
         ],
       },
     });
-    await invoke(app.payouts, { method: 'POST', path: `/payouts/${d}/cancel`, token: await app.affiliateToken(ann.user_id) });
+    await invoke(app.payouts, {
+      method: 'POST',
+      path: `/payouts/${d}/cancel`,
+      token: await app.affiliateToken(ann.user_id),
+    });
     out.restore();
 
     // Assess
@@ -160,21 +186,24 @@ describe('Observability: debug sampling', () => {
   it.each([
     [1, 1],
     [0, 0],
-  ])('with LOG_SAMPLE_RATE=%d, a function at LOG_LEVEL=error writes %d info line(s) per request', async (rate, expected) => {
-    // Prepare
-    const out = captureStdout();
-    const app = await adminApp([], { env: { LOG_LEVEL: 'error', LOG_SAMPLE_RATE: String(rate) } });
-    // A sampled invocation says so on its lines.
-    const sampled = rate > 0 ? { sampling_rate: rate } : {};
+  ])(
+    'with LOG_SAMPLE_RATE=%d, a function at LOG_LEVEL=error writes %d info line(s) per request',
+    async (rate, expected) => {
+      // Prepare
+      const out = captureStdout();
+      const app = await adminApp([], { env: { LOG_LEVEL: 'error', LOG_SAMPLE_RATE: String(rate) } });
+      // A sampled invocation says so on its lines.
+      const sampled = rate > 0 ? { sampling_rate: rate } : {};
 
-    // Act
-    await invoke(app.payouts, { path: '/payouts/balance' });
-    out.restore();
-    await app.db.drop();
+      // Act
+      await invoke(app.payouts, { path: '/payouts/balance' });
+      out.restore();
+      await app.db.drop();
 
-    // Assess
-    const requests = out.logs().filter((entry) => entry.message === 'request');
-    expect(requests).toHaveLength(expected);
-    for (const entry of requests) expect(entry).toMatchObject({ level: 'info', status: 401, ...sampled });
-  });
+      // Assess
+      const requests = out.logs().filter((entry) => entry.message === 'request');
+      expect(requests).toHaveLength(expected);
+      for (const entry of requests) expect(entry).toMatchObject({ level: 'info', status: 401, ...sampled });
+    },
+  );
 });

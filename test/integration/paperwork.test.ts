@@ -13,18 +13,35 @@ import { pdfText } from '../support/pdf.ts';
 
 /** The IRS threshold for payments made in 2026 (the config's default). */
 const THRESHOLD = 200_000;
-const paperworkEnv = { TAX_FORM_THRESHOLD_CENTS: String(THRESHOLD), RECEIPT_ISSUER_NAME: 'Commercive Łódź → Café', RECEIPT_ISSUER_ADDRESS: '1 Market St; San Francisco, CA 94105' };
+const paperworkEnv = {
+  TAX_FORM_THRESHOLD_CENTS: String(THRESHOLD),
+  RECEIPT_ISSUER_NAME: 'Commercive Łódź → Café',
+  RECEIPT_ISSUER_ADDRESS: '1 Market St; San Francisco, CA 94105',
+};
 
 /** A PDF download, decoded: what a browser saves. */
 async function download(handler: LambdaHttpHandler, path: string, token: string) {
-  const response = await handler(functionUrlEvent({ path, headers: { authorization: `Bearer ${token}` } }), lambdaContext());
-  const bytes = response.isBase64Encoded ? Buffer.from(response.body ?? '', 'base64') : Buffer.from(response.body ?? '');
-  return { status: response.statusCode, headers: response.headers, base64: response.isBase64Encoded === true, bytes, json: response.isBase64Encoded ? undefined : JSON.parse(response.body ?? 'null') };
+  const response = await handler(
+    functionUrlEvent({ path, headers: { authorization: `Bearer ${token}` } }),
+    lambdaContext(),
+  );
+  const bytes = response.isBase64Encoded
+    ? Buffer.from(response.body ?? '', 'base64')
+    : Buffer.from(response.body ?? '');
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    base64: response.isBase64Encoded === true,
+    bytes,
+    json: response.isBase64Encoded ? undefined : JSON.parse(response.body ?? 'null'),
+  };
 }
 
 describe('Receipts: numbered in the completing transaction, one PDF per payout', () => {
   const clock = steppingClock(Date.parse('2026-03-02T10:00:00.000Z'));
-  const owners = Array.from({ length: 10 }, (_, index) => affiliate(`r${index}`, { total_earned: 10_000_000, payment_email: `rita${index}@example.com` }));
+  const owners = Array.from({ length: 10 }, (_, index) =>
+    affiliate(`r${index}`, { total_earned: 10_000_000, payment_email: `rita${index}@example.com` }),
+  );
   const instanceEnv = { ...paperworkEnv, TAX_FORM_THRESHOLD_CENTS: '100000000000' };
   let app: AdminApp;
 
@@ -36,7 +53,8 @@ describe('Receipts: numbered in the completing transaction, one PDF per payout',
   it('gives 50 simultaneous completions 50 distinct, consecutive numbers of their year', async () => {
     // Prepare
     const ids: string[] = [];
-    for (let index = 0; index < 50; index += 1) ids.push(await app.request(owners[index % owners.length]!.user_id, 1_000 + index));
+    for (let index = 0; index < 50; index += 1)
+      ids.push(await app.request(owners[index % owners.length]!.user_id, 1_000 + index));
     // Two function instances (each its own client, store and services), as two Lambda environments would be.
     const instances = [app.admin, createAdminPayoutsHandler(testRuntime(app.db, instanceEnv, clock))];
     const attempts = new Map<string, number>();
@@ -53,7 +71,12 @@ describe('Receipts: numbered in the completing transaction, one PDF per payout',
     const started = performance.now();
     const answers = await Promise.all(
       ids.map((id, index) =>
-        invoke(instances[index % 2]!, { method: 'POST', path: `/admin/payouts/${id}/process`, token: app.adminToken, body: { status: 'completed', transaction_id: `TX-C-${index}` } }),
+        invoke(instances[index % 2]!, {
+          method: 'POST',
+          path: `/admin/payouts/${id}/process`,
+          token: app.adminToken,
+          body: { status: 'completed', transaction_id: `TX-C-${index}` },
+        }),
       ),
     );
     const elapsed = performance.now() - started;
@@ -61,12 +84,22 @@ describe('Receipts: numbered in the completing transaction, one PDF per payout',
     // Assess
     expect(answers.map((answer) => answer.status)).toEqual(ids.map(() => 200));
     const numbers = answers.map((answer) => answer.json.data.payout.receipt_number as string).sort();
-    expect(numbers).toEqual(Array.from({ length: 50 }, (_, index) => `RCPT-2026-${String(index + 1).padStart(6, '0')}`));
+    expect(numbers).toEqual(
+      Array.from({ length: 50 }, (_, index) => `RCPT-2026-${String(index + 1).padStart(6, '0')}`),
+    );
     for (const id of ids) expect((await app.stored(id))?.receipt_number).toMatch(/^RCPT-2026-\d{6}$/);
-    const sequence = await app.db.client.send(new GetCommand({ TableName: app.db.tables.taxYears, Key: { tax_year: '2026', affiliate_id: '#receipts' }, ConsistentRead: true }));
+    const sequence = await app.db.client.send(
+      new GetCommand({
+        TableName: app.db.tables.taxYears,
+        Key: { tax_year: '2026', affiliate_id: '#receipts' },
+        ConsistentRead: true,
+      }),
+    );
     expect(sequence.Item?.last_number).toBe(50);
     const tries = [...attempts.values()];
-    console.info(`50 concurrent completions on 2 instances: ${elapsed.toFixed(0)} ms; instance 1 transactions per completion max ${Math.max(...tries)}, mean ${(tries.reduce((a, b) => a + b, 0) / tries.length).toFixed(2)}`);
+    console.info(
+      `50 concurrent completions on 2 instances: ${elapsed.toFixed(0)} ms; instance 1 transactions per completion max ${Math.max(...tries)}, mean ${(tries.reduce((a, b) => a + b, 0) / tries.length).toFixed(2)}`,
+    );
   });
 
   it('renders the amount, the receipt number, the transaction id and a masked destination, the same bytes every time', async () => {
@@ -110,7 +143,8 @@ describe('Receipts: numbered in the completing transaction, one PDF per payout',
   it('stamps RETURNED on a returned payout and keeps its number', async () => {
     const owner = owners[1]!;
     const id = await app.request(owner.user_id, 5_000);
-    const number = (await app.process(id, { status: 'completed', transaction_id: 'TX-R' })).json.data.payout.receipt_number;
+    const number = (await app.process(id, { status: 'completed', transaction_id: 'TX-R' })).json.data.payout
+      .receipt_number;
     const returned = await app.process(id, { status: 'returned', notes: 'account closed' });
     expect(returned.json.data.payout.receipt_number).toBe(number);
     const pdf = await download(app.admin, `/admin/payouts/${id}/receipt.pdf`, app.adminToken);
@@ -120,13 +154,23 @@ describe('Receipts: numbered in the completing transaction, one PDF per payout',
 
   it('answers 409 NO_RECEIPT for a payout that is not completed or returned, and 404 for another affiliate', async () => {
     const id = await app.request(owners[2]!.user_id, 5_000);
-    const pending = await download(app.payouts, `/payouts/${id}/receipt.pdf`, await app.affiliateToken(owners[2]!.user_id));
+    const pending = await download(
+      app.payouts,
+      `/payouts/${id}/receipt.pdf`,
+      await app.affiliateToken(owners[2]!.user_id),
+    );
     expect(pending.status).toBe(409);
     expect(pending.json).toMatchObject({ success: false, code: 'NO_RECEIPT' });
     expect((await app.process(id, { status: 'failed' })).status).toBe(200);
-    expect((await download(app.admin, `/admin/payouts/${id}/receipt.pdf`, app.adminToken)).json).toMatchObject({ code: 'NO_RECEIPT' });
+    expect((await download(app.admin, `/admin/payouts/${id}/receipt.pdf`, app.adminToken)).json).toMatchObject({
+      code: 'NO_RECEIPT',
+    });
     expect((await app.process(id, { status: 'completed', transaction_id: 'TX-NO' })).status).toBe(409);
-    const stranger = await download(app.payouts, `/payouts/${id}/receipt.pdf`, await app.affiliateToken(owners[3]!.user_id));
+    const stranger = await download(
+      app.payouts,
+      `/payouts/${id}/receipt.pdf`,
+      await app.affiliateToken(owners[3]!.user_id),
+    );
     expect(stranger.status).toBe(404);
   });
 
@@ -158,9 +202,19 @@ describe('The tax year: totals kept by the moves, the tax form gate, the export'
   afterAll(() => app.db.drop());
 
   const requestAs = async (userId: string, amount: number) =>
-    invoke(app.payouts, { method: 'POST', path: '/payouts/request', token: await app.affiliateToken(userId), body: { amount } });
+    invoke(app.payouts, {
+      method: 'POST',
+      path: '/payouts/request',
+      token: await app.affiliateToken(userId),
+      body: { amount },
+    });
   const putForm = (affiliateId: string, body: unknown, token = app.adminToken) =>
-    invoke(app.admin, { method: 'PUT', path: `/admin/affiliates/${encodeURIComponent(affiliateId)}/tax-form`, token, body });
+    invoke(app.admin, {
+      method: 'PUT',
+      path: `/admin/affiliates/${encodeURIComponent(affiliateId)}/tax-form`,
+      token,
+      body,
+    });
   const pay = async (userId: string, amount: number, transactionId = `TX-${amount}`) => {
     const id = await app.request(userId, amount);
     expect((await app.process(id, { status: 'completed', transaction_id: transactionId })).status).toBe(200);
@@ -174,7 +228,10 @@ describe('The tax year: totals kept by the moves, the tax form gate, the export'
 
     // Act
     const over = await requestAs(people.gated.user_id, 20_001);
-    const summary = await invoke(app.payouts, { path: '/payouts/summary', token: await app.affiliateToken(people.gated.user_id) });
+    const summary = await invoke(app.payouts, {
+      path: '/payouts/summary',
+      token: await app.affiliateToken(people.gated.user_id),
+    });
     const at = await requestAs(people.gated.user_id, 20_000);
     const past = await requestAs(people.gated.user_id, 1_000);
 
@@ -185,13 +242,19 @@ describe('The tax year: totals kept by the moves, the tax form gate, the export'
     expect(summary.json.data).toMatchObject({ tax_form_on_file: false, blockers: [] });
     expect(at.status).toBe(201);
     expect(past.json.code).toBe('TAX_FORM_REQUIRED');
-    const blocked = await invoke(app.payouts, { path: '/payouts/summary', token: await app.affiliateToken(people.gated.user_id) });
+    const blocked = await invoke(app.payouts, {
+      path: '/payouts/summary',
+      token: await app.affiliateToken(people.gated.user_id),
+    });
     expect(blocked.json.data.blockers).toEqual(['TAX_FORM_REQUIRED']);
     expect(await app.counters(people.gated.affiliate_id)).toMatchObject({ total_paid: 150_000, total_pending: 50_000 });
   });
 
   it('lets two simultaneous requests that each fit, but not together, through one at a time: exactly one 201', async () => {
-    const answers = await Promise.all([requestAs(people.racer.user_id, 150_000), requestAs(people.racer.user_id, 150_000)]);
+    const answers = await Promise.all([
+      requestAs(people.racer.user_id, 150_000),
+      requestAs(people.racer.user_id, 150_000),
+    ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([201, 403]);
     expect((await app.counters(people.racer.affiliate_id)).total_pending).toBe(150_000);
   });
@@ -201,13 +264,36 @@ describe('The tax year: totals kept by the moves, the tax form gate, the export'
     const year = await app.runtime.store.getTaxYear('2026', people.racer.affiliate_id);
     const read = await app.runtime.store.getAffiliate(people.racer.affiliate_id);
     const stalePaid = { tax_year: '2026', paid_cents: year?.paid_cents ?? 0 };
-    const pendingId = (await app.db.client.send(new QueryCommand({ TableName: app.db.tables.payouts, IndexName: 'affiliate-payouts-index', KeyConditionExpression: 'affiliate_id = :a', ExpressionAttributeValues: { ':a': people.racer.affiliate_id } }))).Items?.[0]?.payout_id as string;
+    const pendingId = (
+      await app.db.client.send(
+        new QueryCommand({
+          TableName: app.db.tables.payouts,
+          IndexName: 'affiliate-payouts-index',
+          KeyConditionExpression: 'affiliate_id = :a',
+          ExpressionAttributeValues: { ':a': people.racer.affiliate_id },
+        }),
+      )
+    ).Items?.[0]?.payout_id as string;
     expect((await app.process(pendingId, { status: 'completed', transaction_id: 'TX-RACE' })).status).toBe(200);
-    const payout: Payout = { payout_id: 'stale-1', affiliate_id: people.racer.affiliate_id, amount: 10_000, currency: 'USD', payment_method: 'paypal', payment_email: 'x@example.com', status: 'pending', requested_at: clock.now().toISOString(), updated_at: clock.now().toISOString(), history: [] };
+    const payout: Payout = {
+      payout_id: 'stale-1',
+      affiliate_id: people.racer.affiliate_id,
+      amount: 10_000,
+      currency: 'USD',
+      payment_method: 'paypal',
+      payment_email: 'x@example.com',
+      status: 'pending',
+      requested_at: clock.now().toISOString(),
+      updated_at: clock.now().toISOString(),
+      history: [],
+    };
     const fresh = { ...read!, total_paid: 150_000, total_pending: 0 };
 
     // Act
-    const outcome = await app.runtime.store.reservePayout(payout, reservationGuard(fresh, 10_000, { totals: stalePaid, threshold: THRESHOLD }));
+    const outcome = await app.runtime.store.reservePayout(
+      payout,
+      reservationGuard(fresh, 10_000, { totals: stalePaid, threshold: THRESHOLD }),
+    );
 
     // Assess
     expect(outcome).toEqual({ kind: 'tax-year-changed' });
@@ -216,18 +302,43 @@ describe('The tax year: totals kept by the moves, the tax form gate, the export'
 
   it('records a tax form (never a full TIN) and the gate opens', async () => {
     // Refused: a full TIN, an SSN field, a bad date, an unknown form, an affiliate's token, an unknown affiliate.
-    expect((await putForm(people.formed.affiliate_id, { form: 'W-9', received_on: '2026-01-15', tin_last4: '123456789' })).json.code).toBe('VALIDATION_ERROR');
-    expect((await putForm(people.formed.affiliate_id, { form: 'W-9', received_on: '2026-01-15', ssn: '123-45-6789' })).status).toBe(400);
+    expect(
+      (await putForm(people.formed.affiliate_id, { form: 'W-9', received_on: '2026-01-15', tin_last4: '123456789' }))
+        .json.code,
+    ).toBe('VALIDATION_ERROR');
+    expect(
+      (await putForm(people.formed.affiliate_id, { form: 'W-9', received_on: '2026-01-15', ssn: '123-45-6789' }))
+        .status,
+    ).toBe(400);
     expect((await putForm(people.formed.affiliate_id, { form: 'W-9', received_on: '2026-02-30' })).status).toBe(400);
     expect((await putForm(people.formed.affiliate_id, { form: 'W-4', received_on: '2026-01-15' })).status).toBe(400);
-    expect((await putForm(people.formed.affiliate_id, { form: 'W-9', received_on: '2026-01-15' }, await app.affiliateToken(people.formed.user_id))).status).toBe(403);
-    expect((await putForm('aff-nobody', { form: 'W-9', received_on: '2026-01-15' })).json.code).toBe('AFFILIATE_NOT_FOUND');
+    expect(
+      (
+        await putForm(
+          people.formed.affiliate_id,
+          { form: 'W-9', received_on: '2026-01-15' },
+          await app.affiliateToken(people.formed.user_id),
+        )
+      ).status,
+    ).toBe(403);
+    expect((await putForm('aff-nobody', { form: 'W-9', received_on: '2026-01-15' })).json.code).toBe(
+      'AFFILIATE_NOT_FOUND',
+    );
     expect((await requestAs(people.formed.user_id, 300_000)).json.code).toBe('TAX_FORM_REQUIRED');
 
-    const recorded = await putForm(people.formed.affiliate_id, { form: 'W-9', received_on: '2026-01-15', tin_last4: '6789' });
+    const recorded = await putForm(people.formed.affiliate_id, {
+      form: 'W-9',
+      received_on: '2026-01-15',
+      tin_last4: '6789',
+    });
     expect(recorded.status).toBe(200);
-    expect(recorded.json.data).toEqual({ affiliate_id: people.formed.affiliate_id, tax_form: { form: 'W-9', received_on: '2026-01-15', tin_last4: '6789' } });
-    const stored = await app.db.client.send(new GetCommand({ TableName: app.db.tables.affiliates, Key: { affiliate_id: people.formed.affiliate_id } }));
+    expect(recorded.json.data).toEqual({
+      affiliate_id: people.formed.affiliate_id,
+      tax_form: { form: 'W-9', received_on: '2026-01-15', tin_last4: '6789' },
+    });
+    const stored = await app.db.client.send(
+      new GetCommand({ TableName: app.db.tables.affiliates, Key: { affiliate_id: people.formed.affiliate_id } }),
+    );
     expect(stored.Item?.tax_form).toEqual({ form: 'W-9', received_on: '2026-01-15', tin_last4: '6789' });
     expect((await requestAs(people.formed.user_id, 300_000)).status).toBe(201);
   });
@@ -240,9 +351,24 @@ describe('The tax year: totals kept by the moves, the tax form gate, the export'
     const token = await app.affiliateToken(people.late.user_id);
     const y2026 = await invoke(app.payouts, { path: '/payouts/tax/2026', token });
     const y2027 = await invoke(app.payouts, { path: '/payouts/tax/2027', token });
-    expect(y2026.json.data).toMatchObject({ tax_year: '2026', paid_cents: 7_000, paid_count: 1, paid_other_cents: 7_000, paid_provider_cents: 0, tax_form: null });
-    expect(y2027.json.data).toMatchObject({ tax_year: '2027', paid_cents: -7_000, paid_count: -1, paid_other_cents: -7_000 });
-    expect((await invoke(app.payouts, { path: '/payouts/tax/2031', token })).json.data).toMatchObject({ paid_cents: 0, paid_count: 0 });
+    expect(y2026.json.data).toMatchObject({
+      tax_year: '2026',
+      paid_cents: 7_000,
+      paid_count: 1,
+      paid_other_cents: 7_000,
+      paid_provider_cents: 0,
+      tax_form: null,
+    });
+    expect(y2027.json.data).toMatchObject({
+      tax_year: '2027',
+      paid_cents: -7_000,
+      paid_count: -1,
+      paid_other_cents: -7_000,
+    });
+    expect((await invoke(app.payouts, { path: '/payouts/tax/2031', token })).json.data).toMatchObject({
+      paid_cents: 0,
+      paid_count: 0,
+    });
     expect((await invoke(app.payouts, { path: '/payouts/tax/20x6', token })).status).toBe(404);
     expect((await app.stored(id))?.receipt_number).toMatch(/^RCPT-2026-/);
     // The new year numbers from 1 again.
@@ -272,30 +398,75 @@ describe('The tax year: totals kept by the moves, the tax form gate, the export'
     expect(res.headers['Content-Type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['Content-Disposition']).toBe('attachment; filename="tax-2026.csv"');
     const [header, ...rows] = parseCsv(res.body);
-    expect(header).toEqual(['tax_year', 'affiliate_id', 'paid_cents', 'paid_dollars', 'paid_count', 'paid_provider_cents', 'paid_other_cents', 'tax_form', 'tax_form_received_on', 'tin_last4', 'form_1099_nec_due']);
+    expect(header).toEqual([
+      'tax_year',
+      'affiliate_id',
+      'paid_cents',
+      'paid_dollars',
+      'paid_count',
+      'paid_provider_cents',
+      'paid_other_cents',
+      'tax_form',
+      'tax_form_received_on',
+      'tin_last4',
+      'form_1099_nec_due',
+    ]);
     const expected = await recompute('2026');
     const got = rows.map((row) => Object.fromEntries(header!.map((name, index) => [name, row[index]])));
-    expect(got.map((row) => row.affiliate_id)).toEqual([...expected.keys()].sort().map((id) => (id.startsWith('=') ? `'${id}` : id)));
+    expect(got.map((row) => row.affiliate_id)).toEqual(
+      [...expected.keys()].sort().map((id) => (id.startsWith('=') ? `'${id}` : id)),
+    );
     for (const row of got) {
       const id = row.affiliate_id!.replace(/^'/, '');
       const sums = expected.get(id)!;
-      expect({ paid: Number(row.paid_cents), count: Number(row.paid_count), provider: Number(row.paid_provider_cents), other: Number(row.paid_other_cents) }, id).toEqual(sums);
+      expect(
+        {
+          paid: Number(row.paid_cents),
+          count: Number(row.paid_count),
+          provider: Number(row.paid_provider_cents),
+          other: Number(row.paid_other_cents),
+        },
+        id,
+      ).toEqual(sums);
     }
     const byId = (id: string) => got.find((row) => row.affiliate_id === id)!;
-    expect(byId(people.zelle.affiliate_id)).toMatchObject({ paid_cents: '250000', paid_dollars: '2500.00', form_1099_nec_due: 'true', tax_form: 'W-9', tin_last4: '0042' });
-    expect(byId(people.paypal.affiliate_id)).toMatchObject({ paid_cents: '300000', paid_provider_cents: '300000', paid_other_cents: '0', form_1099_nec_due: 'false', tax_form: 'W-9', tax_form_received_on: '2026-03-01' });
+    expect(byId(people.zelle.affiliate_id)).toMatchObject({
+      paid_cents: '250000',
+      paid_dollars: '2500.00',
+      form_1099_nec_due: 'true',
+      tax_form: 'W-9',
+      tin_last4: '0042',
+    });
+    expect(byId(people.paypal.affiliate_id)).toMatchObject({
+      paid_cents: '300000',
+      paid_provider_cents: '300000',
+      paid_other_cents: '0',
+      form_1099_nec_due: 'false',
+      tax_form: 'W-9',
+      tax_form_received_on: '2026-03-01',
+    });
     expect(byId(people.late.affiliate_id)).toMatchObject({ paid_cents: '7000', form_1099_nec_due: 'false' });
     expect(res.body).not.toContain('#receipts');
     expect((await app.get('/admin/tax/2027.csv')).body).toContain(`2027,${people.late.affiliate_id},-6000,-60.00,0,`);
     expect((await app.get('/admin/tax/26.csv')).status).toBe(404);
-    expect((await invoke(app.admin, { path: '/admin/tax/2026.csv', token: await app.affiliateToken(people.zelle.user_id) })).status).toBe(403);
+    expect(
+      (await invoke(app.admin, { path: '/admin/tax/2026.csv', token: await app.affiliateToken(people.zelle.user_id) }))
+        .status,
+    ).toBe(403);
   });
 
   /** Per affiliate: completed minus returned, each by the year of its own move, from the payouts' histories. */
   async function recompute(year: string) {
     const sums = new Map<string, { paid: number; count: number; provider: number; other: number }>();
     for (const person of Object.values(people)) {
-      const { Items = [] } = await app.db.client.send(new QueryCommand({ TableName: app.db.tables.payouts, IndexName: 'affiliate-payouts-index', KeyConditionExpression: 'affiliate_id = :a', ExpressionAttributeValues: { ':a': person.affiliate_id } }));
+      const { Items = [] } = await app.db.client.send(
+        new QueryCommand({
+          TableName: app.db.tables.payouts,
+          IndexName: 'affiliate-payouts-index',
+          KeyConditionExpression: 'affiliate_id = :a',
+          ExpressionAttributeValues: { ':a': person.affiliate_id },
+        }),
+      );
       for (const item of Items) {
         const payout = (await app.stored(item.payout_id as string)) as Payout;
         for (const change of payout.history) {

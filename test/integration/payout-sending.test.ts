@@ -22,18 +22,24 @@ beforeAll(async () => {
 });
 afterAll(() => app.db.drop());
 
-const send = (payoutId: string, handler = app.admin) => invoke(handler, { method: 'POST', path: `/admin/payouts/${payoutId}/send`, token: app.adminToken });
+const send = (payoutId: string, handler = app.admin) =>
+  invoke(handler, { method: 'POST', path: `/admin/payouts/${payoutId}/send`, token: app.adminToken });
 const attemptsOf = (payoutId: string) =>
   new DynamoAttemptStore(app.db.client, app.db.tables, app.db.providerTables).listAttempts(payoutId);
 
 describe('stripe as a payment method', () => {
   it('is accepted for an affiliate with a stripe_account_id, and the payout carries the account', async () => {
     const id = await app.request('user-st', 5000);
-    expect((await app.stored(id))).toMatchObject({ payment_method: 'stripe', stripe_account_id: 'acct_good' });
+    expect(await app.stored(id)).toMatchObject({ payment_method: 'stripe', stripe_account_id: 'acct_good' });
   });
 
   it('is refused (400 STRIPE_ACCOUNT_REQUIRED, nothing written) for an affiliate without one', async () => {
-    const res = await invoke(app.payouts, { method: 'POST', path: '/payouts/request', token: await app.affiliateToken('user-nost'), body: { amount: 5000, payment_method: 'stripe' } });
+    const res = await invoke(app.payouts, {
+      method: 'POST',
+      path: '/payouts/request',
+      token: await app.affiliateToken('user-nost'),
+      body: { amount: 5000, payment_method: 'stripe' },
+    });
     expect(res.status).toBe(400);
     expect(res.json.code).toBe('STRIPE_ACCOUNT_REQUIRED');
     expect((await app.counters('aff-nost')).payout_count).toBe(0);
@@ -48,7 +54,13 @@ describe('POST /admin/payouts/{id}/send', () => {
     expect(res.status).toBe(202);
     const data = sendView.parse(res.json.data);
     expect(data.payout.status).toBe('processing');
-    expect(data.attempt).toMatchObject({ attempt: 1, provider: 'paypal', status: 'queued', idempotency_key: `payout-${id}-attempt-1`, amount: 5000 });
+    expect(data.attempt).toMatchObject({
+      attempt: 1,
+      provider: 'paypal',
+      status: 'queued',
+      idempotency_key: `payout-${id}-attempt-1`,
+      amount: 5000,
+    });
     expect(data.attempt.destination).not.toContain('pp@example.com');
     expect(await attemptsOf(id)).toMatchObject([{ status: 'queued', destination: 'pp@example.com' }]);
     expect(await app.counters('aff-pp')).toEqual(before);
@@ -76,7 +88,12 @@ describe('POST /admin/payouts/{id}/send', () => {
 
   it('the move and the attempt are one transaction: if the attempt cannot be written, the payout stays pending', async () => {
     const id = await app.request('user-pp', 5000);
-    await app.db.client.send(new PutCommand({ TableName: app.db.providerTables.attempts, Item: { payout_id: id, attempt: 1, status: 'failed' } }));
+    await app.db.client.send(
+      new PutCommand({
+        TableName: app.db.providerTables.attempts,
+        Item: { payout_id: id, attempt: 1, status: 'failed' },
+      }),
+    );
     const res = await send(id);
     expect(res.status).toBe(409);
     expect((await app.stored(id))?.status).toBe('pending');
@@ -85,7 +102,10 @@ describe('POST /admin/payouts/{id}/send', () => {
   it('zelle -> 409 MANUAL_PAYMENT_METHOD; a provider without credentials -> 409 PROVIDER_NOT_CONFIGURED; unknown -> 404', async () => {
     const zelle = await app.request('user-ze', 5000);
     expect((await send(zelle)).json.code).toBe('MANUAL_PAYMENT_METHOD');
-    const onlyStripe = createAdminPayoutsHandler(app.runtime, testProviderConfig(app.db, { PAYOUT_PROVIDERS: 'stripe' }));
+    const onlyStripe = createAdminPayoutsHandler(
+      app.runtime,
+      testProviderConfig(app.db, { PAYOUT_PROVIDERS: 'stripe' }),
+    );
     const paypal = await app.request('user-pp', 5000);
     const res = await send(paypal, onlyStripe);
     expect([res.status, res.json.code]).toEqual([409, 'PROVIDER_NOT_CONFIGURED']);
@@ -99,7 +119,12 @@ describe('POST /admin/payouts/send (bulk)', () => {
     const a = await app.request('user-pp', 5000);
     const b = await app.request('user-st', 5000);
     const z = await app.request('user-ze', 5000);
-    const res = await invoke(app.admin, { method: 'POST', path: '/admin/payouts/send', token: app.adminToken, body: { payout_ids: [a, b, z, a, 'missing-1'] } });
+    const res = await invoke(app.admin, {
+      method: 'POST',
+      path: '/admin/payouts/send',
+      token: app.adminToken,
+      body: { payout_ids: [a, b, z, a, 'missing-1'] },
+    });
     expect(res.status).toBe(200);
     expect(res.json.data.results.map((r: { status_code: number }) => r.status_code)).toEqual([202, 202, 409, 409, 404]);
     expect(res.json.data).toMatchObject({ succeeded: 2, failed: 3 });
@@ -118,7 +143,12 @@ describe('POST /admin/payouts/send (bulk)', () => {
   });
 
   it('is for admins only', async () => {
-    const res = await invoke(app.admin, { method: 'POST', path: '/admin/payouts/send', token: await app.affiliateToken('user-pp'), body: { payout_ids: ['x'] } });
+    const res = await invoke(app.admin, {
+      method: 'POST',
+      path: '/admin/payouts/send',
+      token: await app.affiliateToken('user-pp'),
+      body: { payout_ids: ['x'] },
+    });
     expect(res.status).toBe(403);
   });
 });
@@ -127,17 +157,35 @@ describe('POST /admin/payouts/{id}/retry', () => {
   it('only after an attempt failed on our side; then attempt 2 is queued with its own key', async () => {
     const id = await app.request('user-pp', 5000);
     await send(id);
-    const early = await invoke(app.admin, { method: 'POST', path: `/admin/payouts/${id}/retry`, token: app.adminToken });
+    const early = await invoke(app.admin, {
+      method: 'POST',
+      path: `/admin/payouts/${id}/retry`,
+      token: app.adminToken,
+    });
     expect([early.status, early.json.code]).toEqual([409, 'NOTHING_TO_RETRY']);
     const store = new DynamoAttemptStore(app.db.client, app.db.tables, app.db.providerTables);
     const [first] = await store.listAttempts(id);
-    await store.markFailed(first!, { code: 'INSUFFICIENT_FUNDS', message: 'low', category: 'ours' }, new Date().toISOString());
+    await store.markFailed(
+      first!,
+      { code: 'INSUFFICIENT_FUNDS', message: 'low', category: 'ours' },
+      new Date().toISOString(),
+    );
     const res = await invoke(app.admin, { method: 'POST', path: `/admin/payouts/${id}/retry`, token: app.adminToken });
     expect(res.status).toBe(202);
-    expect(res.json.data.attempt).toMatchObject({ attempt: 2, status: 'queued', idempotency_key: `payout-${id}-attempt-2` });
-    const twice = await invoke(app.admin, { method: 'POST', path: `/admin/payouts/${id}/retry`, token: app.adminToken });
+    expect(res.json.data.attempt).toMatchObject({
+      attempt: 2,
+      status: 'queued',
+      idempotency_key: `payout-${id}-attempt-2`,
+    });
+    const twice = await invoke(app.admin, {
+      method: 'POST',
+      path: `/admin/payouts/${id}/retry`,
+      token: app.adminToken,
+    });
     expect(twice.status).toBe(409);
-    const { Item } = await app.db.client.send(new GetCommand({ TableName: app.db.providerTables.attempts, Key: { payout_id: id, attempt: 1 } }));
+    const { Item } = await app.db.client.send(
+      new GetCommand({ TableName: app.db.providerTables.attempts, Key: { payout_id: id, attempt: 1 } }),
+    );
     expect(Item?.superseded_by).toBe(2);
   });
 
@@ -175,6 +223,10 @@ describe('The sweeper and a lost stream record', () => {
     expect(await sync.send({ payout_id: id, attempt: 1 })).toBe('sent');
     expect(await sync.send({ payout_id: id, attempt: 1 })).toBe('skipped');
     expect(keys).toEqual([`payout-${id}-attempt-1`]);
-    expect((await store.listAttempts(id))[0]).toMatchObject({ status: 'sent', provider_reference: 'BATCH-R', provider_item_id: 'ITEM-R' });
+    expect((await store.listAttempts(id))[0]).toMatchObject({
+      status: 'sent',
+      provider_reference: 'BATCH-R',
+      provider_item_id: 'ITEM-R',
+    });
   });
 });

@@ -32,12 +32,21 @@ let app: App;
 const tokens: Record<string, string> = {};
 
 async function counters(id: string) {
-  const { Item } = await app.db.client.send(new GetCommand({ TableName: app.db.tables.affiliates, Key: { affiliate_id: `aff-${id}` }, ConsistentRead: true }));
-  return { earned: Item?.total_earned, paid: Item?.total_paid, pending: Item?.total_pending, count: Item?.payout_count };
+  const { Item } = await app.db.client.send(
+    new GetCommand({ TableName: app.db.tables.affiliates, Key: { affiliate_id: `aff-${id}` }, ConsistentRead: true }),
+  );
+  return {
+    earned: Item?.total_earned,
+    paid: Item?.total_paid,
+    pending: Item?.total_pending,
+    count: Item?.payout_count,
+  };
 }
 
 async function payoutsOf(id: string) {
-  const { Items = [] } = await app.db.client.send(new ScanCommand({ TableName: app.db.tables.payouts, ConsistentRead: true }));
+  const { Items = [] } = await app.db.client.send(
+    new ScanCommand({ TableName: app.db.tables.payouts, ConsistentRead: true }),
+  );
   return Items.filter((item) => item.affiliate_id === `aff-${id}`);
 }
 
@@ -115,9 +124,17 @@ describe('POST /payouts/request', () => {
     expect(new Date(res.json.data.payout.requested_at).toISOString()).toBe(res.json.data.payout.requested_at);
     expect(await counters('rich')).toEqual({ earned: 100_000, paid: 0, pending: 6_000, count: 1 });
     const balance = await get('rich', '/payouts/balance');
-    expect(balance.json.data.balance).toEqual({ total_earned: 100_000, total_paid: 0, pending: 6_000, available: 94_000 });
+    expect(balance.json.data.balance).toEqual({
+      total_earned: 100_000,
+      total_paid: 0,
+      pending: 6_000,
+      available: 94_000,
+    });
     const summary = await get('rich', '/payouts/summary');
-    expect(summary.json.data).toMatchObject({ payout_count: 1, last_payout: { payout_id: res.json.data.payout.payout_id, amount: 6_000 } });
+    expect(summary.json.data).toMatchObject({
+      payout_count: 1,
+      last_payout: { payout_id: res.json.data.payout.payout_id, amount: 6_000 },
+    });
   });
 
   it('takes payment_method and payment_email from the body over the record', async () => {
@@ -165,7 +182,10 @@ describe('POST /payouts/request', () => {
     const available = before.earned - before.paid - before.pending;
     const res = await request('plain', { amount: available + 1 });
     expect(res.status).toBe(400);
-    expect(res.json).toMatchObject({ code: 'INSUFFICIENT_BALANCE', message: expect.stringContaining(`${available} cents`) });
+    expect(res.json).toMatchObject({
+      code: 'INSUFFICIENT_BALANCE',
+      message: expect.stringContaining(`${available} cents`),
+    });
     expect(await counters('plain')).toEqual(before);
   });
 
@@ -182,7 +202,11 @@ describe('POST /payouts/request', () => {
     expect(noMethod.json.code).toBe('PAYMENT_METHOD_REQUIRED');
     const noEmail = await request('noemail', { amount: 2_000, payment_method: 'paypal' });
     expect(noEmail.json.code).toBe('PAYMENT_EMAIL_REQUIRED');
-    const complete = await request('noemail', { amount: 2_000, payment_method: 'zelle', payment_email: 'n@example.com' });
+    const complete = await request('noemail', {
+      amount: 2_000,
+      payment_method: 'zelle',
+      payment_email: 'n@example.com',
+    });
     expect(complete.status).toBe(201);
   });
 
@@ -193,8 +217,20 @@ describe('POST /payouts/request', () => {
     ['a number body', '2000', 'application/json', 400, 'INVALID_BODY'],
     ['a text/plain body', '{"amount":2000}', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['a form body', 'amount=2000', 'application/x-www-form-urlencoded', 415, 'UNSUPPORTED_MEDIA_TYPE'],
-    ['a __proto__ key', '{"amount":2000,"__proto__":{"status":"completed"}}', 'application/json', 400, 'VALIDATION_ERROR'],
-    ['a body over 16 KB', JSON.stringify({ amount: 2000, pad: 'x'.repeat(17_000) }), 'application/json', 413, 'PAYLOAD_TOO_LARGE'],
+    [
+      'a __proto__ key',
+      '{"amount":2000,"__proto__":{"status":"completed"}}',
+      'application/json',
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'a body over 16 KB',
+      JSON.stringify({ amount: 2000, pad: 'x'.repeat(17_000) }),
+      'application/json',
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
   ])('answers %s with its 4xx', async (_name, rawBody, contentType, status, code) => {
     const res = await invoke(app.handler, {
       method: 'POST',
@@ -261,7 +297,12 @@ describe('Concurrency: the balance guard', () => {
     expect(rows.reduce((sum, row) => sum + (row.amount as number), 0)).toBe(after.pending);
     // Whatever raced, what is left can still be requested: the guard and the balance agree.
     const balance = (await get('grow', '/payouts/balance')).json.data.balance;
-    expect(balance).toEqual({ total_earned: 20_000, total_paid: 0, pending: after.pending, available: 20_000 - after.pending });
+    expect(balance).toEqual({
+      total_earned: 20_000,
+      total_paid: 0,
+      pending: after.pending,
+      available: 20_000 - after.pending,
+    });
     if (balance.available >= 1_000) expect((await request('grow', { amount: balance.available })).status).toBe(201);
     expect((await counters('grow')).pending).toBe(20_000);
   });
@@ -297,7 +338,9 @@ describe('Earnings clawed back while requests race', () => {
     const handler = createPayoutsHandler(hooked);
 
     const answers = await Promise.all(
-      Array.from({ length: requests }, () => invoke(handler, { method: 'POST', path: '/payouts/request', token: tokens.claw!, body: { amount: 2_000 } })),
+      Array.from({ length: requests }, () =>
+        invoke(handler, { method: 'POST', path: '/payouts/request', token: tokens.claw!, body: { amount: 2_000 } }),
+      ),
     );
     hooked.client.destroy();
 
@@ -305,11 +348,20 @@ describe('Earnings clawed back while requests race', () => {
     expect(answers.filter((answer) => answer.status === 201)).toHaveLength(5);
     const refused = answers.filter((answer) => answer.status !== 201);
     expect(refused).toHaveLength(5);
-    for (const answer of refused) expect(answer.json).toMatchObject({ code: 'INSUFFICIENT_BALANCE', message: expect.stringContaining('balance of 0 cents') });
+    for (const answer of refused)
+      expect(answer.json).toMatchObject({
+        code: 'INSUFFICIENT_BALANCE',
+        message: expect.stringContaining('balance of 0 cents'),
+      });
     expect(await counters('claw')).toEqual({ earned: 10_000, paid: 0, pending: 10_000, count: 5 });
     const rows = await payoutsOf('claw');
     expect(rows.reduce((sum, row) => sum + (row.amount as number), 0)).toBe(10_000);
-    expect((await get('claw', '/payouts/balance')).json.data.balance).toEqual({ total_earned: 10_000, total_paid: 0, pending: 10_000, available: 0 });
+    expect((await get('claw', '/payouts/balance')).json.data.balance).toEqual({
+      total_earned: 10_000,
+      total_paid: 0,
+      pending: 10_000,
+      available: 0,
+    });
     expect((await request('claw', { amount: 2_000 })).json.code).toBe('INSUFFICIENT_BALANCE');
   });
 });
@@ -324,7 +376,12 @@ describe('A clawback between the read and the commit', () => {
       }
     }
     const handler = createPayoutsHandler({ ...app.runtime, store: new ClawbackFirst(app.db.client, app.db.tables) });
-    const res = await invoke(handler, { method: 'POST', path: '/payouts/request', token: tokens.clawback!, body: { amount: 20_000 } });
+    const res = await invoke(handler, {
+      method: 'POST',
+      path: '/payouts/request',
+      token: tokens.clawback!,
+      body: { amount: 20_000 },
+    });
     expect(res.status).toBe(400);
     expect(res.json).toMatchObject({ code: 'INSUFFICIENT_BALANCE', message: expect.stringContaining('5000 cents') });
     expect(await counters('clawback')).toMatchObject({ earned: 5_000, pending: 0 });
@@ -370,7 +427,9 @@ describe('Idempotency-Key', () => {
 
   it('creates one payout for 10 simultaneous requests with one key', async () => {
     const before = (await payoutsOf('paging')).length;
-    const answers = await Promise.all(Array.from({ length: 10 }, () => request('paging', { amount: 1_111 }, { 'idempotency-key': 'burst' })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => request('paging', { amount: 1_111 }, { 'idempotency-key': 'burst' })),
+    );
     const ids = new Set(answers.filter((a) => a.status === 201).map((a) => a.json.data.payout.payout_id));
     expect(ids.size).toBe(1);
     expect(answers.every((a) => a.status === 201 || a.status === 409)).toBe(true);
@@ -391,24 +450,40 @@ describe('An Idempotency-Key whose record expired before TTL deleted it', () => 
   let token: string;
   beforeAll(async () => {
     lagging = await payoutsApp([affiliate('expiry', { total_earned: 100_000 })]);
-    const ddb = new DynamoDBClient({ endpoint: lagging.db.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await ddb.send(new UpdateTimeToLiveCommand({
-      TableName: lagging.db.tables.idempotency,
-      TimeToLiveSpecification: { AttributeName: IDEMPOTENCY.ttlAttribute, Enabled: false },
-    }));
+    const ddb = new DynamoDBClient({
+      endpoint: lagging.db.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await ddb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: lagging.db.tables.idempotency,
+        TimeToLiveSpecification: { AttributeName: IDEMPOTENCY.ttlAttribute, Enabled: false },
+      }),
+    );
     ddb.destroy();
     token = await tokenFor('user-expiry');
   });
   afterAll(() => lagging.db.drop());
 
   const send = (body: { amount: number }, key: string) =>
-    invoke(lagging.handler, { method: 'POST', path: '/payouts/request', token, body, headers: { 'idempotency-key': key } });
+    invoke(lagging.handler, {
+      method: 'POST',
+      path: '/payouts/request',
+      token,
+      body,
+      headers: { 'idempotency-key': key },
+    });
   const stored = async () => {
-    const { Items = [] } = await lagging.db.client.send(new ScanCommand({ TableName: lagging.db.tables.payouts, ConsistentRead: true }));
+    const { Items = [] } = await lagging.db.client.send(
+      new ScanCommand({ TableName: lagging.db.tables.payouts, ConsistentRead: true }),
+    );
     return Items;
   };
   const records = async () => {
-    const { Items = [] } = await lagging.db.client.send(new ScanCommand({ TableName: lagging.db.tables.idempotency, ConsistentRead: true }));
+    const { Items = [] } = await lagging.db.client.send(
+      new ScanCommand({ TableName: lagging.db.tables.idempotency, ConsistentRead: true }),
+    );
     return Items;
   };
 
@@ -425,10 +500,12 @@ describe('An Idempotency-Key whose record expired before TTL deleted it', () => 
     const created = (await records()).filter((item) => !known.has(item[IDEMPOTENCY.partitionKey]));
     expect(created).toHaveLength(1);
     const record = created[0];
-    await lagging.db.client.send(new PutCommand({
-      TableName: lagging.db.tables.idempotency,
-      Item: { ...record, [IDEMPOTENCY.ttlAttribute]: Math.floor(Date.now() / 1000) - 3_600 },
-    }));
+    await lagging.db.client.send(
+      new PutCommand({
+        TableName: lagging.db.tables.idempotency,
+        Item: { ...record, [IDEMPOTENCY.ttlAttribute]: Math.floor(Date.now() / 1000) - 3_600 },
+      }),
+    );
     const countBefore = (await stored()).length;
 
     // Act
@@ -441,7 +518,9 @@ describe('An Idempotency-Key whose record expired before TTL deleted it', () => 
     expect(second.json.data.payout.payout_id).not.toBe(firstId);
     const payouts = await stored();
     expect(payouts).toHaveLength(countBefore + 1);
-    expect(payouts.map((payout) => payout.payout_id)).toEqual(expect.arrayContaining([firstId, second.json.data.payout.payout_id]));
+    expect(payouts.map((payout) => payout.payout_id)).toEqual(
+      expect.arrayContaining([firstId, second.json.data.payout.payout_id]),
+    );
     // The key now belongs to the second request: its retry replays it.
     const retry = await send(body, key);
     expect(retry.headers['Idempotent-Replayed']).toBe('true');
@@ -485,7 +564,13 @@ describe('A same-key twin that commits between the idempotency read and the affi
       return send();
     });
 
-    const res = await invoke(createPayoutsHandler(hooked), { method: 'POST', path: '/payouts/request', token: tokens.late!, body, headers: key });
+    const res = await invoke(createPayoutsHandler(hooked), {
+      method: 'POST',
+      path: '/payouts/request',
+      token: tokens.late!,
+      body,
+      headers: key,
+    });
     hooked.client.destroy();
 
     expect(order.slice(0, 3)).toEqual(['idempotency read', 'twin committed', 'affiliate read']);
@@ -558,7 +643,11 @@ describe('GET /payouts and GET /payouts/{id}', () => {
     const missing = await get('other', '/payouts/00000000-0000-0000-0000-000000000000');
     expect(foreign.status).toBe(404);
     expect(foreign.body).toBe(missing.body);
-    const cancel = await invoke(app.handler, { method: 'POST', path: `/payouts/${theirs}/cancel`, token: tokens.other! });
+    const cancel = await invoke(app.handler, {
+      method: 'POST',
+      path: `/payouts/${theirs}/cancel`,
+      token: tokens.other!,
+    });
     expect(cancel.status).toBe(404);
     expect((await get('plain', `/payouts/${theirs}`)).json.data.payout.status).toBe('pending');
   });
@@ -568,7 +657,11 @@ describe('POST /payouts/{id}/cancel', () => {
   it('cancels a pending payout and returns the amount to available', async () => {
     const payout = (await request('cancel', { amount: 10_000 })).json.data.payout;
     expect((await counters('cancel')).pending).toBe(10_000);
-    const res = await invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel! });
+    const res = await invoke(app.handler, {
+      method: 'POST',
+      path: `/payouts/${payout.payout_id}/cancel`,
+      token: tokens.cancel!,
+    });
     expect(res.status).toBe(200);
     expect(res.json.data.payout.status).toBe('cancelled');
     expect(res.json.data.payout.history.map((h: { to: string }) => h.to)).toEqual(['pending', 'cancelled']);
@@ -576,7 +669,11 @@ describe('POST /payouts/{id}/cancel', () => {
     expect((await get('cancel', '/payouts/balance')).json.data.balance.available).toBe(100_000);
 
     // A retried cancel changes nothing.
-    const again = await invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel! });
+    const again = await invoke(app.handler, {
+      method: 'POST',
+      path: `/payouts/${payout.payout_id}/cancel`,
+      token: tokens.cancel!,
+    });
     expect(again.status).toBe(200);
     expect(await counters('cancel')).toMatchObject({ pending: 0, paid: 0 });
   });
@@ -584,7 +681,9 @@ describe('POST /payouts/{id}/cancel', () => {
   it('returns the money once when the same cancel arrives 10 times at once', async () => {
     const payout = (await request('cancel', { amount: 5_000 })).json.data.payout;
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel! })),
+      Array.from({ length: 10 }, () =>
+        invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel! }),
+      ),
     );
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     expect(await counters('cancel')).toMatchObject({ pending: 0, paid: 0 });
@@ -596,7 +695,11 @@ describe('POST /payouts/{id}/cancel', () => {
     const plan = planMove(stored, { to: 'processing', by: { kind: 'admin', id: 'admin' } }, new Date().toISOString());
     if (plan.kind !== 'move') throw new Error('expected a move');
     await app.runtime.store.movePayout(stored, plan);
-    const res = await invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel! });
+    const res = await invoke(app.handler, {
+      method: 'POST',
+      path: `/payouts/${payout.payout_id}/cancel`,
+      token: tokens.cancel!,
+    });
     expect(res.status).toBe(409);
     expect(res.json).toMatchObject({ code: 'PAYOUT_NOT_CANCELLABLE', message: expect.stringContaining('processing') });
     expect((await counters('cancel')).pending).toBe(5_000);
@@ -606,7 +709,11 @@ describe('POST /payouts/{id}/cancel', () => {
     const payout = (await request('cancel', { amount: 5_000 })).json.data.payout;
     const { pending } = await counters('cancel');
     await setField('cancel', 'total_pending', 0);
-    const res = await invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel! });
+    const res = await invoke(app.handler, {
+      method: 'POST',
+      path: `/payouts/${payout.payout_id}/cancel`,
+      token: tokens.cancel!,
+    });
     expect(res.status).toBe(409);
     expect(res.json.code).toBe('COUNTERS_OUT_OF_SYNC');
     expect((await get('cancel', `/payouts/${payout.payout_id}`)).json.data.payout.status).toBe('pending');
@@ -615,7 +722,12 @@ describe('POST /payouts/{id}/cancel', () => {
 
   it('refuses fields in a cancel body', async () => {
     const payout = (await request('cancel', { amount: 5_000 })).json.data.payout;
-    const res = await invoke(app.handler, { method: 'POST', path: `/payouts/${payout.payout_id}/cancel`, token: tokens.cancel!, body: { status: 'completed' } });
+    const res = await invoke(app.handler, {
+      method: 'POST',
+      path: `/payouts/${payout.payout_id}/cancel`,
+      token: tokens.cancel!,
+      body: { status: 'completed' },
+    });
     expect(res.status).toBe(400);
   });
 });
@@ -651,9 +763,17 @@ describe('Routing', () => {
 describe('Logs', () => {
   it('are JSON lines with the request id, and hold no token or e-mail', async () => {
     const lines: string[] = [];
-    const handler = createPayoutsHandler({ ...app.runtime, logger: createLogger('debug', { service: 'payouts' }, (line) => lines.push(line)) });
+    const handler = createPayoutsHandler({
+      ...app.runtime,
+      logger: createLogger('debug', { service: 'payouts' }, (line) => lines.push(line)),
+    });
     const token = tokens.other!;
-    await invoke(handler, { method: 'POST', path: '/payouts/request', token, body: { amount: 1_000, payment_email: 'secret-person@example.com', payment_method: 'paypal' } });
+    await invoke(handler, {
+      method: 'POST',
+      path: '/payouts/request',
+      token,
+      body: { amount: 1_000, payment_email: 'secret-person@example.com', payment_method: 'paypal' },
+    });
     await invoke(handler, { path: '/payouts/balance', token: 'garbage' });
     expect(lines.length).toBeGreaterThanOrEqual(2);
     for (const line of lines) {

@@ -22,7 +22,16 @@ beforeAll(async () => {
   ]);
 });
 afterAll(() => app.close());
-beforeEach(() => Object.assign(app.sim.controls, { timeoutAfterCommit: 0, fail500: 0, duplicateWebhooks: false, dropWebhooks: false, reorderWebhooks: false, webhookDelayMs: 0 }));
+beforeEach(() =>
+  Object.assign(app.sim.controls, {
+    timeoutAfterCommit: 0,
+    fail500: 0,
+    duplicateWebhooks: false,
+    dropWebhooks: false,
+    reorderWebhooks: false,
+    webhookDelayMs: 0,
+  }),
+);
 
 async function sendNew(user: string, amount = 5000): Promise<string> {
   const id = await app.request(user, amount);
@@ -32,7 +41,11 @@ async function sendNew(user: string, amount = 5000): Promise<string> {
 }
 
 const eventRecord = async (key: string) =>
-  (await app.db.client.send(new GetCommand({ TableName: app.db.providerTables.events, Key: { event_key: key }, ConsistentRead: true }))).Item;
+  (
+    await app.db.client.send(
+      new GetCommand({ TableName: app.db.providerTables.events, Key: { event_key: key }, ConsistentRead: true }),
+    )
+  ).Item;
 
 describe('Stripe through the stream, the sender and webhooks', () => {
   it('send -> completed with the transfer id; exactly one transfer; paid counted once', async () => {
@@ -46,7 +59,13 @@ describe('Stripe through the stream, the sender and webhooks', () => {
     // The same move as an admin's completion: a receipt number, and the year's totals (a 1099-K channel).
     const year = done.updated_at.slice(0, 4);
     expect(done.receipt_number).toMatch(new RegExp(`^RCPT-${year}-\\d{6}$`));
-    const totals = await app.db.client.send(new GetCommand({ TableName: app.db.tables.taxYears, Key: { tax_year: year, affiliate_id: 'aff-s-ok' }, ConsistentRead: true }));
+    const totals = await app.db.client.send(
+      new GetCommand({
+        TableName: app.db.tables.taxYears,
+        Key: { tax_year: year, affiliate_id: 'aff-s-ok' },
+        ConsistentRead: true,
+      }),
+    );
     expect(totals.Item).toMatchObject({ paid_cents: 5000, paid_count: 1, paid_provider_cents: 5000 });
   });
 
@@ -59,25 +78,41 @@ describe('Stripe through the stream, the sender and webhooks', () => {
     const seen = await invoke(app.payouts, { path: `/payouts/${id}`, token: await app.affiliateToken('user-s-fail') });
     expect(seen.json.data.payout.status_reason).toBe('Stripe: the receiving account is not valid');
     expect(JSON.stringify(seen.json)).not.toContain('No such destination');
-    expect(await app.attempts(id)).toMatchObject([{ status: 'failed', error: { category: 'recipient', code: 'account_invalid' } }]);
+    expect(await app.attempts(id)).toMatchObject([
+      { status: 'failed', error: { category: 'recipient', code: 'account_invalid' } },
+    ]);
   });
 
   it('a reversal after success -> returned, the money back to available', async () => {
     const id = await sendNew('user-s-rev');
     await app.until(id, (p) => p.status === 'returned');
     expect(await app.balance('user-s-rev')).toMatchObject({ total_paid: 0, pending: 0, available: 1_000_000 });
-    const totals = await app.db.client.send(new GetCommand({ TableName: app.db.tables.taxYears, Key: { tax_year: new Date().toISOString().slice(0, 4), affiliate_id: 'aff-s-rev' }, ConsistentRead: true }));
+    const totals = await app.db.client.send(
+      new GetCommand({
+        TableName: app.db.tables.taxYears,
+        Key: { tax_year: new Date().toISOString().slice(0, 4), affiliate_id: 'aff-s-rev' },
+        ConsistentRead: true,
+      }),
+    );
     expect(totals.Item).toMatchObject({ paid_cents: 0, paid_count: 0, paid_provider_cents: 0 });
   });
 
   it('platform balance too low -> attempt failed (ours), payout stays processing; retry makes attempt 2', async () => {
     const id = await sendNew('user-s-low');
-    for (let i = 0; i < 200 && (await app.attempts(id))[0]?.status !== 'failed'; i += 1) await new Promise((r) => setTimeout(r, 50));
-    expect(await app.attempts(id)).toMatchObject([{ status: 'failed', error: { category: 'ours', code: 'balance_insufficient' } }]);
+    for (let i = 0; i < 200 && (await app.attempts(id))[0]?.status !== 'failed'; i += 1)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await app.attempts(id)).toMatchObject([
+      { status: 'failed', error: { category: 'ours', code: 'balance_insufficient' } },
+    ]);
     expect((await app.payout(id))?.status).toBe('processing');
-    const retry = await invoke(app.admin, { method: 'POST', path: `/admin/payouts/${id}/retry`, token: app.adminToken });
+    const retry = await invoke(app.admin, {
+      method: 'POST',
+      path: `/admin/payouts/${id}/retry`,
+      token: app.adminToken,
+    });
     expect(retry.status).toBe(202);
-    for (let i = 0; i < 200 && (await app.attempts(id))[1]?.status !== 'failed'; i += 1) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && (await app.attempts(id))[1]?.status !== 'failed'; i += 1)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await app.attempts(id)).map((a) => a.status)).toEqual(['failed', 'failed']);
     expect(app.sim.state().createdByPayout[id]).toBeUndefined();
   });
@@ -105,7 +140,13 @@ describe('PayPal through the sender, webhooks and the sweeper', () => {
     const id = await sendNew('user-p-ok');
     const done = await app.until(id, (p) => p.status === 'completed');
     expect(done.transaction_id).toMatch(/^PPTX/);
-    expect(await app.attempts(id)).toMatchObject([{ status: 'succeeded', provider_reference: expect.stringMatching(/^BATCH/), provider_item_id: expect.stringMatching(/^ITEM/) }]);
+    expect(await app.attempts(id)).toMatchObject([
+      {
+        status: 'succeeded',
+        provider_reference: expect.stringMatching(/^BATCH/),
+        provider_item_id: expect.stringMatching(/^ITEM/),
+      },
+    ]);
     expect(app.sim.state().createdByPayout[id]).toBe(1);
   });
 
@@ -115,7 +156,10 @@ describe('PayPal through the sender, webhooks and the sweeper', () => {
     expect(await app.balance('user-p-fail')).toMatchObject({ pending: 0, total_paid: 0 });
     const unclaimed = await sendNew('user-p-unc');
     const waiting = await app.until(unclaimed, (p) => p.status_reason !== undefined);
-    expect(waiting).toMatchObject({ status: 'processing', status_reason: 'PayPal: the recipient has not claimed it yet' });
+    expect(waiting).toMatchObject({
+      status: 'processing',
+      status_reason: 'PayPal: the recipient has not claimed it yet',
+    });
   });
 
   it('REVERSED after success -> returned', async () => {
@@ -129,7 +173,10 @@ describe('PayPal through the sender, webhooks and the sweeper', () => {
     const done = await app.until(id, (p) => p.status === 'completed');
     await app.sim.idle();
     expect(done.history.filter((change) => change.to === 'completed')).toHaveLength(1);
-    const mine = app.sim.state().deliveries.filter((d) => d.type === 'PAYMENT.PAYOUTS-ITEM.SUCCEEDED').slice(-2);
+    const mine = app.sim
+      .state()
+      .deliveries.filter((d) => d.type === 'PAYMENT.PAYOUTS-ITEM.SUCCEEDED')
+      .slice(-2);
     expect(mine.map((d) => d.status)).toEqual([200, 200]);
     expect(mine[0]!.event_id).toBe(mine[1]!.event_id);
   });
@@ -139,13 +186,19 @@ describe('PayPal through the sender, webhooks and the sweeper', () => {
     app.sim.controls.reorderBatch = 2;
     const id = await sendNew('user-p-rev');
     await app.until(id, (p) => p.status === 'returned', 20_000);
-    expect((await app.payout(id))?.history.map((change) => change.to)).toEqual(['pending', 'processing', 'completed', 'returned']);
+    expect((await app.payout(id))?.history.map((change) => change.to)).toEqual([
+      'pending',
+      'processing',
+      'completed',
+      'returned',
+    ]);
   });
 
   it('no webhooks at all: the sweeper polls the item and completes the payout', async () => {
     app.sim.controls.dropWebhooks = true;
     const id = await sendNew('user-p-ok');
-    for (let i = 0; i < 200 && (await app.attempts(id))[0]?.status !== 'sent'; i += 1) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && (await app.attempts(id))[0]?.status !== 'sent'; i += 1)
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
     const swept = await app.runtime.sync.sweep(0);
     expect(swept.polled).toBeGreaterThanOrEqual(1);
@@ -160,7 +213,14 @@ describe('Hostile webhooks', () => {
     fetch(`${app.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   it('a forged or missing signature -> 400, nothing written', async () => {
-    const payload = JSON.stringify({ id: 'evt_forged', object: 'event', type: 'transfer.reversed', data: { object: { id: 'tr_x', amount: 5000, amount_reversed: 5000, currency: 'usd', metadata: { payout_id: 'x' } } } });
+    const payload = JSON.stringify({
+      id: 'evt_forged',
+      object: 'event',
+      type: 'transfer.reversed',
+      data: {
+        object: { id: 'tr_x', amount: 5000, amount_reversed: 5000, currency: 'usd', metadata: { payout_id: 'x' } },
+      },
+    });
     const forged = app.sim.stripeSignature(payload.replace('evt_forged', 'evt_other'));
     expect((await post('/webhooks/stripe', payload, { 'stripe-signature': forged })).status).toBe(400);
     expect((await post('/webhooks/stripe', payload, {})).status).toBe(400);
@@ -173,21 +233,54 @@ describe('Hostile webhooks', () => {
   });
 
   it('a stale Stripe timestamp -> 400', async () => {
-    const payload = JSON.stringify({ id: 'evt_stale', object: 'event', type: 'transfer.created', data: { object: {} } });
+    const payload = JSON.stringify({
+      id: 'evt_stale',
+      object: 'event',
+      type: 'transfer.created',
+      data: { object: {} },
+    });
     const stale = app.sim.stripeSignature(payload).replace(/t=(\d+)/, (_m, t: string) => `t=${Number(t) - 3600}`);
     expect((await post('/webhooks/stripe', payload, { 'stripe-signature': stale })).status).toBe(400);
   });
 
   it('an unknown payout or a wrong amount -> 200, flagged for an operator, nothing moved', async () => {
-    const unknown = JSON.stringify({ id: 'evt_unknown', object: 'event', type: 'transfer.reversed', data: { object: { id: 'tr_u', amount: 5000, amount_reversed: 5000, currency: 'usd', metadata: { payout_id: 'no-such-payout' } } } });
+    const unknown = JSON.stringify({
+      id: 'evt_unknown',
+      object: 'event',
+      type: 'transfer.reversed',
+      data: {
+        object: {
+          id: 'tr_u',
+          amount: 5000,
+          amount_reversed: 5000,
+          currency: 'usd',
+          metadata: { payout_id: 'no-such-payout' },
+        },
+      },
+    });
     const res = await post('/webhooks/stripe', unknown, { 'stripe-signature': app.sim.stripeSignature(unknown) });
     expect(res.status).toBe(200);
     expect(await eventRecord('stripe:evt_unknown')).toMatchObject({ outcome: 'flagged', flagged: 'yes' });
 
     const id = await sendNew('user-s-ok');
     const done = await app.until(id, (p) => p.status === 'completed');
-    const wrong = JSON.stringify({ id: 'evt_wrong', object: 'event', type: 'transfer.reversed', data: { object: { id: done.transaction_id, amount: 4000, amount_reversed: 4000, currency: 'usd', metadata: { payout_id: id } } } });
-    expect((await post('/webhooks/stripe', wrong, { 'stripe-signature': app.sim.stripeSignature(wrong) })).status).toBe(200);
+    const wrong = JSON.stringify({
+      id: 'evt_wrong',
+      object: 'event',
+      type: 'transfer.reversed',
+      data: {
+        object: {
+          id: done.transaction_id,
+          amount: 4000,
+          amount_reversed: 4000,
+          currency: 'usd',
+          metadata: { payout_id: id },
+        },
+      },
+    });
+    expect((await post('/webhooks/stripe', wrong, { 'stripe-signature': app.sim.stripeSignature(wrong) })).status).toBe(
+      200,
+    );
     expect((await app.payout(id))?.status).toBe('completed');
     expect(await eventRecord('stripe:evt_wrong')).toMatchObject({ outcome: 'flagged' });
   });
@@ -195,7 +288,20 @@ describe('Hostile webhooks', () => {
   it('a replayed event id -> 200, no second effect', async () => {
     const id = await sendNew('user-s-ok');
     const done = await app.until(id, (p) => p.status === 'completed');
-    const reversal = JSON.stringify({ id: 'evt_replay', object: 'event', type: 'transfer.reversed', data: { object: { id: done.transaction_id, amount: 5000, amount_reversed: 5000, currency: 'usd', metadata: { payout_id: id } } } });
+    const reversal = JSON.stringify({
+      id: 'evt_replay',
+      object: 'event',
+      type: 'transfer.reversed',
+      data: {
+        object: {
+          id: done.transaction_id,
+          amount: 5000,
+          amount_reversed: 5000,
+          currency: 'usd',
+          metadata: { payout_id: id },
+        },
+      },
+    });
     const first = await post('/webhooks/stripe', reversal, { 'stripe-signature': app.sim.stripeSignature(reversal) });
     const second = await post('/webhooks/stripe', reversal, { 'stripe-signature': app.sim.stripeSignature(reversal) });
     expect([first.status, second.status]).toEqual([200, 200]);
@@ -204,7 +310,9 @@ describe('Hostile webhooks', () => {
   });
 
   it('a 1 MB body -> 413 before anything is parsed; other paths/methods -> 404/405', async () => {
-    expect((await post('/webhooks/stripe', 'x'.repeat(1024 * 1024), { 'stripe-signature': 't=1,v1=x' })).status).toBe(413);
+    expect((await post('/webhooks/stripe', 'x'.repeat(1024 * 1024), { 'stripe-signature': 't=1,v1=x' })).status).toBe(
+      413,
+    );
     expect((await post('/webhooks/other', '{}', {})).status).toBe(404);
     expect((await fetch(`${app.base}/webhooks/stripe`)).status).toBe(405);
   });

@@ -54,7 +54,8 @@ async function createPayout(system: System, affiliate: Affiliate, key?: string):
 
 const createdPayout = (result: InvokeResult, replayOf?: string): Verdict => {
   const payout = result.json?.data?.payout;
-  if (result.status !== 201 || payout?.amount !== AMOUNT || payout.status !== 'pending') return `expected 201 with a pending payout, got ${result.status} ${result.body}`;
+  if (result.status !== 201 || payout?.amount !== AMOUNT || payout.status !== 'pending')
+    return `expected 201 with a pending payout, got ${result.status} ${result.body}`;
   if (replayOf !== undefined && (payout.payout_id !== replayOf || result.headers['Idempotent-Replayed'] !== 'true')) {
     return `expected the replay of ${replayOf}, got ${result.body}`;
   }
@@ -67,14 +68,20 @@ const OPS: FaultOp[] = [
     retrySafe: true,
     prepare: async () => ({}),
     call: (system, affiliate) =>
-      system.asUser(affiliate.user, { method: 'POST', path: '/payouts/request', body: requestBody, headers: { 'idempotency-key': 'fault-key' } }),
+      system.asUser(affiliate.user, {
+        method: 'POST',
+        path: '/payouts/request',
+        body: requestBody,
+        headers: { 'idempotency-key': 'fault-key' },
+      }),
     judge: (result) => createdPayout(result),
   },
   {
     name: 'POST /payouts/request without a key',
     retrySafe: false,
     prepare: async () => ({}),
-    call: (system, affiliate) => system.asUser(affiliate.user, { method: 'POST', path: '/payouts/request', body: requestBody }),
+    call: (system, affiliate) =>
+      system.asUser(affiliate.user, { method: 'POST', path: '/payouts/request', body: requestBody }),
     judge: (result) => createdPayout(result),
   },
   {
@@ -82,16 +89,24 @@ const OPS: FaultOp[] = [
     retrySafe: true,
     prepare: async (system, affiliate) => ({ payoutId: await createPayout(system, affiliate, 'replayed-key') }),
     call: (system, affiliate) =>
-      system.asUser(affiliate.user, { method: 'POST', path: '/payouts/request', body: requestBody, headers: { 'idempotency-key': 'replayed-key' } }),
+      system.asUser(affiliate.user, {
+        method: 'POST',
+        path: '/payouts/request',
+        body: requestBody,
+        headers: { 'idempotency-key': 'replayed-key' },
+      }),
     judge: (result, context) => createdPayout(result, context.payoutId),
   },
   {
     name: 'POST /payouts/{id}/cancel',
     retrySafe: true,
     prepare: async (system, affiliate) => ({ payoutId: await createPayout(system, affiliate) }),
-    call: (system, affiliate, context) => system.asUser(affiliate.user, { method: 'POST', path: `/payouts/${context.payoutId}/cancel` }),
+    call: (system, affiliate, context) =>
+      system.asUser(affiliate.user, { method: 'POST', path: `/payouts/${context.payoutId}/cancel` }),
     judge: (result, context) =>
-      result.status === 200 && result.json?.data?.payout?.status === 'cancelled' && result.json.data.payout.payout_id === context.payoutId
+      result.status === 200 &&
+      result.json?.data?.payout?.status === 'cancelled' &&
+      result.json.data.payout.payout_id === context.payoutId
         ? 'ok'
         : `expected 200 cancelled, got ${result.status} ${result.body}`,
   },
@@ -102,7 +117,8 @@ const OPS: FaultOp[] = [
     call: (system, affiliate) => system.asUser(affiliate.user, { path: '/payouts/balance' }),
     judge: (result) =>
       result.status === 200 &&
-      JSON.stringify(result.json?.data?.balance) === JSON.stringify({ total_earned: EARNED, total_paid: 0, pending: AMOUNT, available: EARNED - AMOUNT })
+      JSON.stringify(result.json?.data?.balance) ===
+        JSON.stringify({ total_earned: EARNED, total_paid: 0, pending: AMOUNT, available: EARNED - AMOUNT })
         ? 'ok'
         : `expected the balance, got ${result.status} ${result.body}`,
   },
@@ -112,7 +128,9 @@ const OPS: FaultOp[] = [
     prepare: async (system, affiliate) => ({ payoutId: await createPayout(system, affiliate) }),
     call: (system, affiliate) => system.asUser(affiliate.user, { path: '/payouts', query: { limit: '5' } }),
     judge: (result, context) =>
-      result.status === 200 && result.json?.data?.payouts?.length === 1 && result.json.data.payouts[0].payout_id === context.payoutId
+      result.status === 200 &&
+      result.json?.data?.payouts?.length === 1 &&
+      result.json.data.payouts[0].payout_id === context.payoutId
         ? 'ok'
         : `expected one payout listed, got ${result.status} ${result.body}`,
   },
@@ -122,7 +140,9 @@ const OPS: FaultOp[] = [
     prepare: async (system, affiliate) => ({ payoutId: await createPayout(system, affiliate) }),
     call: (system, affiliate) => system.asUser(affiliate.user, { path: '/payouts/summary' }),
     judge: (result, context) =>
-      result.status === 200 && result.json?.data?.payout_count === 1 && result.json.data.last_payout?.payout_id === context.payoutId
+      result.status === 200 &&
+      result.json?.data?.payout_count === 1 &&
+      result.json.data.last_payout?.payout_id === context.payoutId
         ? 'ok'
         : `expected the summary, got ${result.status} ${result.body}`,
   },
@@ -132,40 +152,68 @@ const OPS: FaultOp[] = [
     prepare: async (system, affiliate) => ({ payoutId: await createPayout(system, affiliate) }),
     call: (system, affiliate, context) => system.asUser(affiliate.user, { path: `/payouts/${context.payoutId}` }),
     judge: (result, context) =>
-      result.status === 200 && result.json?.data?.payout?.payout_id === context.payoutId ? 'ok' : `expected the payout, got ${result.status} ${result.body}`,
+      result.status === 200 && result.json?.data?.payout?.payout_id === context.payoutId
+        ? 'ok'
+        : `expected the payout, got ${result.status} ${result.body}`,
   },
   {
     name: 'POST /admin/payouts/{id}/process processing -> completed',
     retrySafe: true,
     prepare: async (system, affiliate) => {
       const payoutId = await createPayout(system, affiliate);
-      const moved = await system.asAdmin({ method: 'POST', path: `/admin/payouts/${payoutId}/process`, body: { status: 'processing' } });
+      const moved = await system.asAdmin({
+        method: 'POST',
+        path: `/admin/payouts/${payoutId}/process`,
+        body: { status: 'processing' },
+      });
       if (moved.status !== 200) throw new Error(`prepare: processing answered ${moved.status} ${moved.body}`);
       return { payoutId };
     },
     call: (system, _affiliate, context) =>
-      system.asAdmin({ method: 'POST', path: `/admin/payouts/${context.payoutId}/process`, body: { status: 'completed', transaction_id: 'TX-FAULT-1' } }),
+      system.asAdmin({
+        method: 'POST',
+        path: `/admin/payouts/${context.payoutId}/process`,
+        body: { status: 'completed', transaction_id: 'TX-FAULT-1' },
+      }),
     judge: (result) =>
-      result.status === 200 && result.json?.data?.payout?.status === 'completed' && result.json.data.payout.transaction_id === 'TX-FAULT-1'
+      result.status === 200 &&
+      result.json?.data?.payout?.status === 'completed' &&
+      result.json.data.payout.transaction_id === 'TX-FAULT-1'
         ? 'ok'
         : `expected 200 completed, got ${result.status} ${result.body}`,
   },
   {
     name: 'POST /admin/payouts/process (bulk of two)',
     retrySafe: true,
-    prepare: async (system, affiliate) => ({ first: await createPayout(system, affiliate), second: await createPayout(system, affiliate) }),
+    prepare: async (system, affiliate) => ({
+      first: await createPayout(system, affiliate),
+      second: await createPayout(system, affiliate),
+    }),
     call: (system, _affiliate, context) =>
       system.asAdmin({
         method: 'POST',
         path: '/admin/payouts/process',
-        body: { items: [{ payout_id: context.first, status: 'processing' }, { payout_id: context.second, status: 'failed', notes: 'bounced' }] },
+        body: {
+          items: [
+            { payout_id: context.first, status: 'processing' },
+            { payout_id: context.second, status: 'failed', notes: 'bounced' },
+          ],
+        },
       }),
     judge: (result) => {
-      const results = result.json?.data?.results as { success: boolean; status_code: number; payout?: { status: string } }[] | undefined;
-      if (result.status !== 200 || results?.length !== 2) return `expected 200 with two results, got ${result.status} ${result.body}`;
+      const results = result.json?.data?.results as
+        | { success: boolean; status_code: number; payout?: { status: string } }[]
+        | undefined;
+      if (result.status !== 200 || results?.length !== 2)
+        return `expected 200 with two results, got ${result.status} ${result.body}`;
       const expected = ['processing', 'failed'];
       if (results.every((item, index) => item.success && item.payout?.status === expected[index])) return 'ok';
-      if (results.every((item, index) => (item.success && item.payout?.status === expected[index]) || item.status_code === 503)) return 'retryable';
+      if (
+        results.every(
+          (item, index) => (item.success && item.payout?.status === expected[index]) || item.status_code === 503,
+        )
+      )
+        return 'retryable';
       return `expected both moves or retryable items, got ${result.body}`;
     },
   },
@@ -185,7 +233,9 @@ const OPS: FaultOp[] = [
     prepare: async (system, affiliate) => ({ payoutId: await createPayout(system, affiliate) }),
     call: (system, _affiliate, context) => system.asAdmin({ path: `/admin/payouts/${context.payoutId}` }),
     judge: (result, context) =>
-      result.status === 200 && result.json?.data?.payout?.payout_id === context.payoutId ? 'ok' : `expected the payout, got ${result.status} ${result.body}`,
+      result.status === 200 && result.json?.data?.payout?.payout_id === context.payoutId
+        ? 'ok'
+        : `expected the payout, got ${result.status} ${result.body}`,
   },
   {
     name: 'GET /admin/payouts?affiliate_id=',
@@ -193,7 +243,9 @@ const OPS: FaultOp[] = [
     prepare: async (system, affiliate) => ({ payoutId: await createPayout(system, affiliate) }),
     call: (system, affiliate) => system.asAdmin({ path: '/admin/payouts', query: { affiliate_id: affiliate.id } }),
     judge: (result, context) =>
-      result.status === 200 && result.json?.data?.payouts?.length === 1 && result.json.data.payouts[0].payout_id === context.payoutId
+      result.status === 200 &&
+      result.json?.data?.payouts?.length === 1 &&
+      result.json.data.payouts[0].payout_id === context.payoutId
         ? 'ok'
         : `expected one payout listed, got ${result.status} ${result.body}`,
   },
@@ -201,9 +253,12 @@ const OPS: FaultOp[] = [
     name: 'GET /admin/payouts/export?affiliate_id=',
     retrySafe: true,
     prepare: async (system, affiliate) => ({ payoutId: await createPayout(system, affiliate) }),
-    call: (system, affiliate) => system.asAdmin({ path: '/admin/payouts/export', query: { affiliate_id: affiliate.id } }),
+    call: (system, affiliate) =>
+      system.asAdmin({ path: '/admin/payouts/export', query: { affiliate_id: affiliate.id } }),
     judge: (result, context) =>
-      result.status === 200 && /^text\/csv/.test(result.headers['Content-Type'] ?? '') && result.body.includes(context.payoutId ?? '-')
+      result.status === 200 &&
+      /^text\/csv/.test(result.headers['Content-Type'] ?? '') &&
+      result.body.includes(context.payoutId ?? '-')
         ? 'ok'
         : `expected a CSV with the payout, got ${result.status} ${result.body.slice(0, 200)}`,
   },
@@ -214,7 +269,9 @@ function transient(result: InvokeResult): Verdict | undefined {
   const retryable = result.status === 503 || (result.status === 409 && result.json?.code === 'IDEMPOTENCY_IN_FLIGHT');
   if (!retryable) return undefined;
   const after = Number(result.headers['Retry-After']);
-  return Number.isInteger(after) && after >= 1 ? 'retryable' : `${result.status} ${result.json?.code} without a Retry-After header`;
+  return Number.isInteger(after) && after >= 1
+    ? 'retryable'
+    : `${result.status} ${result.json?.code} without a Retry-After header`;
 }
 
 function judge(op: FaultOp, result: InvokeResult, context: Record<string, string>): Verdict {
@@ -231,14 +288,26 @@ function sdkRetries(kind: FaultKind, command: string, variant: number): boolean 
 
 /** What one affiliate's money looks like, without ids: counters, each payout's amount/status/transaction, keys. */
 function signature(snap: Snapshot, affiliateId: string): string {
-  const payouts = snap.payouts.map((payout) => `${payout.amount}:${payout.status}:${payout.transaction_id ?? ''}`).sort();
+  const payouts = snap.payouts
+    .map((payout) => `${payout.amount}:${payout.status}:${payout.transaction_id ?? ''}`)
+    .sort();
   return JSON.stringify({ counters: countersOf(snap, affiliateId), payouts, keys: snap.idempotency.length });
 }
 
 describe('Faults: every DynamoDB call site of both functions, every fault, inside and outside the SDK retries', () => {
   let db: TestTables;
   let serial = 0;
-  const figures = { cases: 0, fuzzRuns: 0, faultsInjected: 0, callSites: 0, sdkAbsorbed: 0, retryableAnswers: 0, clientRetries: 0, answers500: 0, blackHoleMs: 0 };
+  const figures = {
+    cases: 0,
+    fuzzRuns: 0,
+    faultsInjected: 0,
+    callSites: 0,
+    sdkAbsorbed: 0,
+    retryableAnswers: 0,
+    clientRetries: 0,
+    answers500: 0,
+    blackHoleMs: 0,
+  };
   const recorded = new Map<string, { calls: string[]; pre: string; post: string }>();
 
   const started = performance.now();
@@ -259,7 +328,14 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
     const injector = FaultInjector.install(runtime.client);
     const system = systemOn(db, runtime);
     await db.seed([
-      { affiliate_id: affiliate.id, user_id: affiliate.user, status: 'active', total_earned: EARNED, payment_method: 'paypal', payment_email: `${affiliate.user}@example.com` },
+      {
+        affiliate_id: affiliate.id,
+        user_id: affiliate.user,
+        status: 'active',
+        total_earned: EARNED,
+        payment_method: 'paypal',
+        payment_email: `${affiliate.user}@example.com`,
+      },
     ]);
     const context = await op.prepare(system, affiliate);
     const scope = { affiliateId: affiliate.id, userId: affiliate.user };
@@ -271,6 +347,7 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
     return { affiliate, injector, system, context, read, done };
   };
 
+  // biome-ignore lint/suspicious/noDuplicateTestHooks: runs after the first hook made the tables; kept next to the work it prepares.
   beforeAll(async () => {
     for (const op of OPS) {
       const run = await setUp(op);
@@ -289,7 +366,10 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
       const { calls, pre, post } = recorded.get(op.name)!;
       expect(calls.length, op.name).toBeGreaterThan(0);
       const writes = calls.filter((call) => WRITE_COMMANDS.has(call.split('#')[0]!));
-      expect(writes.every((call) => call.startsWith('TransactWriteItemsCommand')), `${op.name}: ${calls.join(', ')}`).toBe(true);
+      expect(
+        writes.every((call) => call.startsWith('TransactWriteItemsCommand')),
+        `${op.name}: ${calls.join(', ')}`,
+      ).toBe(true);
       // The operations that change money change the signature; the reads do not.
       expect(pre !== post, `${op.name} changes the tables`).toBe(writes.length > 0 && !op.name.includes('replayed'));
     }
@@ -309,10 +389,13 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
         for (const kind of FAULT_KINDS) {
           if (kind === 'conflict' && !WRITE_COMMANDS.has(command)) continue;
           // Every shape of a fault on the writes (3 throttles, conflict on each item, 7 network codes, 2 lost answers).
-          const variants = command === 'TransactWriteItemsCommand' ? { throttle: 3, conflict: 3, network: 7, 'lost-answer': 2 }[kind] : 1;
+          const variants =
+            command === 'TransactWriteItemsCommand'
+              ? { throttle: 3, conflict: 3, network: 7, 'lost-answer': 2 }[kind]
+              : 1;
           for (let variant = 0; variant < variants; variant += 1) {
             for (const layer of layers) {
-              const shape = command === 'TransactWriteItemsCommand' ? variant : (cases.length % 7);
+              const shape = command === 'TransactWriteItemsCommand' ? variant : cases.length % 7;
               cases.push({ op, rule: { command, nth: Number(nth), kind, ...layer, variant: shape } });
             }
           }
@@ -330,14 +413,18 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
         const first = await op.call(run.system, run.affiliate, run.context);
         figures.faultsInjected += run.injector.injected;
         figures.cases += 1;
-        if (run.injector.injected === 0) return void failures.push(`${label}: the fault never fired (calls: ${run.injector.calls.join(', ')})`);
+        if (run.injector.injected === 0)
+          return void failures.push(`${label}: the fault never fired (calls: ${run.injector.calls.join(', ')})`);
         run.injector.disarm();
         const verdict = judge(op, first, run.context);
         if (first.status >= 500 && first.status !== 503) figures.answers500 += 1;
         if (verdict !== 'ok' && verdict !== 'retryable') return void failures.push(`${label}: ${verdict}`);
         if (verdict === 'retryable') figures.retryableAnswers += 1;
         if (rule.layer === 'sdk' && rule.attempts === 1 && sdkRetries(rule.kind, rule.command, rule.variant ?? 0)) {
-          if (verdict !== 'ok') return void failures.push(`${label}: the SDK should have absorbed one failed attempt, got ${first.status} ${first.body}`);
+          if (verdict !== 'ok')
+            return void failures.push(
+              `${label}: the SDK should have absorbed one failed attempt, got ${first.status} ${first.body}`,
+            );
           figures.sdkAbsorbed += 1;
         }
         const afterFirst = await run.read();
@@ -346,10 +433,13 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
         const now = signature(afterFirst, run.affiliate.id);
         const committed = rule.kind === 'lost-answer' && WRITE_COMMANDS.has(rule.command);
         const bulkPartly = verdict === 'retryable' && op.name.includes('bulk');
-        if (verdict === 'ok' && now !== post) return void failures.push(`${label}: answered the success but the tables hold ${now}, not ${post}`);
+        if (verdict === 'ok' && now !== post)
+          return void failures.push(`${label}: answered the success but the tables hold ${now}, not ${post}`);
         // A retryable answer leaves the state before the operation, or (a lost answer: the write went through) after it.
         if (verdict === 'retryable' && !bulkPartly && now !== (committed ? post : pre)) {
-          return void failures.push(`${label}: after a retryable answer the tables hold ${now} (before: ${pre}, after: ${post})`);
+          return void failures.push(
+            `${label}: after a retryable answer the tables hold ${now} (before: ${pre}, after: ${post})`,
+          );
         }
         // The client retries (same body, same Idempotency-Key). Without a key, a blind retry after a lost answer would
         // pay twice: that is why the 503 tells the client to use one, and why this case stops here.
@@ -357,20 +447,29 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
         figures.clientRetries += 1;
         const second = await op.call(run.system, run.affiliate, run.context);
         const again = judge(op, second, run.context);
-        if (again !== 'ok') return void failures.push(`${label}: the client retry answered ${second.status} ${second.body}`);
-        if (verdict === 'ok' && op.name.includes('Idempotency-Key') && second.json.data.payout.payout_id !== first.json.data.payout.payout_id) {
+        if (again !== 'ok')
+          return void failures.push(`${label}: the client retry answered ${second.status} ${second.body}`);
+        if (
+          verdict === 'ok' &&
+          op.name.includes('Idempotency-Key') &&
+          second.json.data.payout.payout_id !== first.json.data.payout.payout_id
+        ) {
           return void failures.push(`${label}: the retry answered another payout`);
         }
         const final = await run.read();
         const finalSignature = signature(final, run.affiliate.id);
-        if (finalSignature !== post) return void failures.push(`${label}: after the retry the tables hold ${finalSignature}, not ${post}`);
+        if (finalSignature !== post)
+          return void failures.push(`${label}: after the retry the tables hold ${finalSignature}, not ${post}`);
         const last = checkInvariants(final);
         if (last.violations.length) failures.push(`${label}: ${last.violations.join('; ')}`);
       } finally {
         await run.done();
       }
     });
-    expect(failures.length, `${failures.length} of ${cases.length} fault cases failed:\n${failures.map(clip).join('\n')}`).toBe(0);
+    expect(
+      failures.length,
+      `${failures.length} of ${cases.length} fault cases failed:\n${failures.map(clip).join('\n')}`,
+    ).toBe(0);
     expect(figures.cases).toBe(cases.length);
     expect(figures.sdkAbsorbed).toBeGreaterThan(0);
     expect(figures.retryableAnswers).toBeGreaterThan(0);
@@ -402,48 +501,55 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
     }
   }, 30_000);
 
-  it(`survives ${sizes.faultFuzzRuns} random fault plans with a retrying client`, async () => {
-    // A seeded generator, so a failing plan can be replayed with FAULT_FUZZ_SEED.
-    const startSeed = Number(process.env.FAULT_FUZZ_SEED ?? Date.now() % 1_000_000);
-    const rng = mulberry(startSeed);
-    const retrySafe = OPS.filter((op) => op.retrySafe);
-    const plans = Array.from({ length: sizes.faultFuzzRuns }, (_, index) => ({ op: retrySafe[Math.floor(rng() * retrySafe.length)]!, index }));
-    const failures: string[] = [];
-    await mapPool(plans, 12, async ({ op, index }) => {
-      const label = `fuzz #${index} (FAULT_FUZZ_SEED=${startSeed}) ${op.name}`;
-      const { post } = recorded.get(op.name)!;
-      const run = await setUp(op);
-      try {
-        // Each call fails with probability 0.35, kind, layer and attempts at random, for up to five client tries.
-        const local = mulberry(startSeed + index);
-        run.injector.armRandom(0.35, local);
-        let verdict: Verdict = 'retryable';
-        for (let attempt = 0; attempt < 5 && verdict === 'retryable'; attempt += 1) {
-          const result = await op.call(run.system, run.affiliate, run.context);
-          if (attempt > 0) figures.clientRetries += 1;
-          verdict = judge(op, result, run.context);
-          if (result.status >= 500 && result.status !== 503) figures.answers500 += 1;
-          if (verdict !== 'ok' && verdict !== 'retryable') failures.push(`${label}: try ${attempt + 1}: ${verdict}`);
-          const invariants = checkInvariants(await run.read());
-          if (invariants.violations.length) failures.push(`${label}: try ${attempt + 1}: ${invariants.violations.join('; ')}`);
+  it(
+    `survives ${sizes.faultFuzzRuns} random fault plans with a retrying client`,
+    async () => {
+      // A seeded generator, so a failing plan can be replayed with FAULT_FUZZ_SEED.
+      const startSeed = Number(process.env.FAULT_FUZZ_SEED ?? Date.now() % 1_000_000);
+      const rng = mulberry(startSeed);
+      const retrySafe = OPS.filter((op) => op.retrySafe);
+      const plans = Array.from({ length: sizes.faultFuzzRuns }, (_, index) => ({
+        op: retrySafe[Math.floor(rng() * retrySafe.length)]!,
+        index,
+      }));
+      const failures: string[] = [];
+      await mapPool(plans, 12, async ({ op, index }) => {
+        const label = `fuzz #${index} (FAULT_FUZZ_SEED=${startSeed}) ${op.name}`;
+        const { post } = recorded.get(op.name)!;
+        const run = await setUp(op);
+        try {
+          // Each call fails with probability 0.35, kind, layer and attempts at random, for up to five client tries.
+          const local = mulberry(startSeed + index);
+          run.injector.armRandom(0.35, local);
+          let verdict: Verdict = 'retryable';
+          for (let attempt = 0; attempt < 5 && verdict === 'retryable'; attempt += 1) {
+            const result = await op.call(run.system, run.affiliate, run.context);
+            if (attempt > 0) figures.clientRetries += 1;
+            verdict = judge(op, result, run.context);
+            if (result.status >= 500 && result.status !== 503) figures.answers500 += 1;
+            if (verdict !== 'ok' && verdict !== 'retryable') failures.push(`${label}: try ${attempt + 1}: ${verdict}`);
+            const invariants = checkInvariants(await run.read());
+            if (invariants.violations.length)
+              failures.push(`${label}: try ${attempt + 1}: ${invariants.violations.join('; ')}`);
+          }
+          figures.faultsInjected += run.injector.injected;
+          run.injector.disarm();
+          if (verdict === 'retryable') {
+            verdict = judge(op, await op.call(run.system, run.affiliate, run.context), run.context);
+            if (verdict !== 'ok') failures.push(`${label}: the last, fault-free try: ${verdict}`);
+          }
+          const final = signature(await run.read(), run.affiliate.id);
+          if (final !== post) failures.push(`${label}: the tables hold ${final}, not ${post}`);
+          figures.fuzzRuns += 1;
+        } finally {
+          await run.done();
         }
-        figures.faultsInjected += run.injector.injected;
-        run.injector.disarm();
-        if (verdict === 'retryable') {
-          verdict = judge(op, await op.call(run.system, run.affiliate, run.context), run.context);
-          if (verdict !== 'ok') failures.push(`${label}: the last, fault-free try: ${verdict}`);
-        }
-        const final = signature(await run.read(), run.affiliate.id);
-        if (final !== post) failures.push(`${label}: the tables hold ${final}, not ${post}`);
-        figures.fuzzRuns += 1;
-      } finally {
-        await run.done();
-      }
-    });
-    expect(failures.length, `${failures.length} random plans failed:\n${failures.map(clip).join('\n')}`).toBe(0);
-    expect(figures.fuzzRuns).toBe(sizes.faultFuzzRuns);
-  }, Math.max(300_000, sizes.faultFuzzRuns * 1_000));
+      });
+      expect(failures.length, `${failures.length} random plans failed:\n${failures.map(clip).join('\n')}`).toBe(0);
+      expect(figures.fuzzRuns).toBe(sizes.faultFuzzRuns);
+    },
+    Math.max(300_000, sizes.faultFuzzRuns * 1_000),
+  );
 });
 
 const clip = (line: string) => (line.length > 400 ? `${line.slice(0, 400)}…` : line);
-

@@ -42,10 +42,17 @@ describe('Model: the payout lifecycle through both functions on DynamoDB Local',
   const tally = ({ op, result }: Executed) => {
     const answers =
       op.t === 'bulk'
-        ? ((result?.json?.data?.results ?? []) as { status_code: number; code?: string }[]).map((item) => `bulk item ${item.status_code} ${item.code ?? ''}`)
-        : [`${op.t} ${result?.status ?? 'done'} ${result?.json?.code ?? ''}${result?.headers['Idempotent-Replayed'] ? 'replayed' : ''}`];
+        ? ((result?.json?.data?.results ?? []) as { status_code: number; code?: string }[]).map(
+            (item) => `bulk item ${item.status_code} ${item.code ?? ''}`,
+          )
+        : [
+            `${op.t} ${result?.status ?? 'done'} ${result?.json?.code ?? ''}${result?.headers['Idempotent-Replayed'] ? 'replayed' : ''}`,
+          ];
     for (const answer of answers) figures.outcomes[answer.trim()] = (figures.outcomes[answer.trim()] ?? 0) + 1;
-    const codes = op.t === 'bulk' ? ((result?.json?.data?.results ?? []) as { status_code: number }[]).map((item) => item.status_code) : [result?.status ?? 0];
+    const codes =
+      op.t === 'bulk'
+        ? ((result?.json?.data?.results ?? []) as { status_code: number }[]).map((item) => item.status_code)
+        : [result?.status ?? 0];
     figures.answers500 += codes.filter((code) => code >= 500 && code !== 503).length;
   };
 
@@ -62,17 +69,36 @@ describe('Model: the payout lifecycle through both functions on DynamoDB Local',
       case 'request': {
         const user = affiliates[op.aff]!.user;
         const headers: Record<string, string> = op.key === undefined ? {} : { 'idempotency-key': op.key };
-        return { op, result: await system.asUser(user, { method: 'POST', path: '/payouts/request', body: op.body, headers }) };
+        return {
+          op,
+          result: await system.asUser(user, { method: 'POST', path: '/payouts/request', body: op.body, headers }),
+        };
       }
       case 'cancel':
-        return { op, result: await system.asUser(affiliates[op.aff]!.user, { method: 'POST', path: `/payouts/${op.payoutId}/cancel` }) };
+        return {
+          op,
+          result: await system.asUser(affiliates[op.aff]!.user, {
+            method: 'POST',
+            path: `/payouts/${op.payoutId}/cancel`,
+          }),
+        };
       case 'move': {
         const body = { status: op.to, ...(op.tx !== undefined ? { transaction_id: op.tx } : {}) };
-        return { op, result: await system.asAdmin({ method: 'POST', path: `/admin/payouts/${op.payoutId}/process`, body }) };
+        return {
+          op,
+          result: await system.asAdmin({ method: 'POST', path: `/admin/payouts/${op.payoutId}/process`, body }),
+        };
       }
       case 'bulk': {
-        const items = op.items.map((item) => ({ payout_id: item.payoutId, status: item.to, ...(item.tx !== undefined ? { transaction_id: item.tx } : {}) }));
-        return { op, result: await system.asAdmin({ method: 'POST', path: '/admin/payouts/process', body: { items } }) };
+        const items = op.items.map((item) => ({
+          payout_id: item.payoutId,
+          status: item.to,
+          ...(item.tx !== undefined ? { transaction_id: item.tx } : {}),
+        }));
+        return {
+          op,
+          result: await system.asAdmin({ method: 'POST', path: '/admin/payouts/process', body: { items } }),
+        };
       }
       case 'earn':
         await raiseEarned(system.db.client, system.db.tables, affiliates[op.aff]!.id, op.cents);
@@ -85,7 +111,12 @@ describe('Model: the payout lifecycle through both functions on DynamoDB Local',
   };
 
   const summarize = (executed: Executed[]) =>
-    executed.map(({ op, result }) => `  ${JSON.stringify(op)} -> ${result ? `${result.status} ${result.body.slice(0, 300)}` : 'done'}`).join('\n');
+    executed
+      .map(
+        ({ op, result }) =>
+          `  ${JSON.stringify(op)} -> ${result ? `${result.status} ${result.body.slice(0, 300)}` : 'done'}`,
+      )
+      .join('\n');
 
   /** One run: fresh affiliates, the commands one step at a time, every check after every step. */
   const runScenario = async (system: System, scenario: Scenario) => {
@@ -102,15 +133,17 @@ describe('Model: the payout lifecycle through both functions on DynamoDB Local',
       email: `${prefix}-${index}@example.com`,
     }));
     await system.db.seed(
-      affiliates.map((affiliate): SeedAffiliate => ({
-        affiliate_id: affiliate.id,
-        user_id: affiliate.user,
-        status: affiliate.status,
-        ...(affiliate.tier ? { tier: affiliate.tier } : {}),
-        total_earned: affiliate.earned,
-        payment_method: affiliate.method,
-        payment_email: affiliate.email,
-      })),
+      affiliates.map(
+        (affiliate): SeedAffiliate => ({
+          affiliate_id: affiliate.id,
+          user_id: affiliate.user,
+          status: affiliate.status,
+          ...(affiliate.tier ? { tier: affiliate.tier } : {}),
+          total_earned: affiliate.earned,
+          payment_method: affiliate.method,
+          payment_email: affiliate.email,
+        }),
+      ),
     );
     let state: ModelState = { affiliates, payouts: new Map(), keys: new Map() };
     const resolver: Resolver = { order: [], keyed: new Map() };
@@ -125,7 +158,12 @@ describe('Model: the payout lifecycle through both functions on DynamoDB Local',
       for (const { op, result } of executed) {
         if (op.t !== 'request' || result?.status !== 201) continue;
         const payout = result.json.data.payout;
-        acknowledged.push({ payoutId: payout.payout_id, userId: affiliates[op.aff]!.user, amount: payout.amount, ...(op.key ? { key: op.key } : {}) });
+        acknowledged.push({
+          payoutId: payout.payout_id,
+          userId: affiliates[op.aff]!.user,
+          amount: payout.amount,
+          ...(op.key ? { key: op.key } : {}),
+        });
       }
       const snap = await snapshot(system.db.client, system.db.tables);
       const verdict = linearize(state, executed, snap, concurrent);
@@ -146,32 +184,40 @@ describe('Model: the payout lifecycle through both functions on DynamoDB Local',
     }
   };
 
-  it(`keeps every answer, the tables and the money invariants right over ${sizes.modelRuns} runs`, async () => {
-    const started = performance.now();
-    const baseSeed = replay.seed ?? Date.now() ^ (Math.random() * 0x7fffffff);
-    const perShard = Math.ceil(sizes.modelRuns / shards);
-    const outcomes = await Promise.all(
-      systems.map((system, shard) =>
-        fc.check(
-          fc.asyncProperty(scenarioArb(sizes.modelMaxCommands), (scenario) => runScenario(system, scenario)),
-          { numRuns: perShard, seed: baseSeed + shard, ...(replay.path ? { path: replay.path } : {}) },
+  it(
+    `keeps every answer, the tables and the money invariants right over ${sizes.modelRuns} runs`,
+    async () => {
+      const started = performance.now();
+      const baseSeed = replay.seed ?? Date.now() ^ (Math.random() * 0x7fffffff);
+      const perShard = Math.ceil(sizes.modelRuns / shards);
+      const outcomes = await Promise.all(
+        systems.map((system, shard) =>
+          fc.check(
+            fc.asyncProperty(scenarioArb(sizes.modelMaxCommands), (scenario) => runScenario(system, scenario)),
+            { numRuns: perShard, seed: baseSeed + shard, ...(replay.path ? { path: replay.path } : {}) },
+          ),
         ),
-      ),
-    );
-    writeFigures('model', {
-      ...figures,
-      shards,
-      durationMs: Math.round(performance.now() - started),
-      seeds: outcomes.map((details) => details.seed),
-      failed: outcomes.some((details) => details.failed),
-    });
-    for (const details of outcomes) {
-      if (!details.failed) continue;
-      const how = `RELIABILITY_SEED=${details.seed} RELIABILITY_PATH=${details.counterexamplePath ?? ''} npx vitest run --project reliability test/reliability/model.test.ts`;
-      const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-      throw new Error(`${fc.defaultReportMessage(details) ?? 'the model run failed'}\n\nThe failure: ${cause}\n\nReplay it: ${how}`);
-    }
-    if (!replay.path) expect(outcomes.reduce((sum, details) => sum + details.numRuns, 0)).toBeGreaterThanOrEqual(sizes.modelRuns);
-    expect(figures.concurrentSteps).toBeGreaterThan(0);
-  }, Math.max(300_000, sizes.modelRuns * 1_000));
+      );
+      writeFigures('model', {
+        ...figures,
+        shards,
+        durationMs: Math.round(performance.now() - started),
+        seeds: outcomes.map((details) => details.seed),
+        failed: outcomes.some((details) => details.failed),
+      });
+      for (const details of outcomes) {
+        if (!details.failed) continue;
+        const how = `RELIABILITY_SEED=${details.seed} RELIABILITY_PATH=${details.counterexamplePath ?? ''} npx vitest run --project reliability test/reliability/model.test.ts`;
+        const cause =
+          details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+        throw new Error(
+          `${fc.defaultReportMessage(details) ?? 'the model run failed'}\n\nThe failure: ${cause}\n\nReplay it: ${how}`,
+        );
+      }
+      if (!replay.path)
+        expect(outcomes.reduce((sum, details) => sum + details.numRuns, 0)).toBeGreaterThanOrEqual(sizes.modelRuns);
+      expect(figures.concurrentSteps).toBeGreaterThan(0);
+    },
+    Math.max(300_000, sizes.modelRuns * 1_000),
+  );
 });

@@ -34,16 +34,21 @@ const preset: Record<string, string> = quick
 // Sizes already in the environment win over the preset.
 const sizes = Object.fromEntries(Object.entries(preset).map(([name, value]) => [name, process.env[name] || value]));
 
+// biome-ignore lint/suspicious/noExplicitAny: the suites' figures, of every shape, printed as they come.
 type Figures = Record<string, any>;
 
 function runVitest(): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'reliability', ...passThrough], {
-      cwd: root,
-      stdio: 'inherit',
-      // The long suites need longer than the default per-test timeout of the project.
-      env: { ...process.env, ...sizes, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
+    const child = spawn(
+      process.execPath,
+      [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'reliability', ...passThrough],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        // The long suites need longer than the default per-test timeout of the project.
+        env: { ...process.env, ...sizes, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
+    );
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
@@ -51,7 +56,9 @@ function runVitest(): Promise<number> {
 function read(): Record<string, Figures> {
   if (!existsSync(outDir)) return {};
   const files = readdirSync(outDir).filter((name) => name.endsWith('.json'));
-  return Object.fromEntries(files.map((name) => [name.replace(/\.json$/, ''), JSON.parse(readFileSync(join(outDir, name), 'utf8')) as Figures]));
+  return Object.fromEntries(
+    files.map((name) => [name.replace(/\.json$/, ''), JSON.parse(readFileSync(join(outDir, name), 'utf8')) as Figures]),
+  );
 }
 
 const n = (value: unknown) => (typeof value === 'number' ? value.toLocaleString('en-US') : '—');
@@ -59,24 +66,46 @@ const seconds = (ms: unknown) => (typeof ms === 'number' ? `${(ms / 1000).toFixe
 
 function table(figures: Record<string, Figures>): { text: string; red: string[] } {
   const { model = {}, faults = {}, storm = {}, hostile = {} } = figures;
-  const sum = (...values: unknown[]) => values.reduce<number>((total, value) => total + (typeof value === 'number' ? value : 0), 0);
+  const sum = (...values: unknown[]) =>
+    values.reduce<number>((total, value) => total + (typeof value === 'number' ? value : 0), 0);
   const answers500 = sum(model.answers500, faults.answers500, storm.answers500, hostile.answers500);
   const rows: [string, string][] = [
-    ['Cases tried (model runs + fault cases + fault plans + storm requests + hostile cases)', n(sum(model.runs, faults.cases, faults.fuzzRuns, storm.requests, hostile.cases))],
-    ['Model: runs / steps (concurrent) / operations', `${n(model.runs)} / ${n(model.steps)} (${n(model.concurrentSteps)}) / ${n(model.operations)}`],
+    [
+      'Cases tried (model runs + fault cases + fault plans + storm requests + hostile cases)',
+      n(sum(model.runs, faults.cases, faults.fuzzRuns, storm.requests, hostile.cases)),
+    ],
+    [
+      'Model: runs / steps (concurrent) / operations',
+      `${n(model.runs)} / ${n(model.steps)} (${n(model.concurrentSteps)}) / ${n(model.operations)}`,
+    ],
     ['Invariant checks (model + storm)', n(sum(model.invariantChecks, storm.invariantChecks))],
     ['Model: orders tried to linearize the steps', n(model.ordersExplored)],
-    ['Faults: call sites / matrix cases / random plans', `${n(faults.callSites)} / ${n(faults.cases)} / ${n(faults.fuzzRuns)}`],
-    ['Faults injected (absorbed by SDK retries / retryable answers / client retries)', `${n(faults.faultsInjected)} (${n(faults.sdkAbsorbed)} / ${n(faults.retryableAnswers)} / ${n(faults.clientRetries)})`],
+    [
+      'Faults: call sites / matrix cases / random plans',
+      `${n(faults.callSites)} / ${n(faults.cases)} / ${n(faults.fuzzRuns)}`,
+    ],
+    [
+      'Faults injected (absorbed by SDK retries / retryable answers / client retries)',
+      `${n(faults.faultsInjected)} (${n(faults.sdkAbsorbed)} / ${n(faults.retryableAnswers)} / ${n(faults.clientRetries)})`,
+    ],
     ['Hung DynamoDB answered 503 after', seconds(faults.blackHoleMs)],
-    ['Storm: requests / affiliates / function instances', `${n(storm.requests)} / ${n(storm.affiliates)} / ${n(storm.instances)}`],
+    [
+      'Storm: requests / affiliates / function instances',
+      `${n(storm.requests)} / ${n(storm.affiliates)} / ${n(storm.instances)}`,
+    ],
     ['Storm: duration / requests per second', `${seconds(storm.durationMs)} / ${n(storm.requestsPerSecond)}`],
-    ['Storm: payouts created / overdrafts / drifting affiliates', `${n(storm.payoutsCreated)} / ${n(storm.overdrafts)} / ${n(storm.driftingAffiliates)}`],
+    [
+      'Storm: payouts created / overdrafts / drifting affiliates',
+      `${n(storm.payoutsCreated)} / ${n(storm.overdrafts)} / ${n(storm.driftingAffiliates)}`,
+    ],
     ['Hostile cases (4xx as expected, writes)', `${n(hostile.cases)} (${n(hostile.writes)} writes)`],
     ['Money lost (cents)', n(storm.moneyLost)],
     ['Money duplicated (cents)', n(storm.moneyDuplicated)],
     ['500s', n(answers500)],
-    ['Wall time: model / faults / storm / hostile', `${seconds(model.durationMs)} / ${seconds(faults.durationMs)} / ${seconds(storm.durationMs)} / ${seconds(hostile.durationMs)}`],
+    [
+      'Wall time: model / faults / storm / hostile',
+      `${seconds(model.durationMs)} / ${seconds(faults.durationMs)} / ${seconds(storm.durationMs)} / ${seconds(hostile.durationMs)}`,
+    ],
   ];
   const red = [
     ...(storm.moneyLost ? [`money lost: ${storm.moneyLost}`] : []),
@@ -85,7 +114,9 @@ function table(figures: Record<string, Figures>): { text: string; red: string[] 
     ...(storm.overdrafts ? [`overdrafts: ${storm.overdrafts}`] : []),
     ...(storm.driftingAffiliates ? [`drifting affiliates: ${storm.driftingAffiliates}`] : []),
     ...(hostile.writes ? [`hostile writes: ${hostile.writes}`] : []),
-    ...(['model', 'faults', 'storm', 'hostile'] as const).filter((suite) => !figures[suite]).map((suite) => `no figures from the ${suite} suite`),
+    ...(['model', 'faults', 'storm', 'hostile'] as const)
+      .filter((suite) => !figures[suite])
+      .map((suite) => `no figures from the ${suite} suite`),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   const text = [
@@ -97,11 +128,17 @@ function table(figures: Record<string, Figures>): { text: string; red: string[] 
 }
 
 rmSync(outDir, { recursive: true, force: true });
-console.log(`Reliability, ${quick ? 'quick' : 'long'} mode: ${Object.entries(sizes).map(([name, value]) => `${name}=${value}`).join(' ')}\n`);
+console.log(
+  `Reliability, ${quick ? 'quick' : 'long'} mode: ${Object.entries(sizes)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ')}\n`,
+);
 const started = Date.now();
 const code = await runVitest();
 const { text, red } = table(read());
-console.log(`\nReliability figures (${quick ? 'quick' : 'long'} mode, ${((Date.now() - started) / 60_000).toFixed(1)} min):\n\n${text}\n`);
+console.log(
+  `\nReliability figures (${quick ? 'quick' : 'long'} mode, ${((Date.now() - started) / 60_000).toFixed(1)} min):\n\n${text}\n`,
+);
 if (code !== 0) console.error(`vitest exited with ${code}: a suite failed.`);
 if (red.length > 0 && passThrough.length === 0) console.error(`Figures that must be zero are not: ${red.join(', ')}`);
 process.exit(code !== 0 || (red.length > 0 && passThrough.length === 0) ? 1 : 0);

@@ -86,7 +86,6 @@ class Instances {
   }
 }
 
-
 describe(`Storm: ${sizes.stormRequests} concurrent requests across ${AFFILIATES} affiliates`, () => {
   let system: System;
   const affiliate = (index: number) => ({ id: `aff-storm-${index}`, user: `user-storm-${index}` });
@@ -110,7 +109,11 @@ describe(`Storm: ${sizes.stormRequests} concurrent requests across ${AFFILIATES}
       Array.from({ length: AFFILIATES }, async (_, aff) => {
         for (let n = 0; n < SEEDED_PAYOUTS; n += 1) {
           const amount = 2_000 + n * 500;
-          const result = await system.asUser(affiliate(aff).user, { method: 'POST', path: '/payouts/request', body: { amount } });
+          const result = await system.asUser(affiliate(aff).user, {
+            method: 'POST',
+            path: '/payouts/request',
+            body: { amount },
+          });
           if (result.status !== 201) throw new Error(`seeding: ${result.status} ${result.body}`);
           seeded.push({ id: result.json.data.payout.payout_id, aff, amount });
           acknowledged.push({ payoutId: result.json.data.payout.payout_id, userId: affiliate(aff).user, amount });
@@ -122,215 +125,277 @@ describe(`Storm: ${sizes.stormRequests} concurrent requests across ${AFFILIATES}
     await system?.db.drop();
   });
 
-  it('loses and duplicates no cent, overdraws no affiliate, answers no 500, and reconciles with zero drift', async () => {
-    const seed = Number(process.env.STORM_SEED ?? Date.now() % 1_000_000);
-    const rng = mulberry(seed);
-    const pick = <T,>(list: readonly T[]): T => list[Math.floor(rng() * list.length)] as T;
-    const keyAmounts = new Map<string, number>();
-    const actions: Action[] = Array.from({ length: sizes.stormRequests }, (): Action => {
-      const roll = rng();
-      const aff = Math.floor(rng() * AFFILIATES);
-      if (roll < 0.4) {
-        const amount = 1_000 + Math.floor(rng() * 19_000);
-        if (rng() < 0.35) return { t: 'request', aff, amount };
-        // A small key space per affiliate: about a third of keyed requests race a twin with the same key.
-        const key = `storm-${aff}-${Math.floor(rng() * (sizes.stormRequests / 40))}`;
-        const bound = keyAmounts.get(key) ?? amount;
-        keyAmounts.set(key, bound);
-        return { t: 'request', aff, key, amount: rng() < 0.1 ? bound + 1 : bound };
-      }
-      if (roll < 0.55) {
-        // Mostly their own payouts; one in five is someone else's and must be a 404.
-        const own = seeded.filter((payout) => payout.aff === aff);
-        return { t: 'cancel', aff, payout: (rng() < 0.8 ? pick(own) : pick(seeded)).id };
-      }
-      if (roll < 0.7) return { t: 'move', payout: pick(seeded).id, to: pick(TARGETS) };
-      if (roll < 0.75) return { t: 'bulk', items: Array.from({ length: 2 + Math.floor(rng() * 3) }, () => ({ payout: pick(seeded).id, to: pick(TARGETS) })) };
-      if (roll < 0.9) return { t: 'balance', aff };
-      if (roll < 0.95) return { t: 'reconcile', aff };
-      return { t: 'earn', aff, cents: 1_000 + Math.floor(rng() * 4_000) };
-    });
-
-    const serve = async (system: System, action: Action): Promise<InvokeResult | undefined> => {
-      switch (action.t) {
-        case 'request':
-          return system.asUser(affiliate(action.aff).user, {
-            method: 'POST',
-            path: '/payouts/request',
-            body: { amount: action.amount },
-            ...(action.key ? { headers: { 'idempotency-key': action.key } } : {}),
-          });
-        case 'cancel':
-          return system.asUser(affiliate(action.aff).user, { method: 'POST', path: `/payouts/${action.payout}/cancel` });
-        case 'move':
-          return system.asAdmin({ method: 'POST', path: `/admin/payouts/${action.payout}/process`, body: { status: action.to, transaction_id: 'TX-STORM' } });
-        case 'bulk':
-          return system.asAdmin({
-            method: 'POST',
-            path: '/admin/payouts/process',
-            body: { items: action.items.map((item) => ({ payout_id: item.payout, status: item.to, transaction_id: 'TX-STORM' })) },
-          });
-        case 'balance':
-          return system.asUser(affiliate(action.aff).user, { path: '/payouts/balance' });
-        case 'reconcile':
-          return system.asAdmin({ path: `/admin/affiliates/${affiliate(action.aff).id}/balance` });
-        case 'earn':
-          await raiseEarned(system.db.client, system.db.tables, affiliate(action.aff).id, action.cents);
-          return undefined;
-      }
-    };
-
-    const instances = new Instances(system.db, sizes.stormInstances);
-    const latencies: number[] = [];
-    const transactions: number[] = [];
-    let functionTimeouts = 0;
-    /** One request on a free instance; a handler that runs past the function's timeout is what Lambda answers 502 to. */
-    const run = async (action: Action) => {
-      if (action.t === 'earn') return serve(system, action);
-      return instances.run(async (instance) => {
-        const begun = performance.now();
-        const recorder = instances.recorders.get(instance)!;
-        recorder.arm([]);
-        try {
-          return await serve(instance, action);
-        } catch (error) {
-          functionTimeouts += 1;
-          return { status: 502, headers: {}, json: { code: 'FUNCTION_TIMEOUT' }, body: String(error) } as InvokeResult;
-        } finally {
-          latencies.push(performance.now() - begun);
-          if (action.t === 'request') transactions.push(recorder.calls.filter((call) => call.startsWith('TransactWriteItems')).length);
+  it(
+    'loses and duplicates no cent, overdraws no affiliate, answers no 500, and reconciles with zero drift',
+    async () => {
+      const seed = Number(process.env.STORM_SEED ?? Date.now() % 1_000_000);
+      const rng = mulberry(seed);
+      const pick = <T>(list: readonly T[]): T => list[Math.floor(rng() * list.length)] as T;
+      const keyAmounts = new Map<string, number>();
+      const actions: Action[] = Array.from({ length: sizes.stormRequests }, (): Action => {
+        const roll = rng();
+        const aff = Math.floor(rng() * AFFILIATES);
+        if (roll < 0.4) {
+          const amount = 1_000 + Math.floor(rng() * 19_000);
+          if (rng() < 0.35) return { t: 'request', aff, amount };
+          // A small key space per affiliate: about a third of keyed requests race a twin with the same key.
+          const key = `storm-${aff}-${Math.floor(rng() * (sizes.stormRequests / 40))}`;
+          const bound = keyAmounts.get(key) ?? amount;
+          keyAmounts.set(key, bound);
+          return { t: 'request', aff, key, amount: rng() < 0.1 ? bound + 1 : bound };
         }
+        if (roll < 0.55) {
+          // Mostly their own payouts; one in five is someone else's and must be a 404.
+          const own = seeded.filter((payout) => payout.aff === aff);
+          return { t: 'cancel', aff, payout: (rng() < 0.8 ? pick(own) : pick(seeded)).id };
+        }
+        if (roll < 0.7) return { t: 'move', payout: pick(seeded).id, to: pick(TARGETS) };
+        if (roll < 0.75)
+          return {
+            t: 'bulk',
+            items: Array.from({ length: 2 + Math.floor(rng() * 3) }, () => ({
+              payout: pick(seeded).id,
+              to: pick(TARGETS),
+            })),
+          };
+        if (roll < 0.9) return { t: 'balance', aff };
+        if (roll < 0.95) return { t: 'reconcile', aff };
+        return { t: 'earn', aff, cents: 1_000 + Math.floor(rng() * 4_000) };
       });
-    };
 
-    // Tokens are minted before the clock starts: the storm measures the service, not the signing.
-    await Promise.all([...Array.from({ length: AFFILIATES }, (_, index) => system.token(affiliate(index).user)), system.token('admin-reliability', true)]);
-    const started = performance.now();
-    const results = await Promise.all(actions.map(run));
-    const durationMs = performance.now() - started;
-    instances.close();
+      const serve = async (system: System, action: Action): Promise<InvokeResult | undefined> => {
+        switch (action.t) {
+          case 'request':
+            return system.asUser(affiliate(action.aff).user, {
+              method: 'POST',
+              path: '/payouts/request',
+              body: { amount: action.amount },
+              ...(action.key ? { headers: { 'idempotency-key': action.key } } : {}),
+            });
+          case 'cancel':
+            return system.asUser(affiliate(action.aff).user, {
+              method: 'POST',
+              path: `/payouts/${action.payout}/cancel`,
+            });
+          case 'move':
+            return system.asAdmin({
+              method: 'POST',
+              path: `/admin/payouts/${action.payout}/process`,
+              body: { status: action.to, transaction_id: 'TX-STORM' },
+            });
+          case 'bulk':
+            return system.asAdmin({
+              method: 'POST',
+              path: '/admin/payouts/process',
+              body: {
+                items: action.items.map((item) => ({
+                  payout_id: item.payout,
+                  status: item.to,
+                  transaction_id: 'TX-STORM',
+                })),
+              },
+            });
+          case 'balance':
+            return system.asUser(affiliate(action.aff).user, { path: '/payouts/balance' });
+          case 'reconcile':
+            return system.asAdmin({ path: `/admin/affiliates/${affiliate(action.aff).id}/balance` });
+          case 'earn':
+            await raiseEarned(system.db.client, system.db.tables, affiliate(action.aff).id, action.cents);
+            return undefined;
+        }
+      };
 
-    const problems: string[] = [];
-    const statuses: Record<string, number> = {};
-    let answers500 = 0;
-    let inconsistentBalances = 0;
-    let transientDriftReads = 0;
-    for (const [index, action] of actions.entries()) {
-      const result = results[index];
-      const status = result?.status ?? 0;
-      const label = `${action.t} ${status}${result?.json?.code ? ` ${result.json.code}` : ''}${result?.headers['Idempotent-Replayed'] ? ' replayed' : ''}`;
-      statuses[label] = (statuses[label] ?? 0) + 1;
-      if (status >= 500 && status !== 503) answers500 += 1;
-      if (!ALLOWED[action.t].includes(status)) problems.push(`${JSON.stringify(action)} answered ${status} ${result?.body.slice(0, 300)}`);
-      if (status === 503 && !result?.headers['Retry-After']) problems.push(`${JSON.stringify(action)}: 503 without Retry-After`);
-      if (action.t === 'request' && status === 201) {
-        const payout = result!.json.data.payout;
-        acknowledged.push({ payoutId: payout.payout_id, userId: affiliate(action.aff).user, amount: payout.amount, ...(action.key ? { key: action.key } : {}) });
-      }
-      if (action.t === 'bulk' && status === 200) {
-        for (const item of result!.json.data.results as { status_code: number }[]) {
-          if (![200, 404, 409, 503].includes(item.status_code)) problems.push(`bulk item answered ${item.status_code}: ${JSON.stringify(item).slice(0, 300)}`);
-          if (item.status_code >= 500 && item.status_code !== 503) answers500 += 1;
+      const instances = new Instances(system.db, sizes.stormInstances);
+      const latencies: number[] = [];
+      const transactions: number[] = [];
+      let functionTimeouts = 0;
+      /** One request on a free instance; a handler that runs past the function's timeout is what Lambda answers 502 to. */
+      const run = async (action: Action) => {
+        if (action.t === 'earn') return serve(system, action);
+        return instances.run(async (instance) => {
+          const begun = performance.now();
+          const recorder = instances.recorders.get(instance)!;
+          recorder.arm([]);
+          try {
+            return await serve(instance, action);
+          } catch (error) {
+            functionTimeouts += 1;
+            return {
+              status: 502,
+              headers: {},
+              json: { code: 'FUNCTION_TIMEOUT' },
+              body: String(error),
+            } as InvokeResult;
+          } finally {
+            latencies.push(performance.now() - begun);
+            if (action.t === 'request')
+              transactions.push(recorder.calls.filter((call) => call.startsWith('TransactWriteItems')).length);
+          }
+        });
+      };
+
+      // Tokens are minted before the clock starts: the storm measures the service, not the signing.
+      await Promise.all([
+        ...Array.from({ length: AFFILIATES }, (_, index) => system.token(affiliate(index).user)),
+        system.token('admin-reliability', true),
+      ]);
+      const started = performance.now();
+      const results = await Promise.all(actions.map(run));
+      const durationMs = performance.now() - started;
+      instances.close();
+
+      const problems: string[] = [];
+      const statuses: Record<string, number> = {};
+      let answers500 = 0;
+      let inconsistentBalances = 0;
+      let transientDriftReads = 0;
+      for (const [index, action] of actions.entries()) {
+        const result = results[index];
+        const status = result?.status ?? 0;
+        const label = `${action.t} ${status}${result?.json?.code ? ` ${result.json.code}` : ''}${result?.headers['Idempotent-Replayed'] ? ' replayed' : ''}`;
+        statuses[label] = (statuses[label] ?? 0) + 1;
+        if (status >= 500 && status !== 503) answers500 += 1;
+        if (!ALLOWED[action.t].includes(status))
+          problems.push(`${JSON.stringify(action)} answered ${status} ${result?.body.slice(0, 300)}`);
+        if (status === 503 && !result?.headers['Retry-After'])
+          problems.push(`${JSON.stringify(action)}: 503 without Retry-After`);
+        if (action.t === 'request' && status === 201) {
+          const payout = result!.json.data.payout;
+          acknowledged.push({
+            payoutId: payout.payout_id,
+            userId: affiliate(action.aff).user,
+            amount: payout.amount,
+            ...(action.key ? { key: action.key } : {}),
+          });
+        }
+        if (action.t === 'bulk' && status === 200) {
+          for (const item of result!.json.data.results as { status_code: number }[]) {
+            if (![200, 404, 409, 503].includes(item.status_code))
+              problems.push(`bulk item answered ${item.status_code}: ${JSON.stringify(item).slice(0, 300)}`);
+            if (item.status_code >= 500 && item.status_code !== 503) answers500 += 1;
+          }
+        }
+        // The reconciliation reads counters and payouts side by side; under load it may see one before the other.
+        if (action.t === 'reconcile' && status === 200 && result!.json.data.in_sync !== true) transientDriftReads += 1;
+        if (action.t === 'balance' && status === 200) {
+          const { total_earned, total_paid, pending, available } = result!.json.data.balance;
+          if (available + pending + total_paid !== total_earned || available < 0 || pending < 0 || total_paid < 0)
+            inconsistentBalances += 1;
         }
       }
-      // The reconciliation reads counters and payouts side by side; under load it may see one before the other.
-      if (action.t === 'reconcile' && status === 200 && result!.json.data.in_sync !== true) transientDriftReads += 1;
-      if (action.t === 'balance' && status === 200) {
-        const { total_earned, total_paid, pending, available } = result!.json.data.balance;
-        if (available + pending + total_paid !== total_earned || available < 0 || pending < 0 || total_paid < 0) inconsistentBalances += 1;
-      }
-    }
 
-    // The books afterwards: every cent accounted for, from a Scan of the tables.
-    const snap = await snapshot(system.db.client, system.db.tables);
-    const stored = new Map(snap.payouts.map((item) => [String(item.payout_id), item]));
-    const acknowledgedIds = new Set(acknowledged.map((ack) => ack.payoutId));
-    let moneyLost = 0;
-    let moneyDuplicated = 0;
-    for (const ack of new Map(acknowledged.map((entry) => [entry.payoutId, entry])).values()) if (!stored.has(ack.payoutId)) moneyLost += ack.amount;
-    // A request without a key that answered 503 may still have committed (its answer was lost): such a payout is
-    // that request's, not a duplicate. Each unanswered request accounts for at most one payout of its amount.
-    const unanswered = actions.flatMap((action, index) =>
-      action.t === 'request' && !action.key && results[index]?.status === 503 ? [{ aff: action.aff, amount: action.amount }] : [],
-    );
-    let lateCommits = 0;
-    for (const [id, item] of stored) {
-      if (acknowledgedIds.has(id)) continue;
-      const match = unanswered.findIndex((entry) => affiliate(entry.aff).id === item.affiliate_id && entry.amount === item.amount);
-      if (match >= 0) {
-        const [entry] = unanswered.splice(match, 1);
-        lateCommits += 1;
-        acknowledged.push({ payoutId: id, userId: affiliate(entry!.aff).user, amount: Number(item.amount) });
-        continue;
+      // The books afterwards: every cent accounted for, from a Scan of the tables.
+      const snap = await snapshot(system.db.client, system.db.tables);
+      const stored = new Map(snap.payouts.map((item) => [String(item.payout_id), item]));
+      const acknowledgedIds = new Set(acknowledged.map((ack) => ack.payoutId));
+      let moneyLost = 0;
+      let moneyDuplicated = 0;
+      for (const ack of new Map(acknowledged.map((entry) => [entry.payoutId, entry])).values())
+        if (!stored.has(ack.payoutId)) moneyLost += ack.amount;
+      // A request without a key that answered 503 may still have committed (its answer was lost): such a payout is
+      // that request's, not a duplicate. Each unanswered request accounts for at most one payout of its amount.
+      const unanswered = actions.flatMap((action, index) =>
+        action.t === 'request' && !action.key && results[index]?.status === 503
+          ? [{ aff: action.aff, amount: action.amount }]
+          : [],
+      );
+      let lateCommits = 0;
+      for (const [id, item] of stored) {
+        if (acknowledgedIds.has(id)) continue;
+        const match = unanswered.findIndex(
+          (entry) => affiliate(entry.aff).id === item.affiliate_id && entry.amount === item.amount,
+        );
+        if (match >= 0) {
+          const [entry] = unanswered.splice(match, 1);
+          lateCommits += 1;
+          acknowledged.push({ payoutId: id, userId: affiliate(entry!.aff).user, amount: Number(item.amount) });
+          continue;
+        }
+        moneyDuplicated += Number(item.amount);
       }
-      moneyDuplicated += Number(item.amount);
-    }
-    const invariants = checkInvariants(snap, { acknowledged, everyPayoutAcknowledged: true });
-    const byKey = new Map<string, Set<string>>();
-    for (const ack of acknowledged) if (ack.key) byKey.set(ack.key, (byKey.get(ack.key) ?? new Set()).add(ack.payoutId));
-    for (const ids of byKey.values()) for (const id of [...ids].slice(1)) moneyDuplicated += Number(stored.get(id)?.amount ?? 0);
-    const earnedBy = new Map<number, number>();
-    for (const action of actions) if (action.t === 'earn') earnedBy.set(action.aff, (earnedBy.get(action.aff) ?? 0) + action.cents);
-    let overdrafts = 0;
-    const drifts: Record<string, unknown>[] = [];
-    for (let aff = 0; aff < AFFILIATES; aff += 1) {
-      const { id } = affiliate(aff);
-      const counters = countersOf(snap, id);
-      const expectedEarned = EARNED + (earnedBy.get(aff) ?? 0);
-      moneyLost += Math.max(0, expectedEarned - counters.earned);
-      moneyDuplicated += Math.max(0, counters.earned - expectedEarned);
-      if (counters.paid + counters.pending > counters.earned) overdrafts += 1;
-      const reconciliation = await system.asAdmin({ path: `/admin/affiliates/${id}/balance` });
-      const { drift, in_sync: inSync } = reconciliation.json?.data ?? {};
-      if (reconciliation.status !== 200 || inSync !== true || drift.total_paid !== 0 || drift.pending !== 0 || drift.payout_count !== 0) {
-        drifts.push({ id, status: reconciliation.status, drift });
+      const invariants = checkInvariants(snap, { acknowledged, everyPayoutAcknowledged: true });
+      const byKey = new Map<string, Set<string>>();
+      for (const ack of acknowledged)
+        if (ack.key) byKey.set(ack.key, (byKey.get(ack.key) ?? new Set()).add(ack.payoutId));
+      for (const ids of byKey.values())
+        for (const id of [...ids].slice(1)) moneyDuplicated += Number(stored.get(id)?.amount ?? 0);
+      const earnedBy = new Map<number, number>();
+      for (const action of actions)
+        if (action.t === 'earn') earnedBy.set(action.aff, (earnedBy.get(action.aff) ?? 0) + action.cents);
+      let overdrafts = 0;
+      const drifts: Record<string, unknown>[] = [];
+      for (let aff = 0; aff < AFFILIATES; aff += 1) {
+        const { id } = affiliate(aff);
+        const counters = countersOf(snap, id);
+        const expectedEarned = EARNED + (earnedBy.get(aff) ?? 0);
+        moneyLost += Math.max(0, expectedEarned - counters.earned);
+        moneyDuplicated += Math.max(0, counters.earned - expectedEarned);
+        if (counters.paid + counters.pending > counters.earned) overdrafts += 1;
+        const reconciliation = await system.asAdmin({ path: `/admin/affiliates/${id}/balance` });
+        const { drift, in_sync: inSync } = reconciliation.json?.data ?? {};
+        if (
+          reconciliation.status !== 200 ||
+          inSync !== true ||
+          drift.total_paid !== 0 ||
+          drift.pending !== 0 ||
+          drift.payout_count !== 0
+        ) {
+          drifts.push({ id, status: reconciliation.status, drift });
+        }
+        // Counter drift in either direction is money the books cannot account for.
+        const own = snap.payouts.filter((item) => item.affiliate_id === id);
+        const recomputed = own.reduce(
+          (sum, item) =>
+            sum + (['pending', 'processing', 'completed'].includes(String(item.status)) ? Number(item.amount) : 0),
+          0,
+        );
+        moneyLost += Math.max(0, recomputed - (counters.paid + counters.pending));
+        moneyDuplicated += Math.max(0, counters.paid + counters.pending - recomputed);
       }
-      // Counter drift in either direction is money the books cannot account for.
-      const own = snap.payouts.filter((item) => item.affiliate_id === id);
-      const recomputed = own.reduce((sum, item) => sum + (['pending', 'processing', 'completed'].includes(String(item.status)) ? Number(item.amount) : 0), 0);
-      moneyLost += Math.max(0, recomputed - (counters.paid + counters.pending));
-      moneyDuplicated += Math.max(0, counters.paid + counters.pending - recomputed);
-    }
 
-    const figures = {
-      requests: actions.length,
-      affiliates: AFFILIATES,
-      instances: instances.started,
-      lateCommits,
-      seed,
-      durationMs: Math.round(durationMs),
-      requestsPerSecond: Math.round((actions.length / durationMs) * 1000),
-      latencyMs: percentiles(latencies),
-      transactionsPerPayoutRequest: percentiles(transactions),
-      functionTimeouts,
-      payoutsCreated: acknowledged.length - seeded.length,
-      moneyLost,
-      moneyDuplicated,
-      overdrafts,
-      answers500,
-      driftingAffiliates: drifts.length,
-      inconsistentBalanceReads: inconsistentBalances,
-      reconcileReadsOutOfSyncDuringStorm: transientDriftReads,
-      invariantChecks: invariants.checks,
-      statuses,
-    };
-    writeFigures('storm', figures);
-    console.info(`storm: ${actions.length} requests in ${figures.durationMs} ms (${figures.requestsPerSecond} requests/s), seed ${seed}`);
+      const figures = {
+        requests: actions.length,
+        affiliates: AFFILIATES,
+        instances: instances.started,
+        lateCommits,
+        seed,
+        durationMs: Math.round(durationMs),
+        requestsPerSecond: Math.round((actions.length / durationMs) * 1000),
+        latencyMs: percentiles(latencies),
+        transactionsPerPayoutRequest: percentiles(transactions),
+        functionTimeouts,
+        payoutsCreated: acknowledged.length - seeded.length,
+        moneyLost,
+        moneyDuplicated,
+        overdrafts,
+        answers500,
+        driftingAffiliates: drifts.length,
+        inconsistentBalanceReads: inconsistentBalances,
+        reconcileReadsOutOfSyncDuringStorm: transientDriftReads,
+        invariantChecks: invariants.checks,
+        statuses,
+      };
+      writeFigures('storm', figures);
+      console.info(
+        `storm: ${actions.length} requests in ${figures.durationMs} ms (${figures.requestsPerSecond} requests/s), seed ${seed}`,
+      );
 
-    expect(problems.slice(0, 20), `STORM_SEED=${seed}`).toEqual([]);
-    expect(invariants.violations.slice(0, 20), `STORM_SEED=${seed}`).toEqual([]);
-    expect({ moneyLost, moneyDuplicated, overdrafts, answers500, drifts, inconsistentBalances }).toEqual({
-      moneyLost: 0,
-      moneyDuplicated: 0,
-      overdrafts: 0,
-      answers500: 0,
-      drifts: [],
-      inconsistentBalances: 0,
-    });
-    // The storm must have been a storm: contention on balances, keys and payouts actually happened.
-    expect(figures.payoutsCreated).toBeGreaterThan(0);
-    expect(Object.keys(statuses).some((label) => label.startsWith('request 201'))).toBe(true);
-    expect(Object.keys(statuses).some((label) => label.startsWith('request 400 INSUFFICIENT_BALANCE'))).toBe(true);
-    expect(Object.keys(statuses).some((label) => label.startsWith('move 409'))).toBe(true);
-  }, Math.max(300_000, sizes.stormRequests * 200));
+      expect(problems.slice(0, 20), `STORM_SEED=${seed}`).toEqual([]);
+      expect(invariants.violations.slice(0, 20), `STORM_SEED=${seed}`).toEqual([]);
+      expect({ moneyLost, moneyDuplicated, overdrafts, answers500, drifts, inconsistentBalances }).toEqual({
+        moneyLost: 0,
+        moneyDuplicated: 0,
+        overdrafts: 0,
+        answers500: 0,
+        drifts: [],
+        inconsistentBalances: 0,
+      });
+      // The storm must have been a storm: contention on balances, keys and payouts actually happened.
+      expect(figures.payoutsCreated).toBeGreaterThan(0);
+      expect(Object.keys(statuses).some((label) => label.startsWith('request 201'))).toBe(true);
+      expect(Object.keys(statuses).some((label) => label.startsWith('request 400 INSUFFICIENT_BALANCE'))).toBe(true);
+      expect(Object.keys(statuses).some((label) => label.startsWith('move 409'))).toBe(true);
+    },
+    Math.max(300_000, sizes.stormRequests * 200),
+  );
 });

@@ -22,7 +22,10 @@ export function steppingClock(start = Date.parse('2024-03-01T09:00:00.000Z')) {
  * Tables, seeded affiliates and both functions on one runtime (DynamoDB Local behind the real code), with an
  * admin token and helpers to request and move payouts the way the two front ends do.
  */
-export async function adminApp(affiliates: SeedAffiliate[], options: { clock?: Clock; env?: Record<string, string> } = {}) {
+export async function adminApp(
+  affiliates: SeedAffiliate[],
+  options: { clock?: Clock; env?: Record<string, string> } = {},
+) {
   const db = await createTestTables();
   await db.seed(affiliates);
   const runtime = testRuntime(db, options.env, options.clock);
@@ -44,7 +47,12 @@ export async function adminApp(affiliates: SeedAffiliate[], options: { clock?: C
     affiliateToken,
     /** Requests a payout as the affiliate (POST /payouts/request) and returns its id. */
     async request(userId: string, amount: number): Promise<string> {
-      const res = await invoke(payouts, { method: 'POST', path: '/payouts/request', token: await affiliateToken(userId), body: { amount } });
+      const res = await invoke(payouts, {
+        method: 'POST',
+        path: '/payouts/request',
+        token: await affiliateToken(userId),
+        body: { amount },
+      });
       if (res.status !== 201) throw new Error(`request failed: ${res.status} ${res.body}`);
       return res.json.data.payout.payout_id as string;
     },
@@ -63,22 +71,36 @@ export async function adminApp(affiliates: SeedAffiliate[], options: { clock?: C
     },
     /** The affiliate's stored counters, read straight from the table. */
     async counters(affiliateId: string) {
-      const { Item } = await db.client.send(new GetCommand({ TableName: db.tables.affiliates, Key: { affiliate_id: affiliateId }, ConsistentRead: true }));
-      return { total_paid: Item?.total_paid ?? 0, total_pending: Item?.total_pending ?? 0, payout_count: Item?.payout_count ?? 0 };
+      const { Item } = await db.client.send(
+        new GetCommand({ TableName: db.tables.affiliates, Key: { affiliate_id: affiliateId }, ConsistentRead: true }),
+      );
+      return {
+        total_paid: Item?.total_paid ?? 0,
+        total_pending: Item?.total_pending ?? 0,
+        payout_count: Item?.payout_count ?? 0,
+      };
     },
     /** The stored payout item, straight from the table. */
     async stored(payoutId: string) {
-      const { Item } = await db.client.send(new GetCommand({ TableName: db.tables.payouts, Key: { payout_id: payoutId }, ConsistentRead: true }));
+      const { Item } = await db.client.send(
+        new GetCommand({ TableName: db.tables.payouts, Key: { payout_id: payoutId }, ConsistentRead: true }),
+      );
       return Item;
     },
     /** Moves an affiliate's counters behind the service's back, as a bug or a manual edit would. */
     corruptCounters(affiliateId: string, add: { total_paid?: number; total_pending?: number; payout_count?: number }) {
-      return db.client.send(new UpdateCommand({
-        TableName: db.tables.affiliates,
-        Key: { affiliate_id: affiliateId },
-        UpdateExpression: 'ADD total_paid :paid, total_pending :pending, payout_count :count',
-        ExpressionAttributeValues: { ':paid': add.total_paid ?? 0, ':pending': add.total_pending ?? 0, ':count': add.payout_count ?? 0 },
-      }));
+      return db.client.send(
+        new UpdateCommand({
+          TableName: db.tables.affiliates,
+          Key: { affiliate_id: affiliateId },
+          UpdateExpression: 'ADD total_paid :paid, total_pending :pending, payout_count :count',
+          ExpressionAttributeValues: {
+            ':paid': add.total_paid ?? 0,
+            ':pending': add.total_pending ?? 0,
+            ':count': add.payout_count ?? 0,
+          },
+        }),
+      );
     },
   };
 }

@@ -15,7 +15,9 @@ export type Hook = (call: HookedCall, send: () => Promise<unknown>) => Promise<u
 function tablesOf(input: Record<string, unknown>): string[] {
   if (typeof input.TableName === 'string') return [input.TableName];
   const items = (input.TransactItems ?? []) as Record<string, { TableName?: string } | undefined>[];
-  return items.flatMap((item) => Object.values(item).flatMap((operation) => (operation?.TableName ? [operation.TableName] : [])));
+  return items.flatMap((item) =>
+    Object.values(item).flatMap((operation) => (operation?.TableName ? [operation.TableName] : [])),
+  );
 }
 
 /**

@@ -14,7 +14,15 @@ export interface EventOptions {
 }
 
 /** A Lambda Function URL event (payload 2.0) as AWS would deliver it. */
-export function functionUrlEvent({ method = 'GET', path, headers = {}, query, body, rawBody, isBase64Encoded = false }: EventOptions): APIGatewayProxyEventV2 {
+export function functionUrlEvent({
+  method = 'GET',
+  path,
+  headers = {},
+  query,
+  body,
+  rawBody,
+  isBase64Encoded = false,
+}: EventOptions): APIGatewayProxyEventV2 {
   const lower = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
   if (body !== undefined && !('content-type' in lower)) lower['content-type'] = 'application/json';
   const text = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
@@ -63,13 +71,16 @@ export function lambdaContext(): Context {
 export interface InvokeResult {
   status: number;
   headers: Record<string, string>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every route's shape; the e2e suite parses them with the zod schemas.
   json: any;
   body: string;
 }
 
 /** Invokes a handler with a Function URL event and parses the JSON answer. */
-export async function invoke(handler: LambdaHttpHandler, options: EventOptions & { token?: string }): Promise<InvokeResult> {
+export async function invoke(
+  handler: LambdaHttpHandler,
+  options: EventOptions & { token?: string },
+): Promise<InvokeResult> {
   const headers = { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers };
   const response = await handler(functionUrlEvent({ ...options, headers }), lambdaContext());
   const body = response.body ?? '';

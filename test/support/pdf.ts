@@ -20,7 +20,11 @@ export function pdfText(pdf: Uint8Array): string[] {
       content = raw.toString('latin1');
     }
     for (const [, hex, literal] of content.matchAll(/(?:<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\)])*)\))\s*Tj/g)) {
-      shown.push(hex !== undefined ? Buffer.from(hex.replace(/\s/g, ''), 'hex').toString('latin1') : unescapeLiteral(literal ?? ''));
+      shown.push(
+        hex !== undefined
+          ? Buffer.from(hex.replace(/\s/g, ''), 'hex').toString('latin1')
+          : unescapeLiteral(literal ?? ''),
+      );
     }
     starts.lastIndex = end + 'endstream'.length;
   }
@@ -29,7 +33,16 @@ export function pdfText(pdf: Uint8Array): string[] {
 
 function unescapeLiteral(value: string): string {
   return value.replace(/\\([nrtbf()\\]|[0-7]{1,3})/g, (_, code: string) => {
-    const named: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '(': '(', ')': ')', '\\': '\\' };
+    const named: Record<string, string> = {
+      n: '\n',
+      r: '\r',
+      t: '\t',
+      b: '\b',
+      f: '\f',
+      '(': '(',
+      ')': ')',
+      '\\': '\\',
+    };
     return named[code] ?? String.fromCharCode(Number.parseInt(code, 8));
   });
 }

@@ -25,25 +25,28 @@ import { invoke } from './http.ts';
 export async function providerApp(affiliates: SeedAffiliate[], controls: Partial<SimulatorControls> = {}) {
   const app = await adminApp(affiliates);
   const sim = await startProviderSimulator({ controls: { settleDelayMs: 50, reverseDelayMs: 300, ...controls } });
-  const runtime = await createProviderRuntime({
-    DYNAMODB_ENDPOINT: app.db.endpoint,
-    AWS_REGION: 'us-east-1',
-    AFFILIATES_TABLE: app.db.tables.affiliates,
-    PAYOUTS_TABLE: app.db.tables.payouts,
-    IDEMPOTENCY_TABLE: app.db.tables.idempotency,
-    TAX_YEARS_TABLE: app.db.tables.taxYears,
-    ATTEMPTS_TABLE: app.db.providerTables.attempts,
-    PROVIDER_EVENTS_TABLE: app.db.providerTables.events,
-    STRIPE_SECRET_KEY: SIM_STRIPE_KEY,
-    STRIPE_WEBHOOK_SECRET: SIM_STRIPE_WEBHOOK_SECRET,
-    STRIPE_API_BASE: sim.url,
-    PAYPAL_CLIENT_ID: SIM_PAYPAL_CLIENT_ID,
-    PAYPAL_CLIENT_SECRET: SIM_PAYPAL_CLIENT_SECRET,
-    PAYPAL_API_BASE: sim.url,
-    PAYPAL_WEBHOOK_ID: SIM_PAYPAL_WEBHOOK_ID,
-    PROVIDER_TIMEOUT_MS: '1500',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-  }, 'test-providers');
+  const runtime = await createProviderRuntime(
+    {
+      DYNAMODB_ENDPOINT: app.db.endpoint,
+      AWS_REGION: 'us-east-1',
+      AFFILIATES_TABLE: app.db.tables.affiliates,
+      PAYOUTS_TABLE: app.db.tables.payouts,
+      IDEMPOTENCY_TABLE: app.db.tables.idempotency,
+      TAX_YEARS_TABLE: app.db.tables.taxYears,
+      ATTEMPTS_TABLE: app.db.providerTables.attempts,
+      PROVIDER_EVENTS_TABLE: app.db.providerTables.events,
+      STRIPE_SECRET_KEY: SIM_STRIPE_KEY,
+      STRIPE_WEBHOOK_SECRET: SIM_STRIPE_WEBHOOK_SECRET,
+      STRIPE_API_BASE: sim.url,
+      PAYPAL_CLIENT_ID: SIM_PAYPAL_CLIENT_ID,
+      PAYPAL_CLIENT_SECRET: SIM_PAYPAL_CLIENT_SECRET,
+      PAYPAL_API_BASE: sim.url,
+      PAYPAL_WEBHOOK_ID: SIM_PAYPAL_WEBHOOK_ID,
+      PROVIDER_TIMEOUT_MS: '1500',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    },
+    'test-providers',
+  );
   const webhooks = createWebhooksHandler(runtime) as unknown as FunctionUrlHandler;
   const sender = createSenderHandler(runtime);
   const senderCalls = { records: 0, failures: 0 };
@@ -72,14 +75,18 @@ export async function providerApp(affiliates: SeedAffiliate[], controls: Partial
     senderCalls,
     payout,
     attempts: (id: string) => runtime.store.listAttempts(id),
-    send: (id: string) => invoke(app.admin, { method: 'POST', path: `/admin/payouts/${id}/send`, token: app.adminToken }),
+    send: (id: string) =>
+      invoke(app.admin, { method: 'POST', path: `/admin/payouts/${id}/send`, token: app.adminToken }),
     /** Waits until the payout satisfies `done` (status or more), or throws with what it is. */
     async until(id: string, done: (payout: Payout) => boolean, timeoutMs = 15_000): Promise<Payout> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const current = await payout(id);
         if (current && done(current)) return current;
-        if (Date.now() > deadline) throw new Error(`payout ${id} still ${JSON.stringify({ status: current?.status, reason: current?.status_reason })}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `payout ${id} still ${JSON.stringify({ status: current?.status, reason: current?.status_reason })}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

@@ -16,7 +16,13 @@ export interface RunningServer {
  * Starts the server exactly as `npm start` does (same entry, same env contract: PORT, SEED_FILE, JWT_SECRET)
  * and waits for its "listening" line. Each caller gets its own server and its own DynamoDB Local.
  */
-export async function startServer({ affiliates, env = {} }: { affiliates: SeedAffiliate[]; env?: Record<string, string> }): Promise<RunningServer> {
+export async function startServer({
+  affiliates,
+  env = {},
+}: {
+  affiliates: SeedAffiliate[];
+  env?: Record<string, string>;
+}): Promise<RunningServer> {
   const port = await freePort();
   const seedFile = join(mkdtempSync(join(tmpdir(), 'payouts-seed-')), 'seed.json');
   writeFileSync(seedFile, JSON.stringify(affiliates));
@@ -58,7 +64,12 @@ export async function startServer({ affiliates, env = {} }: { affiliates: SeedAf
 export async function call(
   baseUrl: string,
   path: string,
-  { method = 'GET', token, body, headers = {} }: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  {
+    method = 'GET',
+    token,
+    body,
+    headers = {},
+  }: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
 ) {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
@@ -70,6 +81,7 @@ export async function call(
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await response.text();
+  // biome-ignore lint/suspicious/noExplicitAny: an answer of any route's shape, as in test/support/http.ts.
   let json: any;
   try {
     json = text ? JSON.parse(text) : undefined;

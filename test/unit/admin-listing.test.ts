@@ -22,22 +22,51 @@ class FakeIndexStore {
 
   private page(rows: PayoutRow[], range: RequestedRange, limit: number, after?: IndexPosition): IndexPage<PayoutRow> {
     const sorted = rows
-      .filter((row) => (range.from === undefined || row.requested_at >= range.from) && (range.to === undefined || row.requested_at <= range.to))
-      .sort((a, b) => (a.requested_at === b.requested_at ? b.payout_id.localeCompare(a.payout_id) : b.requested_at.localeCompare(a.requested_at)));
+      .filter(
+        (row) =>
+          (range.from === undefined || row.requested_at >= range.from) &&
+          (range.to === undefined || row.requested_at <= range.to),
+      )
+      .sort((a, b) =>
+        a.requested_at === b.requested_at
+          ? b.payout_id.localeCompare(a.payout_id)
+          : b.requested_at.localeCompare(a.requested_at),
+      );
     const start = after ? sorted.findIndex((row) => row.payout_id === after.payout_id) + 1 : 0;
     const items = sorted.slice(start, start + limit);
     const last = items.at(-1);
-    return { items, ...(start + limit < sorted.length && last ? { next: { requested_at: last.requested_at, payout_id: last.payout_id } } : {}) };
+    return {
+      items,
+      ...(start + limit < sorted.length && last
+        ? { next: { requested_at: last.requested_at, payout_id: last.payout_id } }
+        : {}),
+    };
   }
 
   async queryByStatus(status: PayoutStatus, range: RequestedRange, limit: number, after?: IndexPosition) {
     this.queries.push(`status:${status}`);
-    return this.page(this.rows.filter((row) => row.status === status), range, limit, after);
+    return this.page(
+      this.rows.filter((row) => row.status === status),
+      range,
+      limit,
+      after,
+    );
   }
 
-  async queryByAffiliate(affiliateId: string, range: RequestedRange, limit: number, after?: IndexPosition, status?: PayoutStatus) {
+  async queryByAffiliate(
+    affiliateId: string,
+    range: RequestedRange,
+    limit: number,
+    after?: IndexPosition,
+    status?: PayoutStatus,
+  ) {
     this.queries.push(`affiliate:${affiliateId}`);
-    return this.page(this.rows.filter((row) => row.affiliate_id === affiliateId && (!status || row.status === status)), range, limit, after);
+    return this.page(
+      this.rows.filter((row) => row.affiliate_id === affiliateId && (!status || row.status === status)),
+      range,
+      limit,
+      after,
+    );
   }
 }
 
@@ -73,20 +102,23 @@ async function readAll(store: FakeIndexStore, filters: ListFilters, limit: numbe
 }
 
 describe('Function: listPayouts', () => {
-  it.each([1, 3, 7, 50])('merges every status partition newest first, each payout exactly once (limit %i)', async (limit) => {
-    // Prepare
-    const rows = rowsFixture();
-    const store = new FakeIndexStore(rows);
+  it.each([1, 3, 7, 50])(
+    'merges every status partition newest first, each payout exactly once (limit %i)',
+    async (limit) => {
+      // Prepare
+      const rows = rowsFixture();
+      const store = new FakeIndexStore(rows);
 
-    // Act
-    const seen = await readAll(store, {}, limit);
+      // Act
+      const seen = await readAll(store, {}, limit);
 
-    // Assess
-    expect(seen.map((row) => row.payout_id).sort()).toEqual(rows.map((row) => row.payout_id).sort());
-    const times = seen.map((row) => row.requested_at);
-    expect(times).toEqual([...times].sort().reverse());
-    expect(store.queries.every((query) => query.startsWith('status:'))).toBe(true);
-  });
+      // Assess
+      expect(seen.map((row) => row.payout_id).sort()).toEqual(rows.map((row) => row.payout_id).sort());
+      const times = seen.map((row) => row.requested_at);
+      expect(times).toEqual([...times].sort().reverse());
+      expect(store.queries.every((query) => query.startsWith('status:'))).toBe(true);
+    },
+  );
 
   it('reads one index partition for a status, and the affiliate index for an affiliate (+ status)', async () => {
     const rows = rowsFixture();
@@ -94,7 +126,10 @@ describe('Function: listPayouts', () => {
 
     const pending = await readAll(store, { status: 'pending' }, 2);
     expect(pending.map((row) => row.payout_id)).toEqual(
-      rows.filter((row) => row.status === 'pending').map((row) => row.payout_id).reverse(),
+      rows
+        .filter((row) => row.status === 'pending')
+        .map((row) => row.payout_id)
+        .reverse(),
     );
     expect(new Set(store.queries)).toEqual(new Set(['status:pending']));
 
@@ -108,7 +143,16 @@ describe('Function: listPayouts', () => {
   it('applies from/to to every partition', async () => {
     const store = new FakeIndexStore(rowsFixture());
     const seen = await readAll(store, { from: '2024-03-01T09:02:00.000Z', to: '2024-03-01T09:03:00.000Z' }, 3);
-    expect(seen.map((row) => row.payout_id).sort()).toEqual(['p-08', 'p-09', 'p-10', 'p-11', 'p-12', 'p-13', 'p-14', 'p-15']);
+    expect(seen.map((row) => row.payout_id).sort()).toEqual([
+      'p-08',
+      'p-09',
+      'p-10',
+      'p-11',
+      'p-12',
+      'p-13',
+      'p-14',
+      'p-15',
+    ]);
   });
 
   it('refuses a tampered cursor, one for other filters, and one for another kind of listing', async () => {
@@ -122,10 +166,14 @@ describe('Function: listPayouts', () => {
     const tampered = `${Buffer.from(JSON.stringify(moved)).toString('base64url')}.${signature}`;
     const ranged = await listPayouts(store, { status: 'pending', from: '2024-03-01T09:00:00.000Z' }, 1);
     // Even a cursor signed with our key is checked against the range it was minted for.
-    const outOfRange = await cursors.encode({ ...stateOf(ranged.nextCursor as string), position: ['2023-01-01T00:00:00.000Z', 'p-00'] });
+    const outOfRange = await cursors.encode({
+      ...stateOf(ranged.nextCursor as string),
+      position: ['2023-01-01T00:00:00.000Z', 'p-00'],
+    });
 
     // Act + Assess
-    const refused = (filters: ListFilters, cursor: string) => expect(listPayouts(store, filters, 2, cursor)).rejects.toThrow(InvalidInputError);
+    const refused = (filters: ListFilters, cursor: string) =>
+      expect(listPayouts(store, filters, 2, cursor)).rejects.toThrow(InvalidInputError);
     await refused({ status: 'pending' }, tampered);
     await refused({ status: 'completed' }, pending.nextCursor as string);
     await refused({ status: 'pending' }, merged.nextCursor as string);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/domain/errors.ts';
-import { counterDelta, PAYOUT_STATUSES, planMove, TRANSITIONS, type Payout, type PayoutStatus } from '../../shared/domain/payout.ts';
+import {
+  counterDelta,
+  PAYOUT_STATUSES,
+  planMove,
+  TRANSITIONS,
+  type Payout,
+  type PayoutStatus,
+} from '../../shared/domain/payout.ts';
 import { adminListQuery, bulkBody, exportQuery, PROCESS_STATUSES, processBody } from '../../shared/schemas/admin.ts';
 
 const payout = (status: PayoutStatus, transaction_id?: string): Payout => ({
@@ -28,13 +35,18 @@ describe('Function: planMove', () => {
 
     // Assess
     if (from === to) expect(act()).toEqual({ kind: 'already-done' });
-    else if (TRANSITIONS[from].includes(to)) expect(act()).toMatchObject({ kind: 'move', from, to, delta: counterDelta(from, to, 5_000) });
+    else if (TRANSITIONS[from].includes(to))
+      expect(act()).toMatchObject({ kind: 'move', from, to, delta: counterDelta(from, to, 5_000) });
     else expect(act).toThrow(new ConflictError('INVALID_TRANSITION', `Cannot move a payout from ${from} to ${to}.`));
   });
 
   it('answers the same completion with another transaction_id with a 409, not a retry', () => {
-    expect(() => planMove(payout('completed', 'TX-1'), { to: 'completed', by: admin, transactionId: 'TX-2' }, at)).toThrow(ConflictError);
-    expect(planMove(payout('completed', 'TX-1'), { to: 'completed', by: admin, transactionId: 'TX-1' }, at)).toEqual({ kind: 'already-done' });
+    expect(() =>
+      planMove(payout('completed', 'TX-1'), { to: 'completed', by: admin, transactionId: 'TX-2' }, at),
+    ).toThrow(ConflictError);
+    expect(planMove(payout('completed', 'TX-1'), { to: 'completed', by: admin, transactionId: 'TX-1' }, at)).toEqual({
+      kind: 'already-done',
+    });
   });
 
   it('stamps an admin move with who and when, and keeps the note and transaction id', () => {

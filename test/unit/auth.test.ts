@@ -38,19 +38,40 @@ describe('Function: createAuthenticator (HS256)', () => {
     ['two tokens', async () => `Bearer ${await sign({ sub: 'u', exp: now() + 60 })}, Bearer x.y.z`, /Bearer/],
     ['not a JWT', async () => 'Bearer not-a-jwt', /well-formed/],
     ['a 50 KB token', async () => `Bearer ${'a'.repeat(50_000)}.b.c`, /well-formed/],
-    ['a tampered payload', async () => {
-      const [header, , signature] = (await sign({ sub: 'u', exp: now() + 60 })).split('.');
-      return `Bearer ${header}.${b64({ sub: 'admin', role: 'admin', exp: now() + 60 })}.${signature}`;
-    }, /not valid/],
+    [
+      'a tampered payload',
+      async () => {
+        const [header, , signature] = (await sign({ sub: 'u', exp: now() + 60 })).split('.');
+        return `Bearer ${header}.${b64({ sub: 'admin', role: 'admin', exp: now() + 60 })}.${signature}`;
+      },
+      /not valid/,
+    ],
     ['an expired token', async () => `Bearer ${await sign({ sub: 'u', exp: now() - 60 })}`, /expired/],
-    ['a token not valid yet', async () => `Bearer ${await sign({ sub: 'u', exp: now() + 600, nbf: now() + 300 })}`, /nbf/],
+    [
+      'a token not valid yet',
+      async () => `Bearer ${await sign({ sub: 'u', exp: now() + 600, nbf: now() + 300 })}`,
+      /nbf/,
+    ],
     ['no exp', async () => `Bearer ${await sign({ sub: 'u' })}`, /exp/],
     ['no sub', async () => `Bearer ${await sign({ exp: now() + 60 })}`, /sub/],
     ['an empty sub', async () => `Bearer ${await sign({ sub: '', exp: now() + 60 })}`, /sub/],
     ['HS512 instead of HS256', async () => `Bearer ${await sign({ sub: 'u', exp: now() + 60 }, 'HS512')}`, /not valid/],
-    ['alg none', async () => `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u', exp: now() + 60 })}.`, /well-formed|not valid/],
-    ['alg none with a signature', async () => `Bearer ${b64({ alg: 'none' })}.${b64({ sub: 'u', exp: now() + 60 })}.c2ln`, /not valid/],
-    ['another secret', async () => `Bearer ${await sign({ sub: 'u', exp: now() + 60 }, 'HS256', new TextEncoder().encode('another-secret-of-at-least-32-bytes!!'))}`, /not valid/],
+    [
+      'alg none',
+      async () => `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u', exp: now() + 60 })}.`,
+      /well-formed|not valid/,
+    ],
+    [
+      'alg none with a signature',
+      async () => `Bearer ${b64({ alg: 'none' })}.${b64({ sub: 'u', exp: now() + 60 })}.c2ln`,
+      /not valid/,
+    ],
+    [
+      'another secret',
+      async () =>
+        `Bearer ${await sign({ sub: 'u', exp: now() + 60 }, 'HS256', new TextEncoder().encode('another-secret-of-at-least-32-bytes!!'))}`,
+      /not valid/,
+    ],
   ];
 
   it.each(cases)('refuses %s with 401 and WWW-Authenticate: Bearer', async (_name, header, message) => {
@@ -61,7 +82,12 @@ describe('Function: createAuthenticator (HS256)', () => {
   });
 
   it('checks issuer and audience when they are configured', async () => {
-    const strict = createAuthenticator({ mode: 'hs256', secret: SECRET, issuer: 'https://auth.example', audience: 'dashboard' });
+    const strict = createAuthenticator({
+      mode: 'hs256',
+      secret: SECRET,
+      issuer: 'https://auth.example',
+      audience: 'dashboard',
+    });
     const good = await sign({ sub: 'u', exp: now() + 60, iss: 'https://auth.example', aud: 'dashboard' });
     const wrongIssuer = await sign({ sub: 'u', exp: now() + 60, iss: 'https://evil.example', aud: 'dashboard' });
     await expect(strict(`Bearer ${good}`)).resolves.toMatchObject({ userId: 'u' });
@@ -112,7 +138,10 @@ describe('Function: createAuthenticator (secret from Secrets Manager)', () => {
   });
 
   it('refuses a stored secret shorter than 32 bytes', async () => {
-    const authenticate = createAuthenticator({ mode: 'hs256-secret-arn', secretArn: 'arn:secret' }, async () => 'short');
+    const authenticate = createAuthenticator(
+      { mode: 'hs256-secret-arn', secretArn: 'arn:secret' },
+      async () => 'short',
+    );
     await expect(authenticate(`Bearer ${await sign({ sub: 'u', exp: now() + 60 })}`)).rejects.toThrow(/32 bytes/);
   });
 });
@@ -153,7 +182,9 @@ describe('Function: createAuthenticator (JWKS)', () => {
     ['a wrong audience', { iss: issuer, aud: 'someone-else' }],
   ])('refuses %s', async (_name, claims) => {
     const authenticate = createAuthenticator({ mode: 'jwks', jwksUrl, issuer, audience });
-    await expect(authenticate(`Bearer ${await rs256({ sub: 'u', exp: now() + 60, ...claims })}`)).rejects.toThrow(NotAuthenticatedError);
+    await expect(authenticate(`Bearer ${await rs256({ sub: 'u', exp: now() + 60, ...claims })}`)).rejects.toThrow(
+      NotAuthenticatedError,
+    );
   });
 
   it('refuses algorithm confusion: an HS256 token keyed with the public key', async () => {

@@ -3,7 +3,6 @@ import type { PayoutRow } from '../../shared/domain/ports.ts';
 import { CSV_COLUMNS, csvCell, csvHeader, payoutCsvRow, payoutsCsv } from '../../shared/usecases/csv.ts';
 import { parseCsv } from '../support/csv.ts';
 
-
 const row = (overrides: Partial<PayoutRow> = {}): PayoutRow => ({
   payout_id: 'p-1',
   affiliate_id: 'aff-1',
@@ -60,7 +59,12 @@ describe('Function: payoutsCsv', () => {
     const byName = Object.fromEntries(CSV_COLUMNS.map((name, index) => [name, cells?.[index]]));
 
     // Assess
-    expect(byName).toMatchObject({ amount_cents: '1005', amount_dollars: '10.05', currency: 'USD', processed_by: 'admin-1' });
+    expect(byName).toMatchObject({
+      amount_cents: '1005',
+      amount_dollars: '10.05',
+      currency: 'USD',
+      processed_by: 'admin-1',
+    });
   });
 
   it('keeps one row per payout when a note holds a comma, a quote, a newline and a leading =', () => {
@@ -68,7 +72,10 @@ describe('Function: payoutsCsv', () => {
     const note = '=cmd|\' /C calc\'!A0, "quoted"\nsecond line';
 
     // Act
-    const text = payoutsCsv([row({ notes: note }), row({ payout_id: 'p-2', notes: undefined, processed_at: undefined })]);
+    const text = payoutsCsv([
+      row({ notes: note }),
+      row({ payout_id: 'p-2', notes: undefined, processed_at: undefined }),
+    ]);
     const rows = parseCsv(text);
 
     // Assess
@@ -81,7 +88,9 @@ describe('Function: payoutsCsv', () => {
   });
 
   it('neutralizes formula characters in every text column, not only notes', () => {
-    const [, cells] = parseCsv(payoutsCsv([row({ transaction_id: '=EVIL()', payment_email: '@x', processed_by: '+admin' })]));
+    const [, cells] = parseCsv(
+      payoutsCsv([row({ transaction_id: '=EVIL()', payment_email: '@x', processed_by: '+admin' })]),
+    );
     expect(cells?.[8]).toBe("'=EVIL()");
     expect(cells?.[7]).toBe("'@x");
     expect(cells?.[11]).toBe("'+admin");

@@ -24,7 +24,12 @@ describe('Module: money', () => {
 
 describe('Module: balance', () => {
   it('computes available = earned - paid - pending', () => {
-    expect(balanceOf(50_000, 30_000, 5_000)).toEqual({ total_earned: 50_000, total_paid: 30_000, pending: 5_000, available: 15_000 });
+    expect(balanceOf(50_000, 30_000, 5_000)).toEqual({
+      total_earned: 50_000,
+      total_paid: 30_000,
+      pending: 5_000,
+      available: 15_000,
+    });
   });
 
   it('never reports a negative available balance (earnings clawed back)', () => {

@@ -13,18 +13,35 @@ describe('Function: createLocalServer', () => {
       if (event.rawPath === '/slow') await new Promise((resolve) => setTimeout(resolve, 30));
       return { statusCode: 200, headers: { 'x-fn': 'payouts' }, body: '{"answered":true}' };
     },
-    admin: async (event) => (seen.push({ fn: 'admin', event }), { statusCode: 200, headers: { 'x-fn': 'admin' }, body: '{}' }),
+    admin: async (event) => (
+      seen.push({ fn: 'admin', event }), { statusCode: 200, headers: { 'x-fn': 'admin' }, body: '{}' }
+    ),
   });
   let port = 0;
-  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => ((port = (server.address() as AddressInfo).port), resolve()))));
+  beforeAll(
+    () =>
+      new Promise<void>((resolve) =>
+        server.listen(0, '127.0.0.1', () => ((port = (server.address() as AddressInfo).port), resolve())),
+      ),
+  );
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const send = (path: string, { method = 'GET', headers = [] as [string, string][], body }: { method?: string; headers?: [string, string][]; body?: Buffer } = {}) =>
+  const send = (
+    path: string,
+    {
+      method = 'GET',
+      headers = [] as [string, string][],
+      body,
+    }: { method?: string; headers?: [string, string][]; body?: Buffer } = {},
+  ) =>
     new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path, method, headers: [['Host', `127.0.0.1:${port}`], ...headers].flat() }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(String(res.headers['x-fn'])));
-      });
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path, method, headers: [['Host', `127.0.0.1:${port}`], ...headers].flat() },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.headers['x-fn'])));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -36,7 +53,13 @@ describe('Function: createLocalServer', () => {
   });
 
   it('builds a payload 2.0 event: raw path and query, lower-case headers, repeated headers joined', async () => {
-    await send('/payouts?limit=5&limit=6', { headers: [['Authorization', 'Bearer a'], ['Authorization', 'Bearer b'], ['X-Thing', '1']] });
+    await send('/payouts?limit=5&limit=6', {
+      headers: [
+        ['Authorization', 'Bearer a'],
+        ['Authorization', 'Bearer b'],
+        ['X-Thing', '1'],
+      ],
+    });
     const { event } = seen.at(-1)!;
     expect(event.version).toBe('2.0');
     expect(event.rawPath).toBe('/payouts');
@@ -48,10 +71,21 @@ describe('Function: createLocalServer', () => {
   });
 
   it('passes JSON bodies as text and other bodies base64-encoded, like a Function URL', async () => {
-    await send('/payouts/request', { method: 'POST', headers: [['Content-Type', 'application/json']], body: Buffer.from('{"amount":1}') });
+    await send('/payouts/request', {
+      method: 'POST',
+      headers: [['Content-Type', 'application/json']],
+      body: Buffer.from('{"amount":1}'),
+    });
     expect(seen.at(-1)!.event).toMatchObject({ body: '{"amount":1}', isBase64Encoded: false });
-    await send('/payouts/request', { method: 'POST', headers: [['Content-Type', 'application/octet-stream']], body: Buffer.from([1, 2, 3]) });
-    expect(seen.at(-1)!.event).toMatchObject({ body: Buffer.from([1, 2, 3]).toString('base64'), isBase64Encoded: true });
+    await send('/payouts/request', {
+      method: 'POST',
+      headers: [['Content-Type', 'application/octet-stream']],
+      body: Buffer.from([1, 2, 3]),
+    });
+    expect(seen.at(-1)!.event).toMatchObject({
+      body: Buffer.from([1, 2, 3]).toString('base64'),
+      isBase64Encoded: true,
+    });
   });
 
   it('still answers a client that half-closes its side (FIN) right after sending the request', async () => {
@@ -76,11 +110,21 @@ describe('Function: createLocalServer', () => {
 describe('Function: createLocalServer, binary answers', () => {
   const pdf = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x2d, 0x00, 0xff, 0x80]);
   const server = createLocalServer({
-    payouts: async () => ({ statusCode: 200, headers: { 'Content-Type': 'application/pdf' }, body: pdf.toString('base64'), isBase64Encoded: true }),
+    payouts: async () => ({
+      statusCode: 200,
+      headers: { 'Content-Type': 'application/pdf' },
+      body: pdf.toString('base64'),
+      isBase64Encoded: true,
+    }),
     admin: async () => ({ statusCode: 200, headers: {}, body: '{}' }),
   });
   let port = 0;
-  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => ((port = (server.address() as AddressInfo).port), resolve()))));
+  beforeAll(
+    () =>
+      new Promise<void>((resolve) =>
+        server.listen(0, '127.0.0.1', () => ((port = (server.address() as AddressInfo).port), resolve())),
+      ),
+  );
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('sends a base64 answer (a PDF receipt) as its bytes, as a Function URL does', async () => {

@@ -38,8 +38,14 @@ describe('The OpenAPI document (openapi.json)', () => {
           .map((method) => `${method.toUpperCase()} ${path}`),
       ),
     );
-    expect([...served].filter((key) => !documented.has(key)), 'served but not documented').toEqual([]);
-    expect([...documented].filter((key) => !served.has(key)), 'documented but not served').toEqual([]);
+    expect(
+      [...served].filter((key) => !documented.has(key)),
+      'served but not documented',
+    ).toEqual([]);
+    expect(
+      [...documented].filter((key) => !served.has(key)),
+      'documented but not served',
+    ).toEqual([]);
     expect(Object.keys(OPERATIONS).sort()).toEqual([...documented].sort());
   });
 
@@ -61,7 +67,12 @@ describe('The OpenAPI document (openapi.json)', () => {
     const refuse: Authenticator = async () => {
       throw new Error('a public route must not read the token');
     };
-    const handler = createHttpHandler({ routes, authenticate: refuse, corsAllowedOrigins: ['*'], logger: createLogger('silent') });
+    const handler = createHttpHandler({
+      routes,
+      authenticate: refuse,
+      corsAllowedOrigins: ['*'],
+      logger: createLogger('silent'),
+    });
 
     // Act
     const res = await invoke(handler, { path: '/openapi.json' });

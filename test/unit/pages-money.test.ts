@@ -49,9 +49,28 @@ describe('Pages: dollars from cents and back, never through a float', () => {
 describe('Bench: sequential waves of requests', () => {
   it.each([
     [[], 0],
-    [[{ startTime: 0, responseEnd: 10 }, { startTime: 1, responseEnd: 12 }], 1],
-    [[{ startTime: 0, responseEnd: 10 }, { startTime: 11, responseEnd: 20 }], 2],
-    [[{ startTime: 0, responseEnd: 10 }, { startTime: 5, responseEnd: 30 }, { startTime: 12, responseEnd: 20 }], 2],
+    [
+      [
+        { startTime: 0, responseEnd: 10 },
+        { startTime: 1, responseEnd: 12 },
+      ],
+      1,
+    ],
+    [
+      [
+        { startTime: 0, responseEnd: 10 },
+        { startTime: 11, responseEnd: 20 },
+      ],
+      2,
+    ],
+    [
+      [
+        { startTime: 0, responseEnd: 10 },
+        { startTime: 5, responseEnd: 30 },
+        { startTime: 12, responseEnd: 20 },
+      ],
+      2,
+    ],
   ])('%j is %i wave(s)', (timings, expected) => {
     expect(waves(timings.map((timing) => ({ name: 'x', ...timing })))).toBe(expected);
   });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { centsToDecimal, decimalToCents, idempotencyKeyOf, providerOf } from '../../shared/domain/attempt.ts';
-import { intentFor, observePaypalEvent, observeStripeEvent, type ProviderObservation } from '../../shared/domain/provider-events.ts';
+import {
+  intentFor,
+  observePaypalEvent,
+  observeStripeEvent,
+  type ProviderObservation,
+} from '../../shared/domain/provider-events.ts';
 import type { Payout, PayoutStatus } from '../../shared/domain/payout.ts';
 
 const payout = (status: PayoutStatus, extra: Partial<Payout> = {}): Payout => ({
@@ -56,13 +61,24 @@ describe('intentFor: what a provider observation does to a payout', () => {
     ['paid while processing completes', 'processing', { kind: 'paid', transaction_id: 'T1' }, 'move', 'completed'],
     ['the recipient failing fails it', 'processing', { kind: 'failed', code: 'X', reason: 'no' }, 'move', 'failed'],
     ['unclaimed stays processing', 'processing', { kind: 'waiting', code: 'UNCLAIMED', reason: 'not claimed' }, 'stay'],
-    ['a full reversal after completion returns it', 'completed', { kind: 'reversed', reversed: 5000 }, 'move', 'returned'],
+    [
+      'a full reversal after completion returns it',
+      'completed',
+      { kind: 'reversed', reversed: 5000 },
+      'move',
+      'returned',
+    ],
     ['a partial reversal is flagged', 'completed', { kind: 'reversed', reversed: 100 }, 'flag'],
     ['a reversal before the payment is recorded waits', 'processing', { kind: 'reversed', reversed: 5000 }, 'defer'],
     ['a reversal of a returned payout is a no-op', 'returned', { kind: 'reversed', reversed: 5000 }, 'none'],
     ['a failure after completion is flagged', 'completed', { kind: 'failed', code: 'X', reason: 'no' }, 'flag'],
     ['a failure repeated is a no-op', 'failed', { kind: 'failed', code: 'X', reason: 'no' }, 'none'],
-    ['paid for a failed payout is flagged (money moved after we gave it back)', 'failed', { kind: 'paid', transaction_id: 'T1' }, 'flag'],
+    [
+      'paid for a failed payout is flagged (money moved after we gave it back)',
+      'failed',
+      { kind: 'paid', transaction_id: 'T1' },
+      'flag',
+    ],
     ['paid for a pending payout is flagged', 'pending', { kind: 'paid', transaction_id: 'T1' }, 'flag'],
     ['unclaimed after completion is a no-op', 'completed', { kind: 'waiting', code: 'UNCLAIMED', reason: 'x' }, 'none'],
   ])('%s', (_name, status, fact, kind, to) => {
@@ -72,25 +88,44 @@ describe('intentFor: what a provider observation does to a payout', () => {
   });
 
   it('paid again with the same transaction id is a no-op; with another one it is flagged (two payments)', () => {
-    expect(intentFor(payout('completed', { transaction_id: 'T1' }), seen({ kind: 'paid', transaction_id: 'T1' })).kind).toBe('none');
-    expect(intentFor(payout('completed', { transaction_id: 'T1' }), seen({ kind: 'paid', transaction_id: 'T2' })).kind).toBe('flag');
+    expect(
+      intentFor(payout('completed', { transaction_id: 'T1' }), seen({ kind: 'paid', transaction_id: 'T1' })).kind,
+    ).toBe('none');
+    expect(
+      intentFor(payout('completed', { transaction_id: 'T1' }), seen({ kind: 'paid', transaction_id: 'T2' })).kind,
+    ).toBe('flag');
   });
 
   it('an unknown payout or a wrong amount is flagged, never applied', () => {
     expect(intentFor(undefined, seen({ kind: 'paid', transaction_id: 'T1' })).kind).toBe('flag');
     expect(intentFor(payout('processing'), seen({ kind: 'paid', transaction_id: 'T1' }, 4999)).kind).toBe('flag');
-    expect(intentFor(payout('processing'), { ...seen({ kind: 'paid', transaction_id: 'T1' }), amount: undefined }).kind).toBe('flag');
+    expect(
+      intentFor(payout('processing'), { ...seen({ kind: 'paid', transaction_id: 'T1' }), amount: undefined }).kind,
+    ).toBe('flag');
   });
 });
 
 describe('Provider events as observations', () => {
   it('Stripe transfer.reversed carries amount_reversed; other types are ignored', () => {
-    const transfer = { id: 'tr_1', amount: 5000, amount_reversed: 5000, currency: 'usd', metadata: { payout_id: 'p-1' } };
+    const transfer = {
+      id: 'tr_1',
+      amount: 5000,
+      amount_reversed: 5000,
+      currency: 'usd',
+      metadata: { payout_id: 'p-1' },
+    };
     expect(observeStripeEvent({ id: 'evt_1', type: 'transfer.reversed', data: { object: transfer } })).toEqual({
-      provider: 'stripe', payout_id: 'p-1', amount: 5000, reference: 'tr_1', fact: { kind: 'reversed', reversed: 5000 },
+      provider: 'stripe',
+      payout_id: 'p-1',
+      amount: 5000,
+      reference: 'tr_1',
+      fact: { kind: 'reversed', reversed: 5000 },
     });
     expect(observeStripeEvent({ id: 'evt_2', type: 'charge.succeeded', data: { object: transfer } })).toBeUndefined();
-    expect(observeStripeEvent({ id: 'evt_3', type: 'transfer.created', data: { object: { ...transfer, currency: 'eur' } } })?.amount).toBeUndefined();
+    expect(
+      observeStripeEvent({ id: 'evt_3', type: 'transfer.created', data: { object: { ...transfer, currency: 'eur' } } })
+        ?.amount,
+    ).toBeUndefined();
   });
 
   it.each([
@@ -111,7 +146,13 @@ describe('Provider events as observations', () => {
       payout_item: { amount: { value: '50.00', currency: 'USD' }, receiver: 'a@example.com', sender_item_id: 'p-1' },
     };
     const observation = observePaypalEvent({ id: 'WH-1', event_type: type, resource });
-    expect(observation).toMatchObject({ provider: 'paypal', payout_id: 'p-1', amount: 5000, reference: 'ITEM1', fact: { kind } });
+    expect(observation).toMatchObject({
+      provider: 'paypal',
+      payout_id: 'p-1',
+      amount: 5000,
+      reference: 'ITEM1',
+      fact: { kind },
+    });
   });
 
   it('PayPal events of other types are ignored', () => {

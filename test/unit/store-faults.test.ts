@@ -74,7 +74,13 @@ describe('Faults the local database cannot produce', () => {
   });
 
   const request = (key?: string) =>
-    invoke(handler, { method: 'POST', path: '/payouts/request', token, body: { amount: 5_000 }, headers: key ? { 'idempotency-key': key } : {} });
+    invoke(handler, {
+      method: 'POST',
+      path: '/payouts/request',
+      token,
+      body: { amount: 5_000 },
+      headers: key ? { 'idempotency-key': key } : {},
+    });
 
   it.each([['ProvisionedThroughputExceededException'], ['ThrottlingException'], ['RequestLimitExceeded']])(
     'answers 503 with Retry-After when DynamoDB throttles (%s) and writes nothing',
@@ -115,7 +121,11 @@ describe('Faults the local database cannot produce', () => {
 
     // The write did commit: the retry finds the stored answer and replays it instead of paying twice. (This record
     // is in the envelope form written before outcomes were stored: those still replay during their 24 hours.)
-    const stored = { success: true, message: 'Payout request submitted successfully', data: { payout: { payout_id: 'p-1', amount: 5_000 } } };
+    const stored = {
+      success: true,
+      message: 'Payout request submitted successfully',
+      data: { payout: { payout_id: 'p-1', amount: 5_000 } },
+    };
     ddb.on(GetCommand, { TableName: 'idem' }).resolves({
       Item: {
         idempotency_key: 'user-1#after-commit',
@@ -138,15 +148,15 @@ describe('Faults the local database cannot produce', () => {
       new TransactionCanceledException({
         message: 'Transaction cancelled',
         $metadata: {},
-        CancellationReasons: [
-          { Code: 'None' },
-          { Code: 'ConditionalCheckFailed', Item: marshall(drained) },
-        ],
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: marshall(drained) }],
       }),
     );
     const res = await request();
     expect(res.status).toBe(400);
-    expect(res.json).toMatchObject({ code: 'INSUFFICIENT_BALANCE', message: expect.stringContaining(`${50_000 - drained.total_pending} cents`) });
+    expect(res.json).toMatchObject({
+      code: 'INSUFFICIENT_BALANCE',
+      message: expect.stringContaining(`${50_000 - drained.total_pending} cents`),
+    });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 

@@ -17,7 +17,15 @@ const payout = (status: Payout['status'], method: Payout['payment_method'] = 'ze
   history: [],
 });
 const admin = { kind: 'admin', id: 'ops-1' } as const;
-const affiliate = { affiliate_id: 'aff-1', user_id: 'u', status: 'active', total_earned: 1_000_000, total_paid: 0, total_pending: 30_000, payout_count: 1 };
+const affiliate = {
+  affiliate_id: 'aff-1',
+  user_id: 'u',
+  status: 'active',
+  total_earned: 1_000_000,
+  total_paid: 0,
+  total_pending: 30_000,
+  payout_count: 1,
+};
 
 describe('Module: tax', () => {
   it('numbers receipts per year with six digits', () => {
@@ -26,12 +34,25 @@ describe('Module: tax', () => {
   });
 
   it('puts a completion in the year it completes and a return in the year it is returned, by channel', () => {
-    const done = planMove(payout('pending'), { to: 'completed', by: admin, transactionId: 'T' }, '2026-12-31T23:59:59.000Z');
-    expect(done).toMatchObject({ taxYear: { year: '2026', paid: 5_000, count: 1, channel: 'other' }, receiptYear: '2026' });
-    const back = planMove({ ...payout('completed', 'paypal'), receipt_number: 'RCPT-2026-000001' }, { to: 'returned', by: admin }, '2027-01-01T00:00:00.000Z');
+    const done = planMove(
+      payout('pending'),
+      { to: 'completed', by: admin, transactionId: 'T' },
+      '2026-12-31T23:59:59.000Z',
+    );
+    expect(done).toMatchObject({
+      taxYear: { year: '2026', paid: 5_000, count: 1, channel: 'other' },
+      receiptYear: '2026',
+    });
+    const back = planMove(
+      { ...payout('completed', 'paypal'), receipt_number: 'RCPT-2026-000001' },
+      { to: 'returned', by: admin },
+      '2027-01-01T00:00:00.000Z',
+    );
     expect(back).toMatchObject({ taxYear: { year: '2027', paid: -5_000, count: -1, channel: 'provider' } });
     expect(back).not.toHaveProperty('receiptYear');
-    expect(planMove(payout('pending'), { to: 'failed', by: admin }, '2026-01-01T00:00:00.000Z')).not.toHaveProperty('taxYear');
+    expect(planMove(payout('pending'), { to: 'failed', by: admin }, '2026-01-01T00:00:00.000Z')).not.toHaveProperty(
+      'taxYear',
+    );
     expect(taxYearEffect(0, 'paypal', '2026-01-01')).toBeUndefined();
   });
 
@@ -47,13 +68,19 @@ describe('Module: tax', () => {
     });
     const withForm = { ...affiliate, tax_form: { form: 'W-9' as const, received_on: '2026-01-01' } };
     expect(passesTaxGate(withForm, 900_000, gate)).toBe(true);
-    expect(reservationGuard(withForm, 20_000, gate)).toEqual({ earnedAtLeast: 1_000_000, paidAtMost: 0, pendingAtMost: 980_000 });
+    expect(reservationGuard(withForm, 20_000, gate)).toEqual({
+      earnedAtLeast: 1_000_000,
+      paidAtMost: 0,
+      pendingAtMost: 980_000,
+    });
   });
 
   it('reads a 1099-NEC as due when what was paid outside PayPal/Stripe reaches the threshold, and not to a foreign payee', () => {
     expect(form1099NecDue({ paid_other_cents: 200_000 }, 200_000, undefined)).toBe(true);
     expect(form1099NecDue({ paid_other_cents: 199_999 }, 200_000, undefined)).toBe(false);
-    expect(form1099NecDue({ paid_other_cents: 500_000 }, 200_000, { form: 'W-8BEN', received_on: '2026-01-01' })).toBe(false);
+    expect(form1099NecDue({ paid_other_cents: 500_000 }, 200_000, { form: 'W-8BEN', received_on: '2026-01-01' })).toBe(
+      false,
+    );
   });
 
   it('masks a destination to its first character and domain', () => {

@@ -41,7 +41,15 @@ export function bulkItems(
   };
 }
 
-export function ActionBar({ count, busy, note, onNote, onAction, onExport, exporting }: {
+export function ActionBar({
+  count,
+  busy,
+  note,
+  onNote,
+  onAction,
+  onExport,
+  exporting,
+}: {
   count: number;
   busy: boolean;
   note: string;
@@ -59,7 +67,9 @@ export function ActionBar({ count, busy, note, onNote, onAction, onExport, expor
     </div>
     <div class="button-row">
       ${ACTIONS.map(
-        (action) => html`<button type="button" class=${`button ${action.tone ? `button-${action.tone}` : ''}`} disabled=${busy}
+        (
+          action,
+        ) => html`<button type="button" class=${`button ${action.tone ? `button-${action.tone}` : ''}`} disabled=${busy}
           onClick=${() => onAction(action)}>${action.label}</button>`,
       )}
       <button type="button" class="button button-ghost" disabled=${exporting} onClick=${onExport}>Export CSV</button>
@@ -80,7 +90,7 @@ export function BulkResults({ results, onDismiss }: { results: BulkResultView; o
       ${results.results.map(
         (result: Result) => html`<li class=${result.success ? 'ok' : 'bad'}>
           <span class="mono small">${result.payout_id ?? '(no id)'}</span>
-          <span>${result.success ? `${statusLabel((result.payout as PayoutView).status)}${result.message ? ` — ${result.message}` : ''}` : result.message ?? `Failed (${result.status_code})`}</span>
+          <span>${result.success ? `${statusLabel((result.payout as PayoutView).status)}${result.message ? ` — ${result.message}` : ''}` : (result.message ?? `Failed (${result.status_code})`)}</span>
         </li>`,
       )}
     </ul>

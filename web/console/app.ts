@@ -28,10 +28,14 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
   const [sessionEnded, setSessionEnded] = useState(!token);
   const api = useMemo(
     () =>
-      createClient(async () => (await loadConfig()).adminUrl, token, () => {
-        dropToken(TOKEN_KEY);
-        setSessionEnded(true);
-      }),
+      createClient(
+        async () => (await loadConfig()).adminUrl,
+        token,
+        () => {
+          dropToken(TOKEN_KEY);
+          setSessionEnded(true);
+        },
+      ),
     [token],
   );
 
@@ -174,8 +178,9 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
         ${actionError ? html`<${ErrorNote} message=${actionError} />` : null}
         ${listError ? html`<${ErrorNote} message=${listError} onRetry=${() => loadPage(filters, cursors[cursors.length - 1])} />` : null}
         ${loading && !page ? html`<${Loading} label="Loading payouts…" />` : null}
-        ${page
-          ? html`<div aria-busy=${loading ? 'true' : 'false'}>
+        ${
+          page
+            ? html`<div aria-busy=${loading ? 'true' : 'false'}>
               <${Queue} payouts=${page.payouts} selected=${selected} transactionIds=${transactionIds} outcome=${outcomeById}
                 onToggle=${(id: string, on: boolean) => {
                   const next = new Set(selected);
@@ -188,9 +193,11 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
                 onOpen=${openDetail}
                 onAffiliate=${reconcile} />
             </div>`
-          : null}
-        ${page && (pageNumber > 1 || page.next_cursor)
-          ? html`<nav class="pager" aria-label="Queue pages">
+            : null
+        }
+        ${
+          page && (pageNumber > 1 || page.next_cursor)
+            ? html`<nav class="pager" aria-label="Queue pages">
               <button type="button" class="button button-small" disabled=${pageNumber === 1 || loading} onClick=${() => {
                 const next = cursors.slice(0, -1);
                 setCursors(next);
@@ -203,13 +210,16 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
                 void loadPage(filters, page.next_cursor);
               }}>Older</button>
             </nav>`
-          : null}
+            : null
+        }
       </section>
       ${results ? html`<${BulkResults} results=${results} onDismiss=${() => setResults(undefined)} />` : null}
       <div class="grid grid-even">
-        ${detailId
-          ? html`<${AdminDetail} api=${api} payout=${detail} loading=${detailLoading} error=${detailError} onClose=${() => setDetailId(undefined)} />`
-          : null}
+        ${
+          detailId
+            ? html`<${AdminDetail} api=${api} payout=${detail} loading=${detailLoading} error=${detailError} onClose=${() => setDetailId(undefined)} />`
+            : null
+        }
         <${Reconciliation} affiliateId=${reconId} view=${recon} loading=${reconLoading} error=${reconError} onCheck=${reconcile} />
       </div>
       <div class="grid grid-even">

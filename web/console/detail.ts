@@ -7,7 +7,19 @@ import { formatCents } from '../lib/money.ts';
 import { DateTime, ErrorNote, Loading, PAYMENT_METHOD_LABEL, StatusBadge, Timeline } from '../lib/ui.ts';
 
 /** A payout as admins see it: who processed it, when it last changed, and every status change. */
-export function AdminDetail({ api, payout, loading, error, onClose }: { api: ApiClient; payout: AdminPayoutView | undefined; loading: boolean; error: string | undefined; onClose: () => void }) {
+export function AdminDetail({
+  api,
+  payout,
+  loading,
+  error,
+  onClose,
+}: {
+  api: ApiClient;
+  payout: AdminPayoutView | undefined;
+  loading: boolean;
+  error: string | undefined;
+  onClose: () => void;
+}) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [payout?.payout_id]);
   return html`<section class="card detail" aria-labelledby="admin-detail-title">
@@ -17,8 +29,9 @@ export function AdminDetail({ api, payout, loading, error, onClose }: { api: Api
     </div>
     ${error ? html`<${ErrorNote} message=${error} />` : null}
     ${loading && !payout ? html`<${Loading} label="Loading the payout…" />` : null}
-    ${payout
-      ? html`<div class="detail-body">
+    ${
+      payout
+        ? html`<div class="detail-body">
           <div class="detail-amount"><span class="detail-figure">${formatCents(payout.amount)}</span><${StatusBadge} status=${payout.status} /></div>
           <dl class="facts">
             <div><dt>Payout</dt><dd class="mono small">${payout.payout_id}</dd></div>
@@ -30,12 +43,15 @@ export function AdminDetail({ api, payout, loading, error, onClose }: { api: Api
             ${payout.receipt_number ? html`<div><dt>Receipt</dt><dd class="mono">${payout.receipt_number}</dd></div>` : null}
             ${payout.notes ? html`<div><dt>Notes</dt><dd>${payout.notes}</dd></div>` : null}
           </dl>
-          ${hasReceipt(payout.status)
-            ? html`<${ReceiptButton} api=${api} payoutId=${payout.payout_id} path=${`/admin/payouts/${encodeURIComponent(payout.payout_id)}/receipt.pdf`} />`
-            : null}
+          ${
+            hasReceipt(payout.status)
+              ? html`<${ReceiptButton} api=${api} payoutId=${payout.payout_id} path=${`/admin/payouts/${encodeURIComponent(payout.payout_id)}/receipt.pdf`} />`
+              : null
+          }
           <h3 class="subhead">History</h3>
           <${Timeline} history=${payout.history} />
         </div>`
-      : null}
+        : null
+    }
   </section>`;
 }

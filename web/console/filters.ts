@@ -38,7 +38,8 @@ export function filtersToUrl(filters: Filters): void {
 
 export function FilterBar({ value, onApply }: { value: Filters; onApply: (filters: Filters) => void }) {
   const [draft, setDraft] = useState(value);
-  const set = (name: keyof Filters) => (event: Event) => setDraft({ ...draft, [name]: (event.target as HTMLInputElement).value });
+  const set = (name: keyof Filters) => (event: Event) =>
+    setDraft({ ...draft, [name]: (event.target as HTMLInputElement).value });
   return html`<form class="filters" aria-label="Filter payouts" onSubmit=${(event: Event) => (event.preventDefault(), onApply(draft))}>
     <div class="field">
       <label for="f-status">Status</label>

@@ -33,10 +33,12 @@ const Row = ({ payout, props }: { payout: PayoutView; props: QueueProps }) => {
     <td data-label="Status"><${StatusBadge} status=${payout.status} />
       ${outcome ? html`<span class=${`outcome ${outcome.ok ? 'ok' : 'bad'}`}>${outcome.text}</span>` : null}</td>
     <td data-label="Requested"><${DateTime} iso=${payout.requested_at} /></td>
-    <td data-label="Transaction id">${open(payout)
-      ? html`<input type="text" class="input-small" aria-label=${`Transaction id for ${id}`} placeholder="Transaction id"
+    <td data-label="Transaction id">${
+      open(payout)
+        ? html`<input type="text" class="input-small" aria-label=${`Transaction id for ${id}`} placeholder="Transaction id"
           value=${props.transactionIds[id] ?? ''} onInput=${(event: Event) => props.onTransactionId(id, (event.target as HTMLInputElement).value)} />`
-      : html`<span class="mono small">${payout.transaction_id ?? '—'}</span>`}</td>
+        : html`<span class="mono small">${payout.transaction_id ?? '—'}</span>`
+    }</td>
   </tr>`;
 };
 
@@ -55,9 +57,11 @@ export function Queue(props: QueueProps) {
       </tr></thead>
       <tbody>
         ${payouts.map((payout) => html`<${Row} key=${payout.payout_id} payout=${payout} props=${props} />`)}
-        ${payouts.length === 0
-          ? html`<tr class="empty-row"><td colspan="8"><${Empty} title="No payouts match">Change or clear the filters to see more.<//></td></tr>`
-          : null}
+        ${
+          payouts.length === 0
+            ? html`<tr class="empty-row"><td colspan="8"><${Empty} title="No payouts match">Change or clear the filters to see more.<//></td></tr>`
+            : null
+        }
       </tbody>
     </table>
   </div>`;

@@ -15,7 +15,13 @@ const show = (value: number, money: boolean) => (money ? formatCents(value) : St
 const signed = (value: number, money: boolean) => (value > 0 ? `+${show(value, money)}` : show(value, money));
 
 /** An affiliate's counters beside a recomputation from its payouts; any drift is highlighted. */
-export function Reconciliation({ affiliateId, view, loading, error, onCheck }: {
+export function Reconciliation({
+  affiliateId,
+  view,
+  loading,
+  error,
+  onCheck,
+}: {
   affiliateId: string;
   view: ReconciliationView | undefined;
   loading: boolean;
@@ -38,8 +44,9 @@ export function Reconciliation({ affiliateId, view, loading, error, onCheck }: {
     </form>
     ${error ? html`<${ErrorNote} message=${error} />` : null}
     ${loading ? html`<${Loading} label="Reconciling…" />` : null}
-    ${view && !loading
-      ? html`<div>
+    ${
+      view && !loading
+        ? html`<div>
           <p class=${`note ${view.in_sync ? 'note-success' : 'note-error'}`} role="status">
             ${view.in_sync ? `${view.affiliate_id}: counters and payouts agree.` : `${view.affiliate_id}: drift detected. Check again in a second before acting: the index may be catching up.`}
           </p>
@@ -64,6 +71,7 @@ export function Reconciliation({ affiliateId, view, loading, error, onCheck }: {
             </table>
           </div>
         </div>`
-      : null}
+        : null
+    }
   </section>`;
 }

@@ -16,7 +16,7 @@ const FORMS: Array<{ value: TaxFormBody['form']; label: string }> = [
 
 const today = () => new Date().toISOString().slice(0, 10);
 const messageOf = (error: unknown) => (error instanceof ApiError ? error.message : 'Something went wrong. Try again.');
-const valueOf = (event: Event) => (event.target as HTMLInputElement).value;
+const inputValue = (event: Event) => (event.target as HTMLInputElement).value;
 
 /**
  * Records the tax form an affiliate sent (PUT /admin/affiliates/{id}/tax-form): which form, when it arrived and, at
@@ -37,14 +37,20 @@ export function TaxFormPanel({ api, affiliateId }: { api: ApiClient; affiliateId
     setDone(undefined);
     const id = affiliate.trim();
     if (!id) return setError('Enter the affiliate id.');
-    if (last4 !== '' && !/^\d{4}$/.test(last4)) return setError('Enter exactly the last 4 digits of the TIN, or leave it empty. Never the full number.');
+    if (last4 !== '' && !/^\d{4}$/.test(last4))
+      return setError('Enter exactly the last 4 digits of the TIN, or leave it empty. Never the full number.');
     setBusy(true);
     setError(undefined);
     try {
       const body: TaxFormBody = { form, received_on: receivedOn, ...(last4 ? { tin_last4: last4 } : {}) };
-      const saved = await api.put<{ affiliate_id: string; tax_form: TaxForm }>(`/admin/affiliates/${encodeURIComponent(id)}/tax-form`, body);
+      const saved = await api.put<{ affiliate_id: string; tax_form: TaxForm }>(
+        `/admin/affiliates/${encodeURIComponent(id)}/tax-form`,
+        body,
+      );
       const tin = saved.tax_form.tin_last4 ? `, TIN ending ${saved.tax_form.tin_last4}` : '';
-      setDone(`${saved.tax_form.form} recorded for ${saved.affiliate_id} (received ${saved.tax_form.received_on}${tin}).`);
+      setDone(
+        `${saved.tax_form.form} recorded for ${saved.affiliate_id} (received ${saved.tax_form.received_on}${tin}).`,
+      );
       setLast4('');
     } catch (caught) {
       setError(messageOf(caught));
@@ -62,22 +68,22 @@ export function TaxFormPanel({ api, affiliateId }: { api: ApiClient; affiliateId
     <form class="tax-form" onSubmit=${onSubmit} novalidate>
       <div class="field">
         <label for="tax-affiliate">Affiliate id</label>
-        <input id="tax-affiliate" type="text" value=${affiliate} placeholder="aff-…" autocomplete="off" onInput=${(event: Event) => setAffiliate(valueOf(event))} />
+        <input id="tax-affiliate" type="text" value=${affiliate} placeholder="aff-…" autocomplete="off" onInput=${(event: Event) => setAffiliate(inputValue(event))} />
       </div>
       <div class="field">
         <label for="tax-form-kind">Form</label>
-        <select id="tax-form-kind" value=${form} onChange=${(event: Event) => setForm(valueOf(event) as TaxFormBody['form'])}>
+        <select id="tax-form-kind" value=${form} onChange=${(event: Event) => setForm(inputValue(event) as TaxFormBody['form'])}>
           ${FORMS.map((option) => html`<option value=${option.value}>${option.label}</option>`)}
         </select>
       </div>
       <div class="field">
         <label for="tax-received">Received on</label>
-        <input id="tax-received" type="date" value=${receivedOn} max=${today()} onInput=${(event: Event) => setReceivedOn(valueOf(event))} />
+        <input id="tax-received" type="date" value=${receivedOn} max=${today()} onInput=${(event: Event) => setReceivedOn(inputValue(event))} />
       </div>
       <div class="field">
         <label for="tax-last4">Last 4 of TIN (optional)</label>
         <input id="tax-last4" type="text" inputmode="numeric" pattern="[0-9]{4}" maxlength="4" autocomplete="off" value=${last4}
-          aria-describedby="tax-last4-hint" onInput=${(event: Event) => setLast4(valueOf(event))} />
+          aria-describedby="tax-last4-hint" onInput=${(event: Event) => setLast4(inputValue(event))} />
         <p id="tax-last4-hint" class="muted small">4 digits. Never the full SSN or EIN.</p>
       </div>
       <button type="submit" class="button button-primary" disabled=${busy}>Record tax form</button>
@@ -117,7 +123,7 @@ export function TaxYearExport({ api }: { api: ApiClient }) {
       <div class="field field-inline field-year">
         <label for="tax-year">Year</label>
         <input id="tax-year" type="text" inputmode="numeric" pattern="[0-9]{4}" maxlength="4" value=${year}
-          onInput=${(event: Event) => setYear(valueOf(event))} />
+          onInput=${(event: Event) => setYear(inputValue(event))} />
       </div>
       <button type="submit" class="button" disabled=${busy}>Export tax year CSV</button>
     </form>

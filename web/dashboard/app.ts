@@ -32,10 +32,14 @@ export function App({ token }: { token: string | undefined }) {
   const [sessionEnded, setSessionEnded] = useState(!token);
   const api = useMemo(
     () =>
-      createClient(async () => (await loadConfig()).payoutsUrl, token, () => {
-        dropToken(TOKEN_KEY);
-        setSessionEnded(true);
-      }),
+      createClient(
+        async () => (await loadConfig()).payoutsUrl,
+        token,
+        () => {
+          dropToken(TOKEN_KEY);
+          setSessionEnded(true);
+        },
+      ),
     [token],
   );
 
@@ -154,16 +158,20 @@ export function App({ token }: { token: string | undefined }) {
       ${summary ? html`<${BalanceCards} summary=${summary} />` : summaryError ? null : html`<${BalanceSkeleton} />`}
       <div class="grid">
         <div class="stack">
-          ${summary
-            ? html`<${RequestForm} summary=${summary} api=${api} onCreated=${() => {
-                setCursors([undefined]);
-                void Promise.all([loadSummary(), loadPage(undefined)]);
-              }} />`
-            : null}
-          ${selectedId
-            ? html`<${Detail} api=${api} payout=${detail} loading=${detailLoading} error=${detailError} cancelling=${cancelling}
+          ${
+            summary
+              ? html`<${RequestForm} summary=${summary} api=${api} onCreated=${() => {
+                  setCursors([undefined]);
+                  void Promise.all([loadSummary(), loadPage(undefined)]);
+                }} />`
+              : null
+          }
+          ${
+            selectedId
+              ? html`<${Detail} api=${api} payout=${detail} loading=${detailLoading} error=${detailError} cancelling=${cancelling}
                 cancelError=${cancelError} onCancel=${cancel} onClose=${close} />`
-            : null}
+              : null
+          }
           <${YearTotals} year=${year} view=${yearView} error=${yearError} onRetry=${loadYear} />
         </div>
         <${History} page=${page} loading=${listLoading} error=${listError} pageNumber=${pageNumber} selectedId=${selectedId}

@@ -18,7 +18,17 @@ export interface DetailProps {
 }
 
 /** Asks before cancelling: an inline alert dialog, focus on the safe choice, Escape keeps the payout. */
-function ConfirmCancel({ payout, busy, onConfirm, onKeep }: { payout: PayoutView; busy: boolean; onConfirm: () => void; onKeep: () => void }) {
+function ConfirmCancel({
+  payout,
+  busy,
+  onConfirm,
+  onKeep,
+}: {
+  payout: PayoutView;
+  busy: boolean;
+  onConfirm: () => void;
+  onKeep: () => void;
+}) {
   const keep = useRef<HTMLButtonElement>(null);
   useEffect(() => keep.current?.focus(), []);
   return html`<div class="confirm" role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text"
@@ -54,8 +64,9 @@ export function Detail(props: DetailProps) {
     </div>
     ${props.error ? html`<${ErrorNote} message=${props.error} />` : null}
     ${props.loading && !payout ? html`<${Loading} label="Loading the payout…" />` : null}
-    ${payout
-      ? html`<div class="detail-body">
+    ${
+      payout
+        ? html`<div class="detail-body">
           <div class="detail-amount">
             <span class="detail-figure">${formatCents(payout.amount)}</span>
             <${StatusBadge} status=${payout.status} />
@@ -68,18 +79,23 @@ export function Detail(props: DetailProps) {
             ${payout.receipt_number ? html`<div><dt>Receipt</dt><dd class="mono">${payout.receipt_number}</dd></div>` : null}
             <div><dt>Reference</dt><dd class="mono small">${payout.payout_id}</dd></div>
           </dl>
-          ${hasReceipt(payout.status)
-            ? html`<${ReceiptButton} api=${props.api} payoutId=${payout.payout_id} path=${`/payouts/${encodeURIComponent(payout.payout_id)}/receipt.pdf`} />`
-            : null}
+          ${
+            hasReceipt(payout.status)
+              ? html`<${ReceiptButton} api=${props.api} payoutId=${payout.payout_id} path=${`/payouts/${encodeURIComponent(payout.payout_id)}/receipt.pdf`} />`
+              : null
+          }
           <h3 class="subhead">Status timeline</h3>
           <${Timeline} history=${payout.history ?? []} />
-          ${payout.status === 'pending'
-            ? confirming
-              ? html`<${ConfirmCancel} payout=${payout} busy=${props.cancelling} onConfirm=${() => props.onCancel(payout)} onKeep=${keep} />`
-              : html`<button type="button" class="button button-danger-outline" ref=${trigger} onClick=${() => setConfirming(true)}>Cancel payout</button>`
-            : null}
+          ${
+            payout.status === 'pending'
+              ? confirming
+                ? html`<${ConfirmCancel} payout=${payout} busy=${props.cancelling} onConfirm=${() => props.onCancel(payout)} onKeep=${keep} />`
+                : html`<button type="button" class="button button-danger-outline" ref=${trigger} onClick=${() => setConfirming(true)}>Cancel payout</button>`
+              : null
+          }
           ${props.cancelError ? html`<${ErrorNote} message=${props.cancelError} />` : null}
         </div>`
-      : null}
+        : null
+    }
   </section>`;
 }

@@ -43,26 +43,32 @@ export function History(props: HistoryProps) {
     </div>
     ${error ? html`<${ErrorNote} message=${error} onRetry=${props.onRetry} />` : null}
     ${loading && !page ? html`<${Loading} label="Loading your payouts…" />` : null}
-    ${page
-      ? html`<div class="table-wrap table-cards-wrap" aria-busy=${loading ? 'true' : 'false'}>
+    ${
+      page
+        ? html`<div class="table-wrap table-cards-wrap" aria-busy=${loading ? 'true' : 'false'}>
           <table class="table table-cards history">
             <caption class="visually-hidden">Payout history</caption>
             <thead><tr><th scope="col">Requested</th><th scope="col" class="num">Amount</th><th scope="col">Method</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>
               ${rows.map((payout) => html`<${Row} key=${payout.payout_id} payout=${payout} selected=${payout.payout_id === props.selectedId} onOpen=${props.onOpen} />`)}
-              ${rows.length === 0
-                ? html`<tr class="empty-row"><td colspan="5"><${Empty} title="No payouts yet">When you request a payout it shows up here, with its status.<//></td></tr>`
-                : null}
+              ${
+                rows.length === 0
+                  ? html`<tr class="empty-row"><td colspan="5"><${Empty} title="No payouts yet">When you request a payout it shows up here, with its status.<//></td></tr>`
+                  : null
+              }
             </tbody>
           </table>
         </div>`
-      : null}
-    ${page && (props.pageNumber > 1 || page.next_cursor)
-      ? html`<nav class="pager" aria-label="Payout history pages">
+        : null
+    }
+    ${
+      page && (props.pageNumber > 1 || page.next_cursor)
+        ? html`<nav class="pager" aria-label="Payout history pages">
           <button type="button" class="button button-small" disabled=${props.pageNumber === 1 || loading} onClick=${props.onNewer}>Newer</button>
           <span class="muted small">Page ${props.pageNumber}</span>
           <button type="button" class="button button-small" disabled=${!page.next_cursor || loading} onClick=${props.onOlder}>Older</button>
         </nav>`
-      : null}
+        : null
+    }
   </section>`;
 }

@@ -10,21 +10,37 @@ import { clearIntent, intentFor, readIntent } from './intent.ts';
  * The checks the server makes, in its words, on the figures the page last read. The server still decides: when the
  * balance moved in the meantime its sentence is shown instead.
  */
-export function checkAmount(input: string, summary: SummaryView, retrying: (cents: number) => boolean = () => false): { cents: number } | { message: string } {
+export function checkAmount(
+  input: string,
+  summary: SummaryView,
+  retrying: (cents: number) => boolean = () => false,
+): { cents: number } | { message: string } {
   const parsed = parseDollars(input);
   if (!parsed.ok) return { message: parsed.message };
   const { cents } = parsed;
   if (cents < summary.minimum_payout) {
-    return { message: `The minimum payout is ${summary.minimum_payout} cents (${formatCents(summary.minimum_payout)}).` };
+    return {
+      message: `The minimum payout is ${summary.minimum_payout} cents (${formatCents(summary.minimum_payout)}).`,
+    };
   }
   // A retry of a request whose answer was lost may already hold its money: only the server can tell (it replays).
   if (cents > summary.available && !retrying(cents)) {
-    return { message: `The amount exceeds your available balance of ${summary.available} cents (${formatCents(summary.available)}).` };
+    return {
+      message: `The amount exceeds your available balance of ${summary.available} cents (${formatCents(summary.available)}).`,
+    };
   }
   return { cents };
 }
 
-export function RequestForm({ summary, api, onCreated }: { summary: SummaryView; api: ApiClient; onCreated: (payout: PayoutView) => void }) {
+export function RequestForm({
+  summary,
+  api,
+  onCreated,
+}: {
+  summary: SummaryView;
+  api: ApiClient;
+  onCreated: (payout: PayoutView) => void;
+}) {
   const unfinished = readIntent();
   const [amount, setAmount] = useState(() => centsToInput(unfinished?.amount ?? summary.available));
   const [error, setError] = useState<string | undefined>();
@@ -68,7 +84,11 @@ export function RequestForm({ summary, api, onCreated }: { summary: SummaryView;
     setDone(undefined);
     const intent = intentFor(checked.cents);
     try {
-      const { payout } = await api.post<{ payout: PayoutView }>('/payouts/request', { amount: checked.cents }, { 'Idempotency-Key': intent.key });
+      const { payout } = await api.post<{ payout: PayoutView }>(
+        '/payouts/request',
+        { amount: checked.cents },
+        { 'Idempotency-Key': intent.key },
+      );
       clearIntent();
       setResume(false);
       edited.current = false;
@@ -103,22 +123,26 @@ export function RequestForm({ summary, api, onCreated }: { summary: SummaryView;
           Available ${formatCents(summary.available)} · minimum ${formatCents(summary.minimum_payout)}
         </p>
       </div>
-      ${summary.blockers.includes('TAX_FORM_REQUIRED')
-        ? html`<div class="note note-warning" id="tax-form-needed">
+      ${
+        summary.blockers.includes('TAX_FORM_REQUIRED')
+          ? html`<div class="note note-warning" id="tax-form-needed">
             <p><strong>We need your tax form before paying you more this year.</strong> Past the IRS reporting limit,
               payouts need a W-9 on file (a W-8BEN or W-8BEN-E outside the US). Send yours to your account manager:
               once it is recorded you can request payouts again.</p>
           </div>`
-        : null}
+          : null
+      }
       <button type="submit" class="button button-primary" disabled=${busy} aria-disabled=${busy ? 'true' : 'false'}
         aria-describedby=${summary.blockers.includes('TAX_FORM_REQUIRED') ? 'tax-form-needed' : undefined}>
         ${busy ? html`<span class="spinner spinner-light" aria-hidden="true"></span>` : null}Request payout
       </button>
     </form>
-    ${resume && !error && !done
-      ? html`<p class="note note-info">Your last request of ${formatCents(Number(readIntent()?.amount ?? 0))} may not have
+    ${
+      resume && !error && !done
+        ? html`<p class="note note-info">Your last request of ${formatCents(Number(readIntent()?.amount ?? 0))} may not have
           finished. Sending the same amount again is safe: it will not pay twice.</p>`
-      : null}
+        : null
+    }
     <div aria-live="polite">
       ${error ? html`<p id=${errorId} class="note note-error" role="alert">${error}</p>` : null}
       ${done ? html`<p class="note note-success" role="status">${done}</p>` : null}

@@ -7,7 +7,17 @@ import { ErrorNote, Loading } from '../lib/ui.ts';
 export const currentYear = () => String(new Date().getUTCFullYear());
 
 /** "This year": what was paid in the calendar year (completed minus returned) and the tax form on file. */
-export function YearTotals({ year, view, error, onRetry }: { year: string; view: TaxYearView | undefined; error: string | undefined; onRetry: () => void }) {
+export function YearTotals({
+  year,
+  view,
+  error,
+  onRetry,
+}: {
+  year: string;
+  view: TaxYearView | undefined;
+  error: string | undefined;
+  onRetry: () => void;
+}) {
   return html`<section class="card" aria-labelledby="year-title">
     <div class="card-head">
       <h2 id="year-title">This year (${year})</h2>
@@ -15,14 +25,18 @@ export function YearTotals({ year, view, error, onRetry }: { year: string; view:
     </div>
     ${error ? html`<${ErrorNote} message=${error} onRetry=${onRetry} />` : null}
     ${!view && !error ? html`<${Loading} label="Loading this year's totals…" />` : null}
-    ${view
-      ? html`<dl class="facts year-facts">
+    ${
+      view
+        ? html`<dl class="facts year-facts">
           <div><dt>Paid in ${year}</dt><dd class="year-figure" data-testid="year-paid">${formatCents(view.paid_cents)}</dd></div>
           <div><dt>Payouts</dt><dd data-testid="year-count">${view.paid_count}</dd></div>
-          <div><dt>Tax form</dt><dd data-testid="year-form">${view.tax_form
-            ? `${view.tax_form.form} on file${view.tax_form.tin_last4 ? ` (TIN ending ${view.tax_form.tin_last4})` : ''}`
-            : 'None on file'}</dd></div>
+          <div><dt>Tax form</dt><dd data-testid="year-form">${
+            view.tax_form
+              ? `${view.tax_form.form} on file${view.tax_form.tin_last4 ? ` (TIN ending ${view.tax_form.tin_last4})` : ''}`
+              : 'None on file'
+          }</dd></div>
         </dl>`
-      : null}
+        : null
+    }
   </section>`;
 }

@@ -17,7 +17,10 @@ let configPromise: Promise<PagesConfig> | undefined;
 export function loadConfig(): Promise<PagesConfig> {
   // Same request as the HTML's <link rel=preload>, so the file is fetched once, alongside the script.
   configPromise ??= fetch('/config.json')
-    .then(async (response): Promise<Partial<PagesConfig>> => (response.ok ? ((await response.json()) as Partial<PagesConfig>) : {}))
+    .then(
+      async (response): Promise<Partial<PagesConfig>> =>
+        response.ok ? ((await response.json()) as Partial<PagesConfig>) : {},
+    )
     .catch((): Partial<PagesConfig> => ({}))
     .then((config) => ({ payoutsUrl: trimSlash(config.payoutsUrl ?? ''), adminUrl: trimSlash(config.adminUrl ?? '') }));
   return configPromise;
@@ -52,13 +55,20 @@ export interface ApiClient {
 /**
  * @example const api = createClient(() => config.payoutsUrl, token); const data = await api.get<SummaryView>('/payouts/summary');
  */
-export function createClient(base: () => Promise<string>, token: string | undefined, onSessionEnded: () => void): ApiClient {
+export function createClient(
+  base: () => Promise<string>,
+  token: string | undefined,
+  onSessionEnded: () => void,
+): ApiClient {
   async function send(path: string, init: RequestInit): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(`${await base()}${path}`, {
         ...init,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(init.headers as Record<string, string>),
+        },
       });
     } catch {
       throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the server. Check your connection and try again.');
@@ -85,7 +95,13 @@ export function createClient(base: () => Promise<string>, token: string | undefi
         }),
       ),
     put: async (path, body) =>
-      data(await send(path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })),
+      data(
+        await send(path, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+      ),
     raw: (path) => send(path, { method: 'GET' }),
   };
 }

@@ -30,7 +30,9 @@ export const formatDate = (iso: string | null | undefined) => (iso ? DATE.format
 export const formatDateTime = (iso: string | null | undefined) => (iso ? DATE_TIME.format(new Date(iso)) : '—');
 
 export const DateTime = ({ iso, long = false }: { iso: string | null | undefined; long?: boolean }) =>
-  iso ? html`<time datetime=${iso} title=${iso}>${long ? formatDateTime(iso) : formatDate(iso)}</time>` : html`<span>—</span>`;
+  iso
+    ? html`<time datetime=${iso} title=${iso}>${long ? formatDateTime(iso) : formatDate(iso)}</time>`
+    : html`<span>—</span>`;
 
 /** A polite status line for loading states (announced, not focus-stealing). */
 export const Loading = ({ label }: { label: string }) =>
@@ -72,7 +74,17 @@ export const Timeline = ({ history }: { history: Change[] }) =>
     )}
   </ol>`;
 
-export const Header = ({ title, subtitle, wide = false, children }: { title: string; subtitle?: string; wide?: boolean; children?: ComponentChildren }) =>
+export const Header = ({
+  title,
+  subtitle,
+  wide = false,
+  children,
+}: {
+  title: string;
+  subtitle?: string;
+  wide?: boolean;
+  children?: ComponentChildren;
+}) =>
   html`<header class=${wide ? 'topbar wide' : 'topbar'}>
     <div class="topbar-inner">
       <div class="brand"><span class="logo" aria-hidden="true">P</span><span>Payouts</span></div>
@@ -85,4 +97,8 @@ export const Header = ({ title, subtitle, wide = false, children }: { title: str
   </header>`;
 
 /** How a payment method reads on the pages. */
-export const PAYMENT_METHOD_LABEL: Record<PayoutView['payment_method'], string> = { paypal: 'PayPal', zelle: 'Zelle', stripe: 'Stripe' };
+export const PAYMENT_METHOD_LABEL: Record<PayoutView['payment_method'], string> = {
+  paypal: 'PayPal',
+  zelle: 'Zelle',
+  stripe: 'Stripe',
+};

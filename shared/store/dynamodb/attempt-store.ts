@@ -1,10 +1,22 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Attempt, AttemptError } from '../../domain/attempt.ts';
 import type { MovePlan, Payout } from '../../domain/payout.ts';
 import type { ReceiptClaim } from '../../domain/tax.ts';
-import type { AttemptStore, ProviderEventRecord, ProviderMove, ProviderMoveOutcome } from '../../domain/provider-ports.ts';
+import type {
+  AttemptStore,
+  ProviderEventRecord,
+  ProviderMove,
+  ProviderMoveOutcome,
+} from '../../domain/provider-ports.ts';
 import { translateStoreError } from './errors.ts';
 import { DynamoPayoutStore } from './payout-store.ts';
 import type { TransactItem } from './transactions.ts';
@@ -55,20 +67,28 @@ export class DynamoAttemptStore implements AttemptStore {
 
   async getAttempt(payoutId: string, attempt: number): Promise<Attempt | undefined> {
     const result = await this.call(() =>
-      this.client.send(new GetCommand({ TableName: this.providerTables.attempts, Key: { payout_id: payoutId, attempt }, ConsistentRead: true })),
+      this.client.send(
+        new GetCommand({
+          TableName: this.providerTables.attempts,
+          Key: { payout_id: payoutId, attempt },
+          ConsistentRead: true,
+        }),
+      ),
     );
     return result.Item ? toAttempt(result.Item) : undefined;
   }
 
   async listAttempts(payoutId: string): Promise<Attempt[]> {
     const result = await this.call(() =>
-      this.client.send(new QueryCommand({
-        TableName: this.providerTables.attempts,
-        KeyConditionExpression: '#id = :id',
-        ExpressionAttributeNames: { '#id': ATTEMPTS.partitionKey },
-        ExpressionAttributeValues: { ':id': payoutId },
-        ConsistentRead: true,
-      })),
+      this.client.send(
+        new QueryCommand({
+          TableName: this.providerTables.attempts,
+          KeyConditionExpression: '#id = :id',
+          ExpressionAttributeNames: { '#id': ATTEMPTS.partitionKey },
+          ExpressionAttributeValues: { ':id': payoutId },
+          ConsistentRead: true,
+        }),
+      ),
     );
     return (result.Items ?? []).map(toAttempt);
   }
@@ -77,7 +97,11 @@ export class DynamoAttemptStore implements AttemptStore {
     return this.payouts.lastReceiptNumber(year);
   }
 
-  async applyMove(move: ProviderMove, plan: Extract<MovePlan, { kind: 'move' }>, receipt?: ReceiptClaim): Promise<ProviderMoveOutcome | 'sequence-taken'> {
+  async applyMove(
+    move: ProviderMove,
+    plan: Extract<MovePlan, { kind: 'move' }>,
+    receipt?: ReceiptClaim,
+  ): Promise<ProviderMoveOutcome | 'sequence-taken'> {
     const extra: TransactItem[] = [];
     if (move.attempt && 'create' in move.attempt) {
       extra.push({
@@ -89,7 +113,9 @@ export class DynamoAttemptStore implements AttemptStore {
         },
       });
     } else if (move.attempt) {
-      extra.push(this.finishItem(move.attempt.finish, move.attempt.status, move.at, move.attempt.reference, move.attempt.error));
+      extra.push(
+        this.finishItem(move.attempt.finish, move.attempt.status, move.at, move.attempt.reference, move.attempt.error),
+      );
     }
     if (move.event) extra.push(this.eventPut(move.event, false));
     const outcome = await this.payouts.movePayout(move.payout, plan, receipt, extra);
@@ -102,41 +128,46 @@ export class DynamoAttemptStore implements AttemptStore {
 
   async queueRetry(payout: Payout, previous: Attempt, next: Attempt): Promise<'queued' | 'conflict'> {
     try {
-      await this.client.send(new TransactWriteCommand({
-        ClientRequestToken: randomUUID(),
-        TransactItems: [
-          {
-            ConditionCheck: {
-              TableName: this.tables.payouts,
-              Key: { [PAYOUTS.partitionKey]: payout.payout_id },
-              ConditionExpression: '#status = :processing',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':processing': 'processing' },
+      await this.client.send(
+        new TransactWriteCommand({
+          ClientRequestToken: randomUUID(),
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tables.payouts,
+                Key: { [PAYOUTS.partitionKey]: payout.payout_id },
+                ConditionExpression: '#status = :processing',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':processing': 'processing' },
+              },
             },
-          },
-          {
-            Update: {
-              TableName: this.providerTables.attempts,
-              Key: { payout_id: previous.payout_id, attempt: previous.attempt },
-              ConditionExpression: '#status = :failed AND attribute_not_exists(superseded_by)',
-              UpdateExpression: 'SET superseded_by = :next',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':failed': 'failed', ':next': next.attempt },
+            {
+              Update: {
+                TableName: this.providerTables.attempts,
+                Key: { payout_id: previous.payout_id, attempt: previous.attempt },
+                ConditionExpression: '#status = :failed AND attribute_not_exists(superseded_by)',
+                UpdateExpression: 'SET superseded_by = :next',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':failed': 'failed', ':next': next.attempt },
+              },
             },
-          },
-          {
-            Put: {
-              TableName: this.providerTables.attempts,
-              Item: attemptItem(next),
-              ConditionExpression: 'attribute_not_exists(#id)',
-              ExpressionAttributeNames: { '#id': ATTEMPTS.partitionKey },
+            {
+              Put: {
+                TableName: this.providerTables.attempts,
+                Item: attemptItem(next),
+                ConditionExpression: 'attribute_not_exists(#id)',
+                ExpressionAttributeNames: { '#id': ATTEMPTS.partitionKey },
+              },
             },
-          },
-        ],
-      }));
+          ],
+        }),
+      );
       return 'queued';
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')
+      ) {
         return 'conflict';
       }
       throw translateStoreError(error);
@@ -145,14 +176,22 @@ export class DynamoAttemptStore implements AttemptStore {
 
   async markSent(attempt: Attempt, reference: string, itemId: string | undefined, at: string): Promise<boolean> {
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.providerTables.attempts,
-        Key: { payout_id: attempt.payout_id, attempt: attempt.attempt },
-        ConditionExpression: '#status = :queued',
-        UpdateExpression: `SET #status = :sent, open_status = :sent, provider_reference = :ref, sent_at = :at, updated_at = :at${itemId ? ', provider_item_id = :item' : ''}`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':queued': 'queued', ':sent': 'sent', ':ref': reference, ':at': at, ...(itemId ? { ':item': itemId } : {}) },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.providerTables.attempts,
+          Key: { payout_id: attempt.payout_id, attempt: attempt.attempt },
+          ConditionExpression: '#status = :queued',
+          UpdateExpression: `SET #status = :sent, open_status = :sent, provider_reference = :ref, sent_at = :at, updated_at = :at${itemId ? ', provider_item_id = :item' : ''}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':queued': 'queued',
+            ':sent': 'sent',
+            ':ref': reference,
+            ':at': at,
+            ...(itemId ? { ':item': itemId } : {}),
+          },
+        }),
+      );
       return true;
     } catch (error) {
       if (conditionFailed(error)) return false;
@@ -162,7 +201,9 @@ export class DynamoAttemptStore implements AttemptStore {
 
   async markFailed(attempt: Attempt, error: AttemptError, at: string): Promise<boolean> {
     try {
-      await this.client.send(new UpdateCommand(this.finishItem(attempt, 'failed', at, undefined, error).Update as never));
+      await this.client.send(
+        new UpdateCommand(this.finishItem(attempt, 'failed', at, undefined, error).Update as never),
+      );
       return true;
     } catch (failure) {
       if (conditionFailed(failure)) return false;
@@ -170,7 +211,12 @@ export class DynamoAttemptStore implements AttemptStore {
     }
   }
 
-  async setReason(payout: Payout, reason: string, at: string, event?: ProviderEventRecord): Promise<'set' | 'changed' | 'event-replayed'> {
+  async setReason(
+    payout: Payout,
+    reason: string,
+    at: string,
+    event?: ProviderEventRecord,
+  ): Promise<'set' | 'changed' | 'event-replayed'> {
     const items: TransactItem[] = [
       {
         Update: {
@@ -209,7 +255,13 @@ export class DynamoAttemptStore implements AttemptStore {
 
   async getEvent(eventKey: string): Promise<ProviderEventRecord | undefined> {
     const result = await this.call(() =>
-      this.client.send(new GetCommand({ TableName: this.providerTables.events, Key: { [PROVIDER_EVENTS.partitionKey]: eventKey }, ConsistentRead: true })),
+      this.client.send(
+        new GetCommand({
+          TableName: this.providerTables.events,
+          Key: { [PROVIDER_EVENTS.partitionKey]: eventKey },
+          ConsistentRead: true,
+        }),
+      ),
     );
     return result.Item as ProviderEventRecord | undefined;
   }
@@ -217,41 +269,47 @@ export class DynamoAttemptStore implements AttemptStore {
   /** Events flagged for an operator, newest first. */
   async flaggedEvents(limit = 100): Promise<ProviderEventRecord[]> {
     const result = await this.call(() =>
-      this.client.send(new QueryCommand({
-        TableName: this.providerTables.events,
-        IndexName: PROVIDER_EVENTS.flaggedIndex.name,
-        KeyConditionExpression: 'flagged = :yes',
-        ExpressionAttributeValues: { ':yes': 'yes' },
-        ScanIndexForward: false,
-        Limit: limit,
-      })),
+      this.client.send(
+        new QueryCommand({
+          TableName: this.providerTables.events,
+          IndexName: PROVIDER_EVENTS.flaggedIndex.name,
+          KeyConditionExpression: 'flagged = :yes',
+          ExpressionAttributeValues: { ':yes': 'yes' },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
     );
     return (result.Items ?? []) as ProviderEventRecord[];
   }
 
   async openAttempts(status: 'queued' | 'sent', before: string, limit: number): Promise<Attempt[]> {
     const result = await this.call(() =>
-      this.client.send(new QueryCommand({
-        TableName: this.providerTables.attempts,
-        IndexName: ATTEMPTS.openIndex.name,
-        KeyConditionExpression: 'open_status = :status AND updated_at < :before',
-        ExpressionAttributeValues: { ':status': status, ':before': before },
-        Limit: limit,
-      })),
+      this.client.send(
+        new QueryCommand({
+          TableName: this.providerTables.attempts,
+          IndexName: ATTEMPTS.openIndex.name,
+          KeyConditionExpression: 'open_status = :status AND updated_at < :before',
+          ExpressionAttributeValues: { ':status': status, ':before': before },
+          Limit: limit,
+        }),
+      ),
     );
     return (result.Items ?? []).map(toAttempt);
   }
 
   async redrive(attempt: Attempt, at: string): Promise<boolean> {
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.providerTables.attempts,
-        Key: { payout_id: attempt.payout_id, attempt: attempt.attempt },
-        ConditionExpression: '#status = :queued',
-        UpdateExpression: 'SET updated_at = :at, redrives = if_not_exists(redrives, :zero) + :one',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':queued': 'queued', ':at': at, ':zero': 0, ':one': 1 },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.providerTables.attempts,
+          Key: { payout_id: attempt.payout_id, attempt: attempt.attempt },
+          ConditionExpression: '#status = :queued',
+          UpdateExpression: 'SET updated_at = :at, redrives = if_not_exists(redrives, :zero) + :one',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':queued': 'queued', ':at': at, ':zero': 0, ':one': 1 },
+        }),
+      );
       return true;
     } catch (error) {
       if (conditionFailed(error)) return false;
@@ -261,21 +319,29 @@ export class DynamoAttemptStore implements AttemptStore {
 
   async touchPolled(attempt: Attempt, at: string): Promise<void> {
     await this.call(() =>
-      this.client.send(new UpdateCommand({
-        TableName: this.providerTables.attempts,
-        Key: { payout_id: attempt.payout_id, attempt: attempt.attempt },
-        ConditionExpression: '#status = :sent',
-        UpdateExpression: 'SET updated_at = :at, polled_at = :at',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':at': at },
-      })),
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.providerTables.attempts,
+          Key: { payout_id: attempt.payout_id, attempt: attempt.attempt },
+          ConditionExpression: '#status = :sent',
+          UpdateExpression: 'SET updated_at = :at, polled_at = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sent': 'sent', ':at': at },
+        }),
+      ),
     ).catch((error: unknown) => {
       if (!conditionFailed((error as { cause?: unknown }).cause ?? error)) throw error;
     });
   }
 
   /** An open attempt -> succeeded | failed, conditioned on it still being open. */
-  private finishItem(attempt: Attempt, status: 'succeeded' | 'failed', at: string, reference?: string, error?: AttemptError): TransactItem {
+  private finishItem(
+    attempt: Attempt,
+    status: 'succeeded' | 'failed',
+    at: string,
+    reference?: string,
+    error?: AttemptError,
+  ): TransactItem {
     const values: Record<string, unknown> = { ':queued': 'queued', ':sent': 'sent', ':to': status, ':at': at };
     let set = 'SET #status = :to, updated_at = :at, finished_at = :at';
     if (reference) {

@@ -18,13 +18,24 @@ const RETRYABLE_NAMES = new Set([
   'AbortError',
 ]);
 // The network codes the SDK itself retries (its timeout and network lists): when its retries run out, still transient.
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   const meta = (error as { $retryable?: unknown }).$retryable;
-  return RETRYABLE_NAMES.has(error.name) || (typeof code === 'string' && RETRYABLE_CODES.has(code)) || meta !== undefined;
+  return (
+    RETRYABLE_NAMES.has(error.name) || (typeof code === 'string' && RETRYABLE_CODES.has(code)) || meta !== undefined
+  );
 }
 
 const throttledName = (name: string) => /Throughput|Throttl|LimitExceeded/.test(name);

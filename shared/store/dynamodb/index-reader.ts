@@ -85,7 +85,8 @@ export class IndexReader {
       const last = items.at(-1);
       if (kept.length < read.length && last) return { items, next: positionOf(last) };
       if (!result.LastEvaluatedKey) return { items };
-      if (items.length >= limit || round >= MAX_QUERY_ROUNDS) return { items, next: positionOf(result.LastEvaluatedKey) };
+      if (items.length >= limit || round >= MAX_QUERY_ROUNDS)
+        return { items, next: positionOf(result.LastEvaluatedKey) };
       startKey = result.LastEvaluatedKey;
     }
   }
@@ -96,7 +97,9 @@ export class IndexReader {
     let startKey: Item | undefined;
     do {
       const result = await this.call(() =>
-        this.client.send(new QueryCommand({ ...this.input(query), ...(startKey ? { ExclusiveStartKey: startKey } : {}) })),
+        this.client.send(
+          new QueryCommand({ ...this.input(query), ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+        ),
       );
       rows.push(...((result.Items ?? []) as PayoutRow[]));
       startKey = result.LastEvaluatedKey;
@@ -125,7 +128,7 @@ export class IndexReader {
       index === PAYOUTS.affiliateIndex.name
         ? ['payout_id', 'affiliate_id', 'requested_at', ...PAYOUTS.affiliateIndex.projectedAttributes]
         : [...ROW_ATTRIBUTES];
-    attributes.forEach((name, position) => (names[`#p${position}`] = name));
+    for (const [position, name] of attributes.entries()) names[`#p${position}`] = name;
     const input: QueryCommandInput = {
       TableName: this.table,
       IndexName: index,

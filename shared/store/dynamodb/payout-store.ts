@@ -23,7 +23,14 @@ import type {
   RequestedRange,
   ReserveOutcome,
 } from '../../domain/ports.ts';
-import { busyError, cancellationReasons, isRetryable, transientCancellation, translateStoreError, UnexpectedCancellation } from './errors.ts';
+import {
+  busyError,
+  cancellationReasons,
+  isRetryable,
+  transientCancellation,
+  translateStoreError,
+  UnexpectedCancellation,
+} from './errors.ts';
 import { byAffiliate, byStatus, IndexReader, ROW_ATTRIBUTES } from './index-reader.ts';
 import { isExpired, toAffiliate, toIdempotencyRecord, toTaxYearTotals, type Item } from './records.ts';
 import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS, type TableNames } from './tables.ts';
@@ -82,7 +89,11 @@ export class DynamoPayoutStore implements PayoutStore {
     return toIdempotencyRecord(item);
   }
 
-  async reservePayout(payout: Payout, guard: ReservationGuard, idempotency?: IdempotencyRecord): Promise<ReserveOutcome> {
+  async reservePayout(
+    payout: Payout,
+    guard: ReservationGuard,
+    idempotency?: IdempotencyRecord,
+  ): Promise<ReserveOutcome> {
     const items = reserveItems(this.tables, payout, guard, idempotency, epochSeconds(this.clock));
     const failure = await this.transact(items);
     if (!failure) return { kind: 'created' };
@@ -95,7 +106,10 @@ export class DynamoPayoutStore implements PayoutStore {
     }
     if (idempotencyReason?.code === 'TransactionConflict') return { kind: 'idempotency-in-flight' };
     if (affiliateReason?.code === 'ConditionalCheckFailed') {
-      return { kind: 'affiliate-changed', affiliate: affiliateReason.item ? toAffiliate(affiliateReason.item) : undefined };
+      return {
+        kind: 'affiliate-changed',
+        affiliate: affiliateReason.item ? toAffiliate(affiliateReason.item) : undefined,
+      };
     }
     if (yearReason?.code === 'ConditionalCheckFailed') return { kind: 'tax-year-changed' };
     const transient = transientCancellation(failure.error, failure.reasons);
@@ -121,27 +135,40 @@ export class DynamoPayoutStore implements PayoutStore {
     if (!failure) return { kind: 'moved', payout: applyPlan(payout, plan, receipt?.number) };
     if ('busy' in failure) return { kind: 'busy', error: busyError(failure.busy) };
     const [payoutReason, affiliateReason] = failure.reasons;
-    if (payoutReason?.code === 'ConditionalCheckFailed') return { kind: 'status-changed', current: payoutReason.item as Payout | undefined };
+    if (payoutReason?.code === 'ConditionalCheckFailed')
+      return { kind: 'status-changed', current: payoutReason.item as Payout | undefined };
     // The one hot item: every completion of the year claims the next number, so a conflict there is a lost race, not a fault.
     const sequenceReason = receipt ? failure.reasons[items.length - 1] : undefined;
-    if (sequenceReason?.code === 'ConditionalCheckFailed' || sequenceReason?.code === 'TransactionConflict') return { kind: 'sequence-taken' };
-    const extraIndex = failure.reasons.findIndex((reason, index) => index >= items.length && reason.code === 'ConditionalCheckFailed');
+    if (sequenceReason?.code === 'ConditionalCheckFailed' || sequenceReason?.code === 'TransactionConflict')
+      return { kind: 'sequence-taken' };
+    const extraIndex = failure.reasons.findIndex(
+      (reason, index) => index >= items.length && reason.code === 'ConditionalCheckFailed',
+    );
     if (extraIndex >= 0) return { kind: 'extra-condition-failed', index: extraIndex - items.length };
     const transient = transientCancellation(failure.error, failure.reasons);
     if (transient) return { kind: 'busy', error: busyError(transient) };
     if (affiliateReason?.code === 'ConditionalCheckFailed') return { kind: 'counters-drifted' };
-    throw new UnexpectedCancellation(`Payout move ${plan.from} -> ${plan.to} cancelled: affiliate counters ${affiliateReason?.code ?? 'n/a'}`, {
-      cause: failure.error,
-    });
+    throw new UnexpectedCancellation(
+      `Payout move ${plan.from} -> ${plan.to} cancelled: affiliate counters ${affiliateReason?.code ?? 'n/a'}`,
+      {
+        cause: failure.error,
+      },
+    );
   }
 
   async lastReceiptNumber(year: string): Promise<number> {
-    const item = await this.get(this.tables.taxYears, { [TAX_YEARS.partitionKey]: year, [TAX_YEARS.sortKey]: TAX_YEARS.receiptsKey });
+    const item = await this.get(this.tables.taxYears, {
+      [TAX_YEARS.partitionKey]: year,
+      [TAX_YEARS.sortKey]: TAX_YEARS.receiptsKey,
+    });
     return typeof item?.last_number === 'number' ? item.last_number : 0;
   }
 
   async getTaxYear(year: string, affiliateId: string): Promise<TaxYearTotals | undefined> {
-    const item = await this.get(this.tables.taxYears, { [TAX_YEARS.partitionKey]: year, [TAX_YEARS.sortKey]: affiliateId });
+    const item = await this.get(this.tables.taxYears, {
+      [TAX_YEARS.partitionKey]: year,
+      [TAX_YEARS.sortKey]: affiliateId,
+    });
     return item ? toTaxYearTotals(item) : undefined;
   }
 
@@ -160,7 +187,8 @@ export class DynamoPayoutStore implements PayoutStore {
           }),
         ),
       );
-      for (const item of page.Items ?? []) if (item[TAX_YEARS.sortKey] !== TAX_YEARS.receiptsKey) totals.push(toTaxYearTotals(item));
+      for (const item of page.Items ?? [])
+        if (item[TAX_YEARS.sortKey] !== TAX_YEARS.receiptsKey) totals.push(toTaxYearTotals(item));
       start = page.LastEvaluatedKey;
     } while (start);
     return totals;
@@ -188,12 +216,21 @@ export class DynamoPayoutStore implements PayoutStore {
 
   async getTaxForms(affiliateIds: readonly string[]): Promise<Map<string, TaxForm>> {
     const forms = new Map<string, TaxForm>();
-    const items = await this.batchGet(this.tables.affiliates, AFFILIATES.partitionKey, affiliateIds, [AFFILIATES.partitionKey, 'tax_form']);
-    for (const item of items) if (item.tax_form) forms.set(String(item[AFFILIATES.partitionKey]), item.tax_form as TaxForm);
+    const items = await this.batchGet(this.tables.affiliates, AFFILIATES.partitionKey, affiliateIds, [
+      AFFILIATES.partitionKey,
+      'tax_form',
+    ]);
+    for (const item of items)
+      if (item.tax_form) forms.set(String(item[AFFILIATES.partitionKey]), item.tax_form as TaxForm);
     return forms;
   }
 
-  queryByStatus(status: PayoutStatus, range: RequestedRange, limit: number, after?: IndexPosition): Promise<IndexPage<PayoutRow>> {
+  queryByStatus(
+    status: PayoutStatus,
+    range: RequestedRange,
+    limit: number,
+    after?: IndexPosition,
+  ): Promise<IndexPage<PayoutRow>> {
     return this.indexes.page(byStatus(status, range), limit, after);
   }
 
@@ -220,7 +257,12 @@ export class DynamoPayoutStore implements PayoutStore {
   }
 
   /** Items of one table by their (single-attribute) keys, `attributes` only, 100 keys per BatchGetItem. */
-  private async batchGet(table: string, keyName: string, ids: readonly string[], attributes: readonly string[]): Promise<Item[]> {
+  private async batchGet(
+    table: string,
+    keyName: string,
+    ids: readonly string[],
+    attributes: readonly string[],
+  ): Promise<Item[]> {
     const found: Item[] = [];
     const unique = [...new Set(ids)];
     const names = Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name]));
@@ -230,7 +272,9 @@ export class DynamoPayoutStore implements PayoutStore {
         // Unprocessed keys mean the table is throttling: back off, and after a few rounds let the client retry.
         if (attempt > 5) throw new BusyError('The payouts store is busy right now; retry in a moment.');
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** attempt)));
-        const request = { [table]: { Keys: keys, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names } };
+        const request = {
+          [table]: { Keys: keys, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names },
+        };
         const result = await this.call(() => this.client.send(new BatchGetCommand({ RequestItems: request })));
         found.push(...(result.Responses?.[table] ?? []));
         keys = (result.UnprocessedKeys?.[table]?.Keys ?? []) as Item[];
@@ -249,7 +293,9 @@ export class DynamoPayoutStore implements PayoutStore {
   }
 
   private async get(table: string, key: Item): Promise<Item | undefined> {
-    const result = await this.call(() => this.client.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })));
+    const result = await this.call(() =>
+      this.client.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })),
+    );
     return result.Item;
   }
 
@@ -260,7 +306,9 @@ export class DynamoPayoutStore implements PayoutStore {
    */
   private async transact(
     items: TransactItem[],
-  ): Promise<undefined | { busy: unknown } | { error: unknown; reasons: NonNullable<ReturnType<typeof cancellationReasons>> }> {
+  ): Promise<
+    undefined | { busy: unknown } | { error: unknown; reasons: NonNullable<ReturnType<typeof cancellationReasons>> }
+  > {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
       return undefined;

@@ -111,8 +111,18 @@ export function moveItems(
   receipt?: ReceiptClaim,
 ): TransactItem[] {
   const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = { ':from': plan.from, ':to': plan.to, ':now': plan.change.at, ':change': [plan.change], ':empty': [] };
-  const assignments = ['#status = :to', 'updated_at = :now', 'history = list_append(if_not_exists(history, :empty), :change)'];
+  const values: Record<string, unknown> = {
+    ':from': plan.from,
+    ':to': plan.to,
+    ':now': plan.change.at,
+    ':change': [plan.change],
+    ':empty': [],
+  };
+  const assignments = [
+    '#status = :to',
+    'updated_at = :now',
+    'history = list_append(if_not_exists(history, :empty), :change)',
+  ];
   const fields: Record<string, unknown> = { ...plan.set, ...(receipt ? { receipt_number: receipt.number } : {}) };
   for (const [field, value] of Object.entries(fields)) {
     if (value === undefined) continue;
@@ -153,7 +163,10 @@ export function moveItems(
         Key: { [TAX_YEARS.partitionKey]: receipt.year, [TAX_YEARS.sortKey]: TAX_YEARS.receiptsKey },
         ConditionExpression: receipt.last === 0 ? sequenceUnused : sequenceAt,
         UpdateExpression: 'SET last_number = :next',
-        ExpressionAttributeValues: { ':next': receipt.last + 1, ...(receipt.last === 0 ? {} : { ':last': receipt.last }) },
+        ExpressionAttributeValues: {
+          ':next': receipt.last + 1,
+          ...(receipt.last === 0 ? {} : { ':last': receipt.last }),
+        },
       },
     });
   }
@@ -165,7 +178,11 @@ function countersItem(tables: TableNames, payout: Payout, pending: number, paid:
     Update: {
       TableName: tables.affiliates,
       Key: { [AFFILIATES.partitionKey]: payout.affiliate_id },
-      ConditionExpression: all(affiliateExists, ...(pending < 0 ? [pendingCoversMove] : []), ...(paid < 0 ? [paidCoversMove] : [])),
+      ConditionExpression: all(
+        affiliateExists,
+        ...(pending < 0 ? [pendingCoversMove] : []),
+        ...(paid < 0 ? [paidCoversMove] : []),
+      ),
       UpdateExpression: 'ADD total_pending :pending, total_paid :paid',
       ExpressionAttributeNames: { '#id': AFFILIATES.partitionKey },
       ExpressionAttributeValues: {

@@ -7,8 +7,13 @@ import { createLocalServer, type FunctionUrlHandler } from '../../../bin/local/s
 import { handler as admin } from '../../../lambdas/admin-payouts/handler.ts';
 import { handler as payouts } from '../../../lambdas/payouts/handler.ts';
 
-const server = createLocalServer({ payouts: payouts as FunctionUrlHandler, admin: admin as unknown as FunctionUrlHandler });
+const server = createLocalServer({
+  payouts: payouts as FunctionUrlHandler,
+  admin: admin as unknown as FunctionUrlHandler,
+});
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`));
-process.stdin.on('data', () => process.stdout.write(`${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS })}\n`));
+process.stdin.on('data', () =>
+  process.stdout.write(`${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS })}\n`),
+);
 process.stdin.on('end', () => server.close(() => process.exit(0)));

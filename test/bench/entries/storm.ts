@@ -30,7 +30,12 @@ function event(index: number) {
     case 2:
       return functionUrlEvent({ path: '/payouts', headers, query: { limit: '50' } });
     default:
-      return functionUrlEvent({ method: 'POST', path: '/payouts/request', headers: { ...headers, 'idempotency-key': randomUUID() }, body: { amount: spec.amount } });
+      return functionUrlEvent({
+        method: 'POST',
+        path: '/payouts/request',
+        headers: { ...headers, 'idempotency-key': randomUUID() },
+        body: { amount: spec.amount },
+      });
   }
 }
 

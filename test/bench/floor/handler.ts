@@ -9,8 +9,16 @@ import { floorRoute } from './route.ts';
 
 const env = process.env;
 const floor: Floor = {
-  client: createDocumentClient({ region: env.AWS_REGION ?? 'us-east-1', ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}) }),
-  tables: { affiliates: env.AFFILIATES_TABLE ?? '', payouts: env.PAYOUTS_TABLE ?? '', idempotency: env.IDEMPOTENCY_TABLE ?? '', taxYears: env.TAX_YEARS_TABLE ?? '' },
+  client: createDocumentClient({
+    region: env.AWS_REGION ?? 'us-east-1',
+    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
+  }),
+  tables: {
+    affiliates: env.AFFILIATES_TABLE ?? '',
+    payouts: env.PAYOUTS_TABLE ?? '',
+    idempotency: env.IDEMPOTENCY_TABLE ?? '',
+    taxYears: env.TAX_YEARS_TABLE ?? '',
+  },
   affiliateIds: new Map(),
 };
 

@@ -12,11 +12,16 @@ export async function floorRoute(floor: Floor, event: APIGatewayProxyEventV2) {
   let data: unknown;
   let match: RegExpExecArray | null;
   if (path === '/payouts/balance' || path === '/payouts/summary') data = await balance(floor, user);
-  else if (path === '/payouts/request') data = await request(floor, user, Number(body.amount), event.headers['idempotency-key'] ?? '');
+  else if (path === '/payouts/request')
+    data = await request(floor, user, Number(body.amount), event.headers['idempotency-key'] ?? '');
   else if (path === '/payouts') data = await history(floor, user);
   else if ((match = /^\/admin\/payouts\/([^/]+)\/process$/.exec(path))) {
     data = await processPayout(floor, user, match[1] ?? '', String(body.transaction_id));
   } else if ((match = /^\/payouts\/([^/]+)$/.exec(path))) data = await payout(floor, user, match[1] ?? '');
   else return { statusCode: 404, headers: {}, body: '{}' };
-  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, data }) };
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ success: true, data }),
+  };
 }

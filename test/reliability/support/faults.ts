@@ -39,9 +39,22 @@ export interface FaultRule {
 }
 
 /** Commands that write: the only ones a conflict can hit. */
-export const WRITE_COMMANDS = new Set(['TransactWriteItemsCommand', 'UpdateItemCommand', 'PutItemCommand', 'DeleteItemCommand']);
+export const WRITE_COMMANDS = new Set([
+  'TransactWriteItemsCommand',
+  'UpdateItemCommand',
+  'PutItemCommand',
+  'DeleteItemCommand',
+]);
 
-const NETWORK_CODES = ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'] as const;
+const NETWORK_CODES = [
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+] as const;
 const metadata = { httpStatusCode: 400, requestId: 'fault-injected', attempts: 1, totalRetryDelay: 0 };
 
 function itemCount(input: unknown): number {
@@ -66,7 +79,10 @@ export function faultError(kind: FaultKind, command: string, input: unknown, var
   const transaction = command === 'TransactWriteItemsCommand';
   switch (kind) {
     case 'throttle': {
-      const options = { message: 'The level of configured provisioned throughput for the table was exceeded (fault injected).', $metadata: metadata };
+      const options = {
+        message: 'The level of configured provisioned throughput for the table was exceeded (fault injected).',
+        $metadata: metadata,
+      };
       const choices = [
         () => new ProvisionedThroughputExceededException(options),
         () => new ThrottlingException(options),
@@ -77,14 +93,22 @@ export function faultError(kind: FaultKind, command: string, input: unknown, var
     case 'conflict':
       return transaction
         ? cancelled(input, 'TransactionConflict', variant)
-        : new TransactionConflictException({ message: 'Transaction is ongoing for the item (fault injected).', $metadata: metadata });
+        : new TransactionConflictException({
+            message: 'Transaction is ongoing for the item (fault injected).',
+            $metadata: metadata,
+          });
     case 'network': {
       const code = NETWORK_CODES[variant % NETWORK_CODES.length]!;
-      return Object.assign(new Error(`${code === 'ECONNRESET' ? 'socket hang up' : `connect ${code} 127.0.0.1`} (fault injected)`), { code });
+      return Object.assign(
+        new Error(`${code === 'ECONNRESET' ? 'socket hang up' : `connect ${code} 127.0.0.1`} (fault injected)`),
+        { code },
+      );
     }
     case 'lost-answer':
       return variant % 2 === 0
-        ? Object.assign(new Error('Connection timed out after 3000 ms (fault injected, after commit)'), { name: 'TimeoutError' })
+        ? Object.assign(new Error('Connection timed out after 3000 ms (fault injected, after commit)'), {
+            name: 'TimeoutError',
+          })
         : Object.assign(new Error('socket hang up (fault injected, after commit)'), { code: 'ECONNRESET' });
   }
 }

@@ -31,7 +31,8 @@ export const sizes = Object.freeze({
 
 /** Replays one model run: the seed and path fast-check printed for a failure. */
 const seedText = process.env.RELIABILITY_SEED || undefined;
-if (seedText !== undefined && !/^-?\d+$/.test(seedText)) throw new Error(`RELIABILITY_SEED must be a whole number, got "${seedText}"`);
+if (seedText !== undefined && !/^-?\d+$/.test(seedText))
+  throw new Error(`RELIABILITY_SEED must be a whole number, got "${seedText}"`);
 export const replay = Object.freeze({
   seed: seedText === undefined ? undefined : Number(seedText),
   path: process.env.RELIABILITY_PATH || undefined,
@@ -42,15 +43,23 @@ export const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'out'
 /** Writes one suite's figures to test/reliability/out/<suite>.json, where run-long.ts collects them. */
 export function writeFigures(suite: string, figures: Record<string, unknown>): void {
   mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(join(OUT_DIR, `${suite}.json`), `${JSON.stringify({ suite, at: new Date().toISOString(), ...figures }, null, 2)}\n`);
+  writeFileSync(
+    join(OUT_DIR, `${suite}.json`),
+    `${JSON.stringify({ suite, at: new Date().toISOString(), ...figures }, null, 2)}\n`,
+  );
 }
 
 /** Runs `task` over `items` with at most `limit` at a time, keeping the order of the results. */
-export async function mapPool<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
-    for (let index = next++; index < items.length; index = next++) results[index] = await task(items[index] as T, index);
+    for (let index = next++; index < items.length; index = next++)
+      results[index] = await task(items[index] as T, index);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;

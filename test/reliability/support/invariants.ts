@@ -47,14 +47,23 @@ export function checkInvariants(
     payoutsOf.set(owner, [...(payoutsOf.get(owner) ?? []), payout]);
     expect(affiliates.has(owner), () => `payout ${payout.payout_id} belongs to no affiliate (${owner})`);
     const amount = num(payout.amount);
-    expect(Number.isSafeInteger(amount) && amount > 0, () => `payout ${payout.payout_id} has amount ${String(payout.amount)}`);
+    expect(
+      Number.isSafeInteger(amount) && amount > 0,
+      () => `payout ${payout.payout_id} has amount ${String(payout.amount)}`,
+    );
     const status = payout.status as PayoutStatus;
     expect(PAYOUT_STATUSES.includes(status), () => `payout ${payout.payout_id} has status ${String(payout.status)}`);
     const history = (payout.history ?? []) as { from: PayoutStatus | null; to: PayoutStatus }[];
     let at: PayoutStatus | null = null;
     for (const change of history) {
-      const legal = at === null ? change.from === null && change.to === 'pending' : change.from === at && canTransition(at, change.to);
-      expect(legal, () => `payout ${payout.payout_id} history has an illegal step ${change.from} -> ${change.to} (was ${at})`);
+      const legal =
+        at === null
+          ? change.from === null && change.to === 'pending'
+          : change.from === at && canTransition(at, change.to);
+      expect(
+        legal,
+        () => `payout ${payout.payout_id} history has an illegal step ${change.from} -> ${change.to} (was ${at})`,
+      );
       at = change.to;
     }
     expect(at === status, () => `payout ${payout.payout_id} is ${status} but its history ends at ${at}`);
@@ -66,26 +75,46 @@ export function checkInvariants(
     const pending = num(affiliate.total_pending ?? 0);
     const count = num(affiliate.payout_count ?? 0);
     const own = payoutsOf.get(affiliateId) ?? [];
-    const recomputed = sumPayouts(own.map((payout) => ({ status: payout.status as PayoutStatus, amount: num(payout.amount) })));
+    const recomputed = sumPayouts(
+      own.map((payout) => ({ status: payout.status as PayoutStatus, amount: num(payout.amount) })),
+    );
     const available = earned - paid - pending;
-    expect(earned >= 0 && paid >= 0 && pending >= 0, () => `${affiliateId}: a negative term (earned ${earned}, paid ${paid}, pending ${pending})`);
+    expect(
+      earned >= 0 && paid >= 0 && pending >= 0,
+      () => `${affiliateId}: a negative term (earned ${earned}, paid ${paid}, pending ${pending})`,
+    );
     expect(available >= 0, () => `${affiliateId}: overdraft: paid ${paid} + pending ${pending} > earned ${earned}`);
     expect(available + pending + paid === earned, () => `${affiliateId}: available + pending + paid != earned`);
-    expect(paid === recomputed.paid, () => `${affiliateId}: total_paid ${paid} != ${recomputed.paid} recomputed from its payouts`);
-    expect(pending === recomputed.pending, () => `${affiliateId}: total_pending ${pending} != ${recomputed.pending} recomputed from its payouts`);
+    expect(
+      paid === recomputed.paid,
+      () => `${affiliateId}: total_paid ${paid} != ${recomputed.paid} recomputed from its payouts`,
+    );
+    expect(
+      pending === recomputed.pending,
+      () => `${affiliateId}: total_pending ${pending} != ${recomputed.pending} recomputed from its payouts`,
+    );
     expect(count === own.length, () => `${affiliateId}: payout_count ${count} != ${own.length} payouts`);
     const years = snap.taxYears.filter((item) => item.affiliate_id === affiliateId);
     const yearsPaid = years.reduce((sum, item) => sum + num(item.paid_cents ?? 0), 0);
-    expect(yearsPaid === paid, () => `${affiliateId}: its tax years add up to ${yearsPaid} paid, total_paid is ${paid}`);
+    expect(
+      yearsPaid === paid,
+      () => `${affiliateId}: its tax years add up to ${yearsPaid} paid, total_paid is ${paid}`,
+    );
   }
 
   const receipts = new Map<string, string>();
   for (const payout of snap.payouts) {
     const number = payout.receipt_number;
     const paidOut = payout.status === 'completed' || payout.status === 'returned';
-    expect(paidOut === (typeof number === 'string'), () => `payout ${payout.payout_id} is ${String(payout.status)} with receipt number ${String(number)}`);
+    expect(
+      paidOut === (typeof number === 'string'),
+      () => `payout ${payout.payout_id} is ${String(payout.status)} with receipt number ${String(number)}`,
+    );
     if (typeof number !== 'string') continue;
-    expect(!receipts.has(number), () => `receipt number ${number} given to ${receipts.get(number)} and ${payout.payout_id}`);
+    expect(
+      !receipts.has(number),
+      () => `receipt number ${number} given to ${receipts.get(number)} and ${payout.payout_id}`,
+    );
     receipts.set(number, String(payout.payout_id));
   }
 
@@ -94,7 +123,10 @@ export function checkInvariants(
   for (const record of snap.idempotency) {
     const key = String(record.idempotency_key);
     const payout = payouts.get(String(record.payout_id));
-    expect(payout !== undefined, () => `idempotency record ${key} points at a missing payout ${String(record.payout_id)}`);
+    expect(
+      payout !== undefined,
+      () => `idempotency record ${key} points at a missing payout ${String(record.payout_id)}`,
+    );
     if (!payout) continue;
     const user = usersByAffiliate.get(String(payout.affiliate_id));
     expect(key.startsWith(`${user}#`), () => `idempotency record ${key} points at a payout of ${user}`);
@@ -112,7 +144,10 @@ export function checkInvariants(
       acknowledged.add(ack.payoutId);
       const stored = payouts.get(ack.payoutId);
       expect(stored !== undefined, () => `payout ${ack.payoutId} was answered 201 but is not stored (money lost)`);
-      expect(stored === undefined || stored.amount === ack.amount, () => `payout ${ack.payoutId} was answered with another amount`);
+      expect(
+        stored === undefined || stored.amount === ack.amount,
+        () => `payout ${ack.payoutId} was answered with another amount`,
+      );
       if (ack.key === undefined) continue;
       const scoped = `${ack.userId}#${ack.key}`;
       byKey.set(scoped, (byKey.get(scoped) ?? new Set()).add(ack.payoutId));
@@ -121,7 +156,8 @@ export function checkInvariants(
       expect(ids.size === 1, () => `Idempotency-Key ${scoped} produced ${ids.size} payouts: ${[...ids].join(', ')}`);
     }
     if (ledger.everyPayoutAcknowledged) {
-      for (const id of payouts.keys()) expect(acknowledged.has(id), () => `payout ${id} exists but no client was told about it`);
+      for (const id of payouts.keys())
+        expect(acknowledged.has(id), () => `payout ${id} exists but no client was told about it`);
     }
   }
   return { violations, checks };

@@ -105,7 +105,10 @@ const affiliateArb: fc.Arbitrary<InitialAffiliate> = fc.record({
     { weight: 2, arbitrary: fc.integer({ min: 1_000, max: 20_000 }) },
     { weight: 6, arbitrary: fc.integer({ min: 20_000, max: 150_000 }) },
   ),
-  tier: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant('tier1' as const) }),
+  tier: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constant('tier1' as const) },
+  ),
   suspended: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   method: fc.constantFrom<Method>('paypal', 'zelle'),
 });
@@ -132,19 +135,38 @@ const moveArb = fc.record({ payout: payoutRefArb, to: targetArb, tx: txArb }).ma
 }));
 
 const simpleCmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 30, arbitrary: fc.record({ t: fc.constant('request' as const), aff: affArb, body: bodyArb, key: fc.option(fc.nat(2), { nil: undefined, freq: 3 }) }).map(dropUndefined) },
+  {
+    weight: 30,
+    arbitrary: fc
+      .record({
+        t: fc.constant('request' as const),
+        aff: affArb,
+        body: bodyArb,
+        key: fc.option(fc.nat(2), { nil: undefined, freq: 3 }),
+      })
+      .map(dropUndefined),
+  },
   { weight: 10, arbitrary: fc.record({ t: fc.constant('replay' as const), aff: affArb, mismatch: fc.boolean() }) },
   { weight: 12, arbitrary: fc.record({ t: fc.constant('cancel' as const), aff: affArb, payout: payoutRefArb }) },
   { weight: 15, arbitrary: moveArb.map((move) => ({ t: 'move' as const, ...move })) },
-  { weight: 6, arbitrary: fc.array(moveArb, { minLength: 1, maxLength: 4 }).map((items) => ({ t: 'bulk' as const, items })) },
-  { weight: 8, arbitrary: fc.record({ t: fc.constant('earn' as const), aff: affArb, cents: fc.integer({ min: 1, max: 20_000 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.array(moveArb, { minLength: 1, maxLength: 4 }).map((items) => ({ t: 'bulk' as const, items })),
+  },
+  {
+    weight: 8,
+    arbitrary: fc.record({ t: fc.constant('earn' as const), aff: affArb, cents: fc.integer({ min: 1, max: 20_000 }) }),
+  },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('balance' as const), aff: affArb }) },
 );
 
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 87, arbitrary: simpleCmdArb },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('reconcile' as const), aff: affArb }) },
-  { weight: 10, arbitrary: fc.array(simpleCmdArb, { minLength: 2, maxLength: 5 }).map((ops) => ({ t: 'concurrent' as const, ops })) },
+  {
+    weight: 10,
+    arbitrary: fc.array(simpleCmdArb, { minLength: 2, maxLength: 5 }).map((ops) => ({ t: 'concurrent' as const, ops })),
+  },
 );
 
 function dropUndefined<T extends object>(value: T): T {
@@ -159,9 +181,9 @@ export interface Scenario {
 export function scenarioArb(maxCommands: number): fc.Arbitrary<Scenario> {
   return fc.record({
     // The first affiliate is always active; the second is suspended one run in ten (its requests: 403, no write).
-    affiliates: fc.tuple(...Array.from({ length: AFFILIATES_PER_RUN }, () => affiliateArb)).map((list) =>
-      list.map((affiliate, index) => ({ ...affiliate, suspended: index > 0 && affiliate.suspended })),
-    ),
+    affiliates: fc
+      .tuple(...Array.from({ length: AFFILIATES_PER_RUN }, () => affiliateArb))
+      .map((list) => list.map((affiliate, index) => ({ ...affiliate, suspended: index > 0 && affiliate.suspended }))),
     commands: fc.array(cmdArb, { minLength: 3, maxLength: Math.max(3, maxCommands) }),
   });
 }
@@ -197,13 +219,16 @@ export function resolve(cmd: Exclude<Cmd, { t: 'concurrent' }>, resolver: Resolv
   switch (cmd.t) {
     case 'request': {
       const key = cmd.key === undefined ? undefined : `k${cmd.key}`;
-      if (key !== undefined) resolver.keyed.set(cmd.aff, [...(resolver.keyed.get(cmd.aff) ?? []), { key, body: cmd.body }]);
+      if (key !== undefined)
+        resolver.keyed.set(cmd.aff, [...(resolver.keyed.get(cmd.aff) ?? []), { key, body: cmd.body }]);
       return { t: 'request', aff: cmd.aff, body: cmd.body, ...(key !== undefined ? { key } : {}) };
     }
     case 'replay': {
       const user = (state.affiliates[cmd.aff] as ModelAffiliate).user;
       const sent = resolver.keyed.get(cmd.aff) ?? [];
-      const bound = sent.filter(({ key, body }) => state.keys.get(`${user}#${key}`)?.fingerprint === fingerprintOf(body));
+      const bound = sent.filter(
+        ({ key, body }) => state.keys.get(`${user}#${key}`)?.fingerprint === fingerprintOf(body),
+      );
       const last = bound.at(-1) ?? sent.at(-1) ?? { key: 'k0', body: { amount: MIN_PAYOUT } };
       const body = cmd.mismatch ? { ...last.body, amount: last.body.amount + 1 } : last.body;
       return { t: 'request', aff: cmd.aff, body, key: last.key };
@@ -220,7 +245,11 @@ export function resolve(cmd: Exclude<Cmd, { t: 'concurrent' }>, resolver: Resolv
     case 'bulk':
       return {
         t: 'bulk',
-        items: cmd.items.map((item) => ({ payoutId: payoutIdOf(resolver, item.payout), to: item.to, ...(item.tx ? { tx: item.tx } : {}) })),
+        items: cmd.items.map((item) => ({
+          payoutId: payoutIdOf(resolver, item.payout),
+          to: item.to,
+          ...(item.tx ? { tx: item.tx } : {}),
+        })),
       };
     case 'earn':
     case 'balance':
@@ -236,19 +265,33 @@ export function resolve(cmd: Exclude<Cmd, { t: 'concurrent' }>, resolver: Resolv
 type Outcome = ModelState | string;
 
 export function fingerprintOf(body: Body): string {
-  return JSON.stringify(Object.keys(body).sort().map((key) => [key, body[key as keyof Body]]));
+  return JSON.stringify(
+    Object.keys(body)
+      .sort()
+      .map((key) => [key, body[key as keyof Body]]),
+  );
 }
 
 /** A transient answer a concurrent step may give instead of taking effect: 503 (with Retry-After) or 409 in flight. */
 function isTransient(result: { status: number; code?: string | undefined; retryAfter?: string | undefined }): boolean {
-  return (result.status === 503 || (result.status === 409 && result.code === 'IDEMPOTENCY_IN_FLIGHT')) && result.retryAfter !== undefined;
+  return (
+    (result.status === 503 || (result.status === 409 && result.code === 'IDEMPOTENCY_IN_FLIGHT')) &&
+    result.retryAfter !== undefined
+  );
 }
 
 interface Answer {
   status: number;
   code?: string | undefined;
   message?: string | undefined;
-  payout?: { payout_id?: string; status?: string; amount?: number; payment_method?: string; affiliate_id?: string; transaction_id?: string | null };
+  payout?: {
+    payout_id?: string;
+    status?: string;
+    amount?: number;
+    payment_method?: string;
+    affiliate_id?: string;
+    transaction_id?: string | null;
+  };
   replayed: boolean;
   retryAfter?: string | undefined;
 }
@@ -268,7 +311,13 @@ const describe = (answer: Answer) =>
   `${answer.status}${answer.code ? ` ${answer.code}` : ''}${answer.payout ? ` payout ${answer.payout.payout_id} ${answer.payout.status}` : ''}${answer.replayed ? ' (replayed)' : ''}`;
 
 function expectError(answer: Answer, status: number, code: string, state: ModelState): Outcome {
-  if (answer.status === status && answer.code === code && typeof answer.message === 'string' && answer.message.length > 0) return state;
+  if (
+    answer.status === status &&
+    answer.code === code &&
+    typeof answer.message === 'string' &&
+    answer.message.length > 0
+  )
+    return state;
   return `expected ${status} ${code}, got ${describe(answer)}`;
 }
 
@@ -286,7 +335,8 @@ function predictRequest(state: ModelState, op: Extract<Op, { t: 'request' }>, an
   const minimum = affiliate.tier === 'tier1' ? TIER1_MIN_PAYOUT : MIN_PAYOUT;
   if (op.body.amount < minimum) return expectError(answer, 400, 'BELOW_MINIMUM', state);
   const { paid, pending } = figuresOf(state, affiliate.id);
-  if (op.body.amount > Math.max(0, affiliate.earned - paid - pending)) return expectError(answer, 400, 'INSUFFICIENT_BALANCE', state);
+  if (op.body.amount > Math.max(0, affiliate.earned - paid - pending))
+    return expectError(answer, 400, 'INSUFFICIENT_BALANCE', state);
   const payout = answer.payout;
   const id = payout?.payout_id;
   if (
@@ -312,7 +362,8 @@ function predictCancel(state: ModelState, op: Extract<Op, { t: 'cancel' }>, answ
   const payout = state.payouts.get(op.payoutId);
   if (!payout || payout.affiliate !== affiliate.id) return expectError(answer, 404, 'PAYOUT_NOT_FOUND', state);
   if (payout.status === 'cancelled') {
-    if (answer.status === 200 && answer.payout?.status === 'cancelled' && /already/i.test(answer.message ?? '')) return state;
+    if (answer.status === 200 && answer.payout?.status === 'cancelled' && /already/i.test(answer.message ?? ''))
+      return state;
     return `expected 200 "already cancelled", got ${describe(answer)}`;
   }
   if (payout.status !== 'pending') return expectError(answer, 409, 'PAYOUT_NOT_CANCELLABLE', state);
@@ -327,7 +378,8 @@ function predictCancel(state: ModelState, op: Extract<Op, { t: 'cancel' }>, answ
 /** The admin move of one payout, single or one item of a bulk (whose result carries status_code and code). */
 function predictMove(state: ModelState, move: { payoutId: string; to: Target; tx?: string }, answer: Answer): Outcome {
   if (move.to === 'pending') return expectError(answer, 400, 'VALIDATION_ERROR', state);
-  if (move.to === 'completed' && move.tx === undefined) return expectError(answer, 400, 'TRANSACTION_ID_REQUIRED', state);
+  if (move.to === 'completed' && move.tx === undefined)
+    return expectError(answer, 400, 'TRANSACTION_ID_REQUIRED', state);
   const payout = state.payouts.get(move.payoutId);
   if (!payout) return expectError(answer, 404, 'PAYOUT_NOT_FOUND', state);
   if (payout.status === move.to) {
@@ -337,7 +389,11 @@ function predictMove(state: ModelState, move: { payoutId: string; to: Target; tx
   }
   if (!canTransition(payout.status, move.to)) return expectError(answer, 409, 'INVALID_TRANSITION', state);
   const tx = move.tx ?? payout.tx;
-  if (answer.status !== 200 || answer.payout?.status !== move.to || (answer.payout.transaction_id ?? undefined) !== tx) {
+  if (
+    answer.status !== 200 ||
+    answer.payout?.status !== move.to ||
+    (answer.payout.transaction_id ?? undefined) !== tx
+  ) {
     return `expected 200 moving ${payout.id} ${payout.status} -> ${move.to}, got ${describe(answer)}`;
   }
   const next = cloneState(state);
@@ -350,7 +406,12 @@ function predictMove(state: ModelState, move: { payoutId: string; to: Target; tx
 function predictBalance(state: ModelState, op: { aff: number }, result: InvokeResult): Outcome {
   const affiliate = state.affiliates[op.aff] as ModelAffiliate;
   const { paid, pending } = figuresOf(state, affiliate.id);
-  const expected = { total_earned: affiliate.earned, total_paid: paid, pending, available: Math.max(0, affiliate.earned - paid - pending) };
+  const expected = {
+    total_earned: affiliate.earned,
+    total_paid: paid,
+    pending,
+    available: Math.max(0, affiliate.earned - paid - pending),
+  };
   const actual = result.json?.data?.balance;
   if (result.status === 200 && JSON.stringify(actual) === JSON.stringify(expected)) return state;
   return `expected balance ${JSON.stringify(expected)}, got ${result.status} ${JSON.stringify(actual ?? result.json)}`;
@@ -415,9 +476,19 @@ function atomicsOf(executed: Executed[]): { atomics: Atomic[]; problems: string[
       continue;
     }
     if (!result) throw new Error(`no result for ${label}`);
-    if (result.status >= 500 && result.status !== 503) problems.push(`${label} answered ${result.status}: ${result.body}`);
+    if (result.status >= 500 && result.status !== 503)
+      problems.push(`${label} answered ${result.status}: ${result.body}`);
     if (op.t === 'bulk') {
-      const results = result.json?.data?.results as { payout_id: string | null; success: boolean; status_code: number; code?: string; message?: string; payout?: Answer['payout'] }[] | undefined;
+      const results = result.json?.data?.results as
+        | {
+            payout_id: string | null;
+            success: boolean;
+            status_code: number;
+            code?: string;
+            message?: string;
+            payout?: Answer['payout'];
+          }[]
+        | undefined;
       if (result.status !== 200 || !Array.isArray(results) || results.length !== op.items.length) {
         problems.push(`${label}: expected 200 with ${op.items.length} results, got ${result.status} ${result.body}`);
         continue;
@@ -434,7 +505,9 @@ function atomicsOf(executed: Executed[]): { atomics: Atomic[]; problems: string[
           // A bulk item that met a transient failure says so in its own result; the batch itself answered 200.
           retryAfter: itemResult.status_code === 503 ? 'item' : undefined,
         };
-        const earlier = op.items.slice(0, index).flatMap((other, otherIndex) => (other.payoutId === item.payoutId ? [first + otherIndex] : []));
+        const earlier = op.items
+          .slice(0, index)
+          .flatMap((other, otherIndex) => (other.payoutId === item.payoutId ? [first + otherIndex] : []));
         atomics.push({
           label: `${label} item ${index}`,
           after: earlier,
@@ -473,24 +546,41 @@ export function differences(state: ModelState, snap: Snapshot): string[] {
   for (const affiliate of state.affiliates) {
     const stored = snap.affiliates.find((item) => item.affiliate_id === affiliate.id);
     const { paid, pending, count } = figuresOf(state, affiliate.id);
-    const actual = [stored?.total_earned, stored?.total_paid ?? 0, stored?.total_pending ?? 0, stored?.payout_count ?? 0];
+    const actual = [
+      stored?.total_earned,
+      stored?.total_paid ?? 0,
+      stored?.total_pending ?? 0,
+      stored?.payout_count ?? 0,
+    ];
     const expected = [affiliate.earned, paid, pending, count];
     if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-      out.push(`${affiliate.id}: [earned, paid, pending, count] are ${JSON.stringify(actual)}, the model says ${JSON.stringify(expected)}`);
+      out.push(
+        `${affiliate.id}: [earned, paid, pending, count] are ${JSON.stringify(actual)}, the model says ${JSON.stringify(expected)}`,
+      );
     }
   }
-  if (snap.payouts.length !== state.payouts.size) out.push(`${snap.payouts.length} payouts stored, the model has ${state.payouts.size}`);
+  if (snap.payouts.length !== state.payouts.size)
+    out.push(`${snap.payouts.length} payouts stored, the model has ${state.payouts.size}`);
   for (const item of snap.payouts) {
     const payout = state.payouts.get(String(item.payout_id));
     if (!payout) out.push(`payout ${item.payout_id} is stored but the model never created it`);
-    else if (payout.status !== item.status || payout.amount !== item.amount || payout.affiliate !== item.affiliate_id || (payout.tx ?? null) !== (item.transaction_id ?? null)) {
-      out.push(`payout ${payout.id} is ${item.status}/${item.amount}/${item.transaction_id ?? '-'}, the model says ${payout.status}/${payout.amount}/${payout.tx ?? '-'}`);
+    else if (
+      payout.status !== item.status ||
+      payout.amount !== item.amount ||
+      payout.affiliate !== item.affiliate_id ||
+      (payout.tx ?? null) !== (item.transaction_id ?? null)
+    ) {
+      out.push(
+        `payout ${payout.id} is ${item.status}/${item.amount}/${item.transaction_id ?? '-'}, the model says ${payout.status}/${payout.amount}/${payout.tx ?? '-'}`,
+      );
     }
   }
   const storedKeys = new Map(snap.idempotency.map((item) => [String(item.idempotency_key), String(item.payout_id)]));
-  if (storedKeys.size !== state.keys.size) out.push(`${storedKeys.size} idempotency records stored, the model has ${state.keys.size}`);
+  if (storedKeys.size !== state.keys.size)
+    out.push(`${storedKeys.size} idempotency records stored, the model has ${state.keys.size}`);
   for (const [key, { payoutId }] of state.keys) {
-    if (storedKeys.get(key) !== payoutId) out.push(`key ${key} binds ${storedKeys.get(key)}, the model says ${payoutId}`);
+    if (storedKeys.get(key) !== payoutId)
+      out.push(`key ${key} binds ${storedKeys.get(key)}, the model says ${payoutId}`);
   }
   return out;
 }
@@ -521,11 +611,17 @@ export function linearize(before: ModelState, executed: Executed[], snap: Snapsh
       if (diff.length === 0) return state;
       if (closestDepth <= done.length) {
         closestDepth = done.length;
-        closest = [`every answer fits the order ${done.map((index) => atomics[index]!.label).join(' ; ')}, but:`, ...diff];
+        closest = [
+          `every answer fits the order ${done.map((index) => atomics[index]!.label).join(' ; ')}, but:`,
+          ...diff,
+        ];
       }
       return undefined;
     }
-    const memo = `${done.slice().sort((a, b) => a - b).join(',')}|${stateKey(state)}`;
+    const memo = `${done
+      .slice()
+      .sort((a, b) => a - b)
+      .join(',')}|${stateKey(state)}`;
     if (seen.has(memo)) return undefined;
     seen.add(memo);
     for (const [index, atomic] of atomics.entries()) {
@@ -544,5 +640,7 @@ export function linearize(before: ModelState, executed: Executed[], snap: Snapsh
     return undefined;
   };
   const state = search(before, []);
-  return state ? { state, problems: [], explored: Math.max(1, explored) } : { problems: closest.length ? closest : ['no order explains the step'], explored };
+  return state
+    ? { state, problems: [], explored: Math.max(1, explored) }
+    : { problems: closest.length ? closest : ['no order explains the step'], explored };
 }

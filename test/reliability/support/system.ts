@@ -59,7 +59,8 @@ export function systemOn(db: TestTables, runtime: Dependencies): System {
     admin,
     token: cachedToken,
     asUser: async (sub, options) => invoke(payouts, { ...options, token: options.token ?? (await cachedToken(sub)) }),
-    asAdmin: async (options) => invoke(admin, { ...options, token: options.token ?? (await cachedToken('admin-reliability', true)) }),
+    asAdmin: async (options) =>
+      invoke(admin, { ...options, token: options.token ?? (await cachedToken('admin-reliability', true)) }),
   };
 }
 
@@ -69,7 +70,11 @@ export async function createSystem(env: Record<string, string> = {}): Promise<Sy
   return systemOn(db, testRuntime(db, env));
 }
 
-async function scanAll(client: DynamoDBDocumentClient, table: string, filter?: { expression: string; values: Item }): Promise<Item[]> {
+async function scanAll(
+  client: DynamoDBDocumentClient,
+  table: string,
+  filter?: { expression: string; values: Item },
+): Promise<Item[]> {
   const items: Item[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -94,10 +99,26 @@ export async function snapshot(
   scope?: { affiliateId: string; userId: string },
 ): Promise<Snapshot> {
   const [affiliates, payouts, idempotency, taxYears] = await Promise.all([
-    scanAll(client, tables.affiliates, scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } }),
-    scanAll(client, tables.payouts, scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } }),
-    scanAll(client, tables.idempotency, scope && { expression: 'begins_with(idempotency_key, :user)', values: { ':user': `${scope.userId}#` } }),
-    scanAll(client, tables.taxYears, scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } }),
+    scanAll(
+      client,
+      tables.affiliates,
+      scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } },
+    ),
+    scanAll(
+      client,
+      tables.payouts,
+      scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } },
+    ),
+    scanAll(
+      client,
+      tables.idempotency,
+      scope && { expression: 'begins_with(idempotency_key, :user)', values: { ':user': `${scope.userId}#` } },
+    ),
+    scanAll(
+      client,
+      tables.taxYears,
+      scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } },
+    ),
   ]);
   return { affiliates, payouts, idempotency, taxYears };
 }
@@ -105,9 +126,18 @@ export async function snapshot(
 /** Deletes every item of a snapshot: tables are reused across model runs, creating them per run is slow. */
 export async function wipe(client: DynamoDBDocumentClient, tables: TableNames, items: Snapshot): Promise<void> {
   const requests: { table: string; key: Item }[] = [
-    ...items.affiliates.map((item) => ({ table: tables.affiliates, key: { [AFFILIATES.partitionKey]: item[AFFILIATES.partitionKey] } })),
-    ...items.payouts.map((item) => ({ table: tables.payouts, key: { [PAYOUTS.partitionKey]: item[PAYOUTS.partitionKey] } })),
-    ...items.idempotency.map((item) => ({ table: tables.idempotency, key: { [IDEMPOTENCY.partitionKey]: item[IDEMPOTENCY.partitionKey] } })),
+    ...items.affiliates.map((item) => ({
+      table: tables.affiliates,
+      key: { [AFFILIATES.partitionKey]: item[AFFILIATES.partitionKey] },
+    })),
+    ...items.payouts.map((item) => ({
+      table: tables.payouts,
+      key: { [PAYOUTS.partitionKey]: item[PAYOUTS.partitionKey] },
+    })),
+    ...items.idempotency.map((item) => ({
+      table: tables.idempotency,
+      key: { [IDEMPOTENCY.partitionKey]: item[IDEMPOTENCY.partitionKey] },
+    })),
     ...items.taxYears.map((item) => ({
       table: tables.taxYears,
       key: { [TAX_YEARS.partitionKey]: item[TAX_YEARS.partitionKey], [TAX_YEARS.sortKey]: item[TAX_YEARS.sortKey] },
@@ -115,7 +145,8 @@ export async function wipe(client: DynamoDBDocumentClient, tables: TableNames, i
   ];
   for (let start = 0; start < requests.length; start += 25) {
     let pending: Record<string, { DeleteRequest: { Key: Item } }[]> | undefined = {};
-    for (const { table, key } of requests.slice(start, start + 25)) (pending[table] ??= []).push({ DeleteRequest: { Key: key } });
+    for (const { table, key } of requests.slice(start, start + 25))
+      (pending[table] ??= []).push({ DeleteRequest: { Key: key } });
     while (pending && Object.keys(pending).length > 0) {
       const result = await client.send(new BatchWriteCommand({ RequestItems: pending }));
       pending = result.UnprocessedItems as typeof pending;
@@ -124,7 +155,12 @@ export async function wipe(client: DynamoDBDocumentClient, tables: TableNames, i
 }
 
 /** What the commissions system does when a commission is approved: ADD to total_earned, nothing else. */
-export async function raiseEarned(client: DynamoDBDocumentClient, tables: TableNames, affiliateId: string, cents: number): Promise<void> {
+export async function raiseEarned(
+  client: DynamoDBDocumentClient,
+  tables: TableNames,
+  affiliateId: string,
+  cents: number,
+): Promise<void> {
   await client.send(
     new UpdateCommand({
       TableName: tables.affiliates,
