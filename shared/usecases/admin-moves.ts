@@ -7,6 +7,7 @@
 import { InvalidInputError, payoutNotFound } from '../domain/errors.ts';
 import type { Payout } from '../domain/payout.ts';
 import type { BulkItem, ProcessBody } from '../schemas/admin.ts';
+import { taxYearOf } from '../domain/tax.ts';
 import { movePayout, type MoveResult } from './move-payout.ts';
 import type { Services } from './services.ts';
 
@@ -31,13 +32,24 @@ export async function processPayout(
       'A completed payout needs the transaction_id of the payment.',
     );
   }
-  const payout = await getAdminPayout(services, payoutId);
-  return movePayout(services, payout, {
-    to: body.status,
-    by: { kind: 'admin', id: adminId },
-    ...(body.transaction_id !== undefined ? { transactionId: body.transaction_id } : {}),
-    ...(body.notes !== undefined ? { note: body.notes } : {}),
-  });
+  // A completion reads the year's receipt sequence beside the payout: one wave instead of two before the commit.
+  const year = body.status === 'completed' ? taxYearOf(services.clock.now().toISOString()) : undefined;
+  const [payout, last] = await Promise.all([
+    getAdminPayout(services, payoutId),
+    year === undefined ? undefined : services.store.lastReceiptNumber(year),
+  ]);
+  const receiptHint = year !== undefined && last !== undefined ? { year, last } : undefined;
+  return movePayout(
+    services,
+    payout,
+    {
+      to: body.status,
+      by: { kind: 'admin', id: adminId },
+      ...(body.transaction_id !== undefined ? { transactionId: body.transaction_id } : {}),
+      ...(body.notes !== undefined ? { note: body.notes } : {}),
+    },
+    receiptHint ? { receiptHint } : {},
+  );
 }
 
 /** One item of a bulk request: a valid move, or the error that made it invalid (and its payout_id, if any). */

@@ -25,13 +25,24 @@ const MAX_MOVE_ATTEMPTS = 3;
  */
 export const MAX_SEQUENCE_ATTEMPTS = 80;
 
+/**
+ * A year's last receipt number, read by the caller in parallel with the payout (a completion then needs one wave
+ * less). Only the first claim uses it; a stale one costs a `sequence-taken` and a fresh read, never a wrong number.
+ */
+export interface ReceiptHint {
+  year: string;
+  last: number;
+}
+
 /** The one way a payout's status changes: every caller hands a payout it read and an intent. */
 export async function movePayout(
   { store, clock, receiptClaims }: Pick<Services, 'store' | 'clock' | 'receiptClaims'>,
   read: Payout,
   intent: MoveIntent,
+  { receiptHint }: { receiptHint?: ReceiptHint } = {},
 ): Promise<MoveResult> {
   let payout = read;
+  let hint = receiptHint;
   let moves = 0;
   let claims = 0;
   while (moves < MAX_MOVE_ATTEMPTS && claims < MAX_SEQUENCE_ATTEMPTS) {
@@ -41,9 +52,11 @@ export async function movePayout(
     const outcome =
       year === undefined
         ? await store.movePayout(payout, plan)
-        : await receiptClaims.run(year, async () =>
-            store.movePayout(payout, plan, claimReceipt(year, await store.lastReceiptNumber(year))),
-          );
+        : await receiptClaims.run(year, async () => {
+            const last = hint?.year === year ? hint.last : await store.lastReceiptNumber(year);
+            hint = undefined;
+            return store.movePayout(payout, plan, claimReceipt(year, last));
+          });
     switch (outcome.kind) {
       case 'moved':
         return { kind: 'moved', payout: outcome.payout };
