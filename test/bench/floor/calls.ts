@@ -77,6 +77,14 @@ export async function balance(floor: Floor, userId: string): Promise<Item> {
   return { total_earned: num(affiliate?.total_earned), total_paid: paid, pending, count: payouts.length };
 }
 
+/** GET /payouts/summary: the balance's calls ‖ GetItem the affiliate's tax year (its blockers need the year's total). */
+export async function summary(floor: Floor, userId: string): Promise<Item> {
+  const affiliateId = await affiliateIdOf(floor, userId);
+  const yearKey = { [TAX_YEARS.partitionKey]: new Date().toISOString().slice(0, 4), [TAX_YEARS.sortKey]: affiliateId };
+  const [figures, year] = await Promise.all([balance(floor, userId), getItem(floor, floor.tables.taxYears, yearKey)]);
+  return { ...figures, paid_this_year: num(year?.paid_cents) };
+}
+
 /** GET /payouts: [GetItem affiliate ‖ Query one page]. */
 export async function history(floor: Floor, userId: string, limit = 20): Promise<Item> {
   const affiliateId = await affiliateIdOf(floor, userId);
@@ -194,8 +202,8 @@ export async function request(floor: Floor, userId: string, amount: number, idem
 }
 
 /**
- * POST /admin/payouts/{id}/process (pending -> completed): GetItem payout, GetItem the year's receipt sequence, then one
- * TransactWriteItems (payout + counters + the affiliate's tax year + the sequence).
+ * POST /admin/payouts/{id}/process (pending -> completed): [GetItem payout ‖ GetItem the year's receipt sequence],
+ * then one TransactWriteItems (payout + counters + the affiliate's tax year + the sequence).
  */
 export async function processPayout(
   floor: Floor,
@@ -203,11 +211,14 @@ export async function processPayout(
   payoutId: string,
   transactionId: string,
 ): Promise<Item> {
-  const item = await getItem(floor, floor.tables.payouts, { [PAYOUTS.partitionKey]: payoutId });
-  if (!item) return { found: false };
   const at = new Date().toISOString();
   const sequenceKey = { [TAX_YEARS.partitionKey]: at.slice(0, 4), [TAX_YEARS.sortKey]: TAX_YEARS.receiptsKey };
-  const last = num((await getItem(floor, floor.tables.taxYears, sequenceKey))?.last_number ?? 0);
+  const [item, sequence] = await Promise.all([
+    getItem(floor, floor.tables.payouts, { [PAYOUTS.partitionKey]: payoutId }),
+    getItem(floor, floor.tables.taxYears, sequenceKey),
+  ]);
+  if (!item) return { found: false };
+  const last = num(sequence?.last_number ?? 0);
   const change = { at, by: adminId, from: item.status, to: 'completed' };
   const amount = num(item.amount);
   await floor.client.send(

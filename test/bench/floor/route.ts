@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { balance, history, payout, processPayout, request, type Floor } from './calls.ts';
+import { balance, history, payout, processPayout, request, summary, type Floor } from './calls.ts';
 
 /**
  * Dispatches a Function URL event to the floor's calls. The caller is named by an `x-bench-user` header: the
@@ -11,7 +11,8 @@ export async function floorRoute(floor: Floor, event: APIGatewayProxyEventV2) {
   const body = event.body ? (JSON.parse(event.body) as Record<string, unknown>) : {};
   let data: unknown;
   let match: RegExpExecArray | null;
-  if (path === '/payouts/balance' || path === '/payouts/summary') data = await balance(floor, user);
+  if (path === '/payouts/balance') data = await balance(floor, user);
+  else if (path === '/payouts/summary') data = await summary(floor, user);
   else if (path === '/payouts/request')
     data = await request(floor, user, Number(body.amount), event.headers['idempotency-key'] ?? '');
   else if (path === '/payouts') data = await history(floor, user);
