@@ -191,12 +191,25 @@ describe('PayPal: OAuth token, payouts create (the sender)', () => {
     await checkRails();
   });
 
-  it('a time-out after PayPal committed the batch: the retry gets the first batch; one item, completed', async () => {
+  it('a time-out after PayPal committed the batch (no webhooks): the retry gets the first batch; one item', async () => {
+    // Without webhooks only the sender's retry (then the sweeper) can finish it; with them, the item's SUCCEEDED
+    // would complete the payout before the retry and the retry's key would never be tested.
     app.sim.controls.timeoutAfterCommit = 1;
+    app.sim.controls.dropWebhooks = true;
     const id = await sendNew(PAYPAL);
-    await completedBy(id);
+    await waitFor(async () => (await app.attempts(id))[0]?.status === 'sent', 'the retry to record the batch');
     expect(app.sim.controls.timeoutAfterCommit).toBe(0);
+    expect(app.senderCalls.failures).toBeGreaterThanOrEqual(1);
+    await waitFor(
+      async () =>
+        (await simState()).items.some(
+          (item) => item.payout_item.sender_item_id === id && item.transaction_status === 'SUCCESS',
+        ),
+      'PayPal to settle the item',
+    );
     expect((await simState()).createdByPayout[id]).toBe(1);
+    await app.runtime.sync.sweep(0);
+    await completedBy(id);
     await checkRails();
   });
 });
