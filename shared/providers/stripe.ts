@@ -137,6 +137,16 @@ export class StripeProvider implements PayoutProvider {
     } catch (error) {
       throw new WebhookSignatureError((error as Error).message);
     }
+    // Signed but not an event this code can read (no id, no type, no data.object): refused like a bad signature.
+    const data = (event as { data?: { object?: unknown } }).data;
+    if (
+      typeof event.id !== 'string' ||
+      typeof event.type !== 'string' ||
+      typeof data?.object !== 'object' ||
+      data.object === null
+    ) {
+      throw new WebhookSignatureError('not a Stripe event');
+    }
     const observation = observeStripeEvent(
       event as unknown as { id: string; type: string; data: { object: Record<string, unknown> } },
     );

@@ -22,9 +22,17 @@ import { invoke } from './http.ts';
  * Everything of issue 10 on one test file's tables, for real: DynamoDB Local with the attempts stream drained into
  * the sender, the provider simulator, and the webhooks handler behind a local HTTP server the simulator calls.
  */
-export async function providerApp(affiliates: SeedAffiliate[], controls: Partial<SimulatorControls> = {}) {
+export async function providerApp(
+  affiliates: SeedAffiliate[],
+  controls: Partial<SimulatorControls> = {},
+  options: {
+    /** Puts something between the functions and the simulator (a fault proxy): returns the base URL to call. */
+    apiBase?: (simulatorUrl: string) => Promise<string>;
+  } = {},
+) {
   const app = await adminApp(affiliates);
   const sim = await startProviderSimulator({ controls: { settleDelayMs: 50, reverseDelayMs: 300, ...controls } });
+  const apiBase = options.apiBase ? await options.apiBase(sim.url) : sim.url;
   const runtime = await createProviderRuntime(
     {
       DYNAMODB_ENDPOINT: app.db.endpoint,
@@ -37,10 +45,10 @@ export async function providerApp(affiliates: SeedAffiliate[], controls: Partial
       PROVIDER_EVENTS_TABLE: app.db.providerTables.events,
       STRIPE_SECRET_KEY: SIM_STRIPE_KEY,
       STRIPE_WEBHOOK_SECRET: SIM_STRIPE_WEBHOOK_SECRET,
-      STRIPE_API_BASE: sim.url,
+      STRIPE_API_BASE: apiBase,
       PAYPAL_CLIENT_ID: SIM_PAYPAL_CLIENT_ID,
       PAYPAL_CLIENT_SECRET: SIM_PAYPAL_CLIENT_SECRET,
-      PAYPAL_API_BASE: sim.url,
+      PAYPAL_API_BASE: apiBase,
       PAYPAL_WEBHOOK_ID: SIM_PAYPAL_WEBHOOK_ID,
       PROVIDER_TIMEOUT_MS: '1500',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
