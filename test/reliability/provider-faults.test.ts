@@ -147,7 +147,8 @@ describe('Stripe: transfer get (the sweeper)', () => {
     expect(
       await app.runtime.store.markSent(attempt!, transfer.id, undefined, new Date(Date.now() - 1_000).toISOString()),
     ).toBe(true);
-    proxy.disarm();
+    // The create stays armed: a stream retry of the sender would otherwise reach the transfer (same key) and complete
+    // the payout before the sweeper's polls get through.
 
     proxy.arm('stripe.transfer.get', '500');
     expect((await app.runtime.sync.sweep(0)).outcomes).toMatchObject({ error: 1 });
@@ -160,6 +161,7 @@ describe('Stripe: transfer get (the sweeper)', () => {
     ]);
     expect((await app.runtime.sync.sweep(0)).outcomes).toMatchObject({ applied: 1 });
     expect((await completedBy(id)).transaction_id).toBe(transfer.id);
+    proxy.disarm();
     await checkRails();
   });
 });
