@@ -13,6 +13,22 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const ESM_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
+/**
+ * How every function of the project is bundled: the local esbuild (never Docker), one minified ESM file with source
+ * maps, the pinned SDK inside, and a require() for CommonJS dependencies that load Node built-ins.
+ */
+export const BUNDLING_DEFAULTS = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  externalModules: [] as string[],
+  banner: ESM_BANNER,
+};
+
 /** The lazily loaded receipt renderer's file in each function's asset (shared/usecases/receipt.ts imports it). */
 export const RECEIPT_RENDERER_FILE = 'receipt-renderer.mjs';
 
@@ -87,16 +103,7 @@ export class ApiFunction extends Construct {
       ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        externalModules: [],
-        // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
-        banner: ESM_BANNER,
+        ...BUNDLING_DEFAULTS,
         // The receipt renderer (pdf-lib) is a file of its own next to the handler, imported on first use only.
         // openapi.json is copied next to it too, read from disk on GET /openapi.json only.
         define: {

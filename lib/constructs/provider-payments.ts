@@ -21,7 +21,7 @@ import {
   type FunctionUrl,
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -31,7 +31,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ATTEMPTS, PROVIDER_EVENTS } from '../../shared/store/dynamodb/provider-tables.ts';
 import type { ApiFunction } from './api-function.ts';
-import { PROJECT_ROOT } from './api-function.ts';
+import { BUNDLING_DEFAULTS, PROJECT_ROOT } from './api-function.ts';
 import type { TableRef } from './payout-tables.ts';
 
 export interface ProviderPaymentsProps {
@@ -361,17 +361,7 @@ export class ProviderPayments extends Construct {
       role,
       logGroup,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        externalModules: [],
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: BUNDLING_DEFAULTS,
     });
   }
 }
