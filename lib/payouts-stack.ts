@@ -6,6 +6,7 @@ import { AFFILIATES, PAYOUTS } from '../shared/store/dynamodb/tables.ts';
 import { SERVICES } from '../shared/telemetry.ts';
 import { ApiFunction, type ApiFunctionProps } from './constructs/api-function.ts';
 import { OperationalAlarms } from './constructs/operational-alarms.ts';
+import { PayoutScheduler } from './constructs/payout-scheduler.ts';
 import { PayoutTables } from './constructs/payout-tables.ts';
 import { ProviderPayments } from './constructs/provider-payments.ts';
 import { WebSite } from './constructs/web-site.ts';
@@ -27,6 +28,8 @@ export class PayoutsStack extends Stack {
   readonly admin: ApiFunction;
   readonly alarms: OperationalAlarms;
   readonly providers?: ProviderPayments;
+  /** Automatic payouts (issue 13): the daily scheduler and its schedule. */
+  readonly scheduler: PayoutScheduler;
   /** The dashboard and the admin console behind CloudFront. */
   readonly site: WebSite;
   /** The HS256 secret, when tokens are not verified against a JWKS. */
@@ -69,12 +72,22 @@ export class PayoutsStack extends Stack {
     }
 
     this.site.deploy(this.payouts.url, this.admin.url);
+    this.scheduler = new PayoutScheduler(this, 'PayoutScheduler', {
+      affiliates: this.tables.affiliates,
+      payouts: this.tables.payouts,
+      idempotency: this.tables.idempotency,
+      taxYears: this.tables.taxYears,
+      environment: { ...commonEnv, IDEMPOTENCY_TABLE: this.tables.idempotency.table.tableName },
+      logRetention: options.logRetention,
+      removalPolicy,
+    });
 
     this.alarms = new OperationalAlarms(this, 'Alarms', {
       ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
     });
     this.alarms.watchFunction('PayoutsApi', this.payouts.function);
     this.alarms.watchFunction('AdminPayoutsApi', this.admin.function);
+    this.alarms.watchFunction('PayoutScheduler', this.scheduler.function);
     for (const { id: tableId, ref } of this.tables.all()) this.alarms.watchTable(tableId, ref);
     // Payouts complete or fail only through admin moves.
     this.alarms.watchPayoutFailureRate('AdminPayoutsApi', this.stackName, SERVICES.adminPayouts);
@@ -126,7 +139,8 @@ export class PayoutsStack extends Stack {
       environment: checked({ ...defaults.environment, IDEMPOTENCY_TABLE: idempotency.table.tableName }),
     });
     // Exactly the item actions the code sends (a TransactWriteItems is authorized per Put/Update inside it).
-    fn.allowTable(affiliates, ['GetItem', 'UpdateItem'], [AFFILIATES.userIndex.name]);
+    // PutItem: a destination claim (issue 13) is put in the settings change's transaction.
+    fn.allowTable(affiliates, ['GetItem', 'UpdateItem', 'PutItem'], [AFFILIATES.userIndex.name]);
     fn.allowTable(payouts, ['GetItem', 'PutItem', 'UpdateItem'], [PAYOUTS.affiliateIndex.name]);
     fn.allowTable(idempotency, ['GetItem', 'PutItem']);
     // The year's totals (the tax form gate, the affiliate's year), and the gate's check inside the reservation.
@@ -140,8 +154,15 @@ export class PayoutsStack extends Stack {
       ...defaults,
       entry: 'lambdas/admin-payouts/handler.ts',
       description: 'Admin payouts API: the review queue and the payout lifecycle',
-      environment: checked(defaults.environment),
+      // The idempotency table: POST /admin/schedules/run requests payouts through the request use case (issue 13).
+      environment: checked({ ...defaults.environment, IDEMPOTENCY_TABLE: this.tables.idempotency.table.tableName }),
     });
+    // Issue 13: a schedule run reserves payouts (payout Put, idempotency record, the tax gate's check) after reading
+    // the sparse schedule index; sends and completions check the affiliate's review flag (ConditionCheck).
+    fn.allowTable(this.tables.idempotency, ['GetItem', 'PutItem']);
+    fn.allowTable(payouts, ['PutItem']);
+    fn.allowTable(affiliates, ['ConditionCheckItem'], [AFFILIATES.scheduleIndex.name]);
+    fn.allowTable(taxYears, ['ConditionCheckItem']);
     // BatchGetItem: the admin listing reads the full rows of a page of index hits in one call.
     fn.allowTable(
       payouts,

@@ -111,6 +111,9 @@ const envSchema = z.object({
     ),
     true,
   ),
+  // Issue 13: the cool-down a changed payout destination starts, and how many affiliates a scheduler run requests at once.
+  PAYOUT_METHOD_COOLDOWN_HOURS: z._default(wholeNumber('nonnegative'), 48),
+  SCHEDULER_CONCURRENCY: z._default(wholeNumber('positive'), 8),
   METRICS_NAMESPACE: z._default(
     nonEmpty.check(
       z.regex(/^[\w.#:/-]{1,255}$/, { error: 'Invalid string: a CloudWatch namespace (letters, digits, . - _ / # :)' }),
@@ -145,6 +148,10 @@ export interface Config {
   metricsEnabled: boolean;
   /** CloudWatch namespace of the business metrics (the stack sets its own name). */
   metricsNamespace: string;
+  /** Hours a changed payout destination holds payout requests back (0: no cool-down). */
+  cooldownHours: number;
+  /** Affiliates a scheduler run requests at the same time. */
+  schedulerConcurrency: number;
 }
 
 /** Thrown at cold start when the environment is wrong: the function refuses to serve rather than run misconfigured. */
@@ -249,5 +256,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logSampleRate: env.LOG_SAMPLE_RATE,
     metricsEnabled: env.METRICS_ENABLED,
     metricsNamespace: env.METRICS_NAMESPACE,
+    cooldownHours: env.PAYOUT_METHOD_COOLDOWN_HOURS,
+    schedulerConcurrency: env.SCHEDULER_CONCURRENCY,
   });
 }

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { PAYMENT_METHODS } from '../../shared/domain/payout.ts';
+import { claimKeys, DUPLICATE_DESTINATION, SCHEDULES } from '../../shared/domain/settings.ts';
+import { AFFILIATES } from '../../shared/store/dynamodb/tables.ts';
 
 const text = (name: string) =>
   z
@@ -17,6 +19,8 @@ type SeedFields = {
   payment_method?: (typeof PAYMENT_METHODS)[number];
   payment_email?: string;
   stripe_account_id?: string;
+  schedule?: (typeof SCHEDULES)[number];
+  auto_minimum?: number;
 };
 
 /**
@@ -39,6 +43,12 @@ export const seedAffiliate = z.pipe(
       payment_email: z.nullish(z.email({ error: 'payment_email must be a valid e-mail address' })),
       stripe_account_id: z.nullish(
         z.string().check(z.regex(/^acct_[A-Za-z0-9_]{1,250}$/, { error: 'stripe_account_id must look like acct_…' })),
+      ),
+      schedule: z.nullish(z.enum(SCHEDULES, { error: `schedule must be one of: ${SCHEDULES.join(', ')}` })),
+      auto_minimum: z.nullish(
+        z
+          .int({ error: 'auto_minimum must be a whole number of cents' })
+          .check(z.positive({ error: 'auto_minimum must be greater than zero' })),
       ),
     },
     { error: 'each affiliate must be an object' },
@@ -107,19 +117,46 @@ export function readSeedFile(path: string): SeedAffiliate[] {
   return result.data;
 }
 
-/** Writes affiliates with zeroed payout counters, 25 per batch. */
+/**
+ * Writes affiliates with zeroed payout counters, 25 per batch, and their destination claims (issue 13): the first
+ * affiliate with a destination owns its claim; every affiliate sharing it is flagged DUPLICATE_PAYOUT_DESTINATION.
+ * Scheduled affiliates get the schedule index's key.
+ */
 export async function seedAffiliates(
   client: DynamoDBDocumentClient,
   table: string,
   affiliates: SeedAffiliate[],
 ): Promise<void> {
   const now = new Date().toISOString();
-  for (let start = 0; start < affiliates.length; start += 25) {
-    const batch = affiliates.slice(start, start + 25).map((affiliate) => ({
-      PutRequest: {
-        Item: { ...affiliate, total_paid: 0, total_pending: 0, payout_count: 0, created_at: now, updated_at: now },
-      },
-    }));
+  const holders = new Map<string, string[]>();
+  for (const affiliate of affiliates)
+    for (const key of claimKeys(affiliate))
+      holders.set(key, [...new Set([...(holders.get(key) ?? []), affiliate.affiliate_id])]);
+  const shared = new Set([...holders.values()].filter((ids) => ids.length > 1).flat());
+  const claims = [...holders].map(([key, [owner, ...others]]) => ({
+    [AFFILIATES.partitionKey]: key,
+    kind: 'destination-claim',
+    owner,
+    ...(others.length > 0 ? { claimants: new Set(others) } : {}),
+    claimed_at: now,
+  }));
+  const items: Record<string, unknown>[] = [
+    ...affiliates.map((affiliate) => ({
+      ...affiliate,
+      total_paid: 0,
+      total_pending: 0,
+      payout_count: 0,
+      created_at: now,
+      updated_at: now,
+      ...(shared.has(affiliate.affiliate_id) ? { flags: new Set([DUPLICATE_DESTINATION]) } : {}),
+      ...(affiliate.schedule && affiliate.schedule !== 'manual'
+        ? { [AFFILIATES.scheduleIndex.partitionKey]: AFFILIATES.scheduleIndex.scheduledPartition }
+        : {}),
+    })),
+    ...claims,
+  ];
+  for (let start = 0; start < items.length; start += 25) {
+    const batch = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
     let pending: Record<string, unknown[]> | undefined = { [table]: batch };
     while (pending && Object.keys(pending).length > 0) {
       const result = await client.send(new BatchWriteCommand({ RequestItems: pending as never }));

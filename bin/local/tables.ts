@@ -15,12 +15,27 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
       TableName: tables.affiliates,
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: AFFILIATES.partitionKey, KeyType: 'HASH' }],
-      AttributeDefinitions: [string(AFFILIATES.partitionKey), string(AFFILIATES.userIndex.partitionKey)],
+      AttributeDefinitions: [
+        string(AFFILIATES.partitionKey),
+        string(AFFILIATES.userIndex.partitionKey),
+        string(AFFILIATES.scheduleIndex.partitionKey),
+      ],
       GlobalSecondaryIndexes: [
         {
           IndexName: AFFILIATES.userIndex.name,
           KeySchema: [{ AttributeName: AFFILIATES.userIndex.partitionKey, KeyType: 'HASH' }],
           Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: AFFILIATES.scheduleIndex.name,
+          KeySchema: [
+            { AttributeName: AFFILIATES.scheduleIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: AFFILIATES.scheduleIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: [...AFFILIATES.scheduleIndex.projectedAttributes],
+          },
         },
       ],
     },

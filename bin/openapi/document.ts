@@ -19,7 +19,14 @@ import {
 import { balanceView, errorEnvelope, payoutView, statusChange } from '../../shared/schemas/common.ts';
 import { taxFormBody, taxFormView, taxYearView } from '../../shared/schemas/tax.ts';
 import { listPayoutsQuery, payoutListView, payoutRequestBody, summaryView } from '../../shared/schemas/payouts.ts';
-import { attemptView, bulkSendBody, bulkSendView, sendView } from '../../shared/schemas/providers.ts';
+import { attemptView, bulkSendBody, bulkSendView, sendBody, sendView } from '../../shared/schemas/providers.ts';
+import {
+  clearedCooldownView,
+  scheduleRunBody,
+  scheduleRunView,
+  settingsBody,
+  settingsView,
+} from '../../shared/schemas/settings.ts';
 
 /** `{success: true, message, data}`: every JSON answer but the errors. */
 const envelope = (data: z.core.$ZodType) => z.object({ success: z.literal(true), message: z.string(), data });
@@ -191,7 +198,7 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     summary: 'Send one pending payout through its provider: processing, with a queued attempt (provider payments on)',
     tags: ['admin', 'providers'],
     requestParams: { path: payoutIdPath },
-    requestBody: { required: false, content: json(emptyBody) },
+    requestBody: { required: false, content: json(sendBody) },
     responses: {
       ...ok('The payout, processing, and its queued attempt', sendView, '202'),
       ...errors('400', ...ADMIN_ERRORS, '404', '409', '415'),
@@ -265,6 +272,36 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
       '200': { description: 'RFC 4180 CSV', content: { 'text/csv': { schema: z.string() } } },
       ...errors(...ADMIN_ERRORS, '404'),
     },
+  },
+  // Issue 13: payout settings, the cool-down, automatic payouts.
+  'GET /payouts/settings': {
+    operationId: 'getSettings',
+    summary: 'Your payout settings: method, e-mail, Stripe account, schedule, auto_minimum, cool-down',
+    tags: ['payouts'],
+    responses: { ...ok('The settings', settingsView), ...errors(...AFFILIATE_ERRORS) },
+  },
+  'PUT /payouts/settings': {
+    operationId: 'putSettings',
+    summary:
+      'Change any of the settings; a new destination starts a cool-down (PAYOUT_METHOD_COOLDOWN_HOURS) on payouts',
+    tags: ['payouts'],
+    requestBody: { required: true, content: json(settingsBody(DEFAULT_MAX_PAYOUT_CENTS)) },
+    responses: { ...ok('The settings as saved', settingsView), ...errors('400', ...AFFILIATE_ERRORS, '415') },
+  },
+  'POST /admin/affiliates/{affiliate_id}/cooldown/clear': {
+    operationId: 'adminClearCooldown',
+    summary: "End an affiliate's payout destination cool-down now",
+    tags: ['admin'],
+    requestParams: { path: z.object({ affiliate_id: z.string() }) },
+    requestBody: { required: false, content: json(emptyBody) },
+    responses: { ...ok('The settings, cool-down ended', clearedCooldownView), ...errors(...ADMIN_ERRORS, '404') },
+  },
+  'POST /admin/schedules/run': {
+    operationId: 'adminRunSchedules',
+    summary: 'Run the automatic payout schedules now, optionally as if at `at`',
+    tags: ['admin'],
+    requestBody: { required: false, content: json(scheduleRunBody) },
+    responses: { ...ok('What the run did', scheduleRunView), ...errors('400', ...ADMIN_ERRORS, '415') },
   },
 };
 

@@ -6,6 +6,7 @@ import { DynamoAttemptStore } from '../../shared/store/dynamodb/attempt-store.ts
 import { PayoutSending } from '../../shared/usecases/payout-sending.ts';
 import { adminRoutes } from './routes.ts';
 import { sendingRoutes } from './sending-routes.ts';
+import { adminSettingsRoutes } from './settings-routes.ts';
 
 /** Builds the admin function from what its cold start built; tests build it on their own tables and clock. */
 export function createAdminPayoutsHandler(
@@ -20,7 +21,11 @@ export function createAdminPayoutsHandler(
   );
   return createHttpHandler({
     // With provider payments on, the payout detail route also lists attempts: listed first, it wins over the plain one.
-    routes: [...(providers.enabled ? sendingRoutes(services, sending) : []), ...adminRoutes(services, telemetry)],
+    routes: [
+      ...(providers.enabled ? sendingRoutes(services, sending) : []),
+      ...adminRoutes(services, telemetry),
+      ...adminSettingsRoutes(services),
+    ],
     authenticate,
     corsAllowedOrigins: config.corsAllowedOrigins,
     logger,

@@ -33,7 +33,7 @@ import { reconcile } from '../../shared/usecases/reconcile.ts';
 import { countMove, countRefusal, noTelemetry, type Telemetry } from '../../shared/telemetry.ts';
 import { taxYearCsv } from '../../shared/usecases/tax-year.ts';
 import type { Services } from '../../shared/usecases/services.ts';
-import { toAdminPayoutView, toPayoutView } from '../../shared/usecases/views.ts';
+import { toAdminPayoutView, todayOf, toPayoutView } from '../../shared/usecases/views.ts';
 
 const CSV_TYPE = 'text/csv; charset=utf-8';
 
@@ -110,7 +110,8 @@ export function adminRoutes(services: Services, telemetry: Telemetry = noTelemet
       query: adminListQuery,
       handle: async ({ query: { limit, cursor, ...filters } }) => {
         const page = await listPayouts(services, filters, limit, cursor);
-        const payouts = page.rows.map((row) => toPayoutView(row));
+        const today = todayOf(services.clock.now());
+        const payouts = page.rows.map((row) => toPayoutView(row, { today, admin: true }));
         return ok(200, 'Success', { payouts, count: payouts.length, next_cursor: page.nextCursor });
       },
     }),

@@ -5,7 +5,13 @@ import { ok } from '../../shared/http/respond.ts';
 import { route, type Route } from '../../shared/http/router.ts';
 import { describeError, type Logger } from '../../shared/logger.ts';
 import { payoutIdParams } from '../../shared/schemas/common.ts';
-import { bulkSendBody, type bulkSendView, emptyBody, MAX_SEND_BODY_BYTES } from '../../shared/schemas/providers.ts';
+import {
+  bulkSendBody,
+  type bulkSendView,
+  emptyBody,
+  MAX_SEND_BODY_BYTES,
+  sendBody,
+} from '../../shared/schemas/providers.ts';
 import { getAdminPayout } from '../../shared/usecases/admin-moves.ts';
 import type { BulkSendOutcome, PayoutSending } from '../../shared/usecases/payout-sending.ts';
 import type { Services } from '../../shared/usecases/services.ts';
@@ -52,8 +58,9 @@ export function sendingRoutes(services: Services, sending: PayoutSending): Route
       summary: 'Send up to 500 pending payouts through their provider (Stripe, PayPal), each on its own.',
       body: bulkSendBody,
       maxBodyBytes: MAX_SEND_BODY_BYTES,
-      handle: async ({ body: { payout_ids }, principal, requestId, logger }) => {
-        const results = (await sending.sendMany(principal.userId, payout_ids)).map((outcome) =>
+      handle: async ({ body: { payout_ids, confirm_duplicate_destination }, principal, requestId, logger }) => {
+        const options = { confirmDuplicateDestination: confirm_duplicate_destination === true };
+        const results = (await sending.sendMany(principal.userId, payout_ids, options)).map((outcome) =>
           bulkSendResultOf(outcome, requestId, logger),
         );
         const succeeded = results.filter((result) => result.success).length;
@@ -70,9 +77,15 @@ export function sendingRoutes(services: Services, sending: PayoutSending): Route
       access: 'admin',
       summary: 'Send one pending payout through its provider: processing, with a queued attempt (202).',
       params: onePayout,
-      body: emptyBody,
-      handle: async ({ params, principal }) =>
-        ok(202, 'Payout sent; the provider is being called', await sending.send(principal.userId, params.payout_id)),
+      body: sendBody,
+      handle: async ({ params, principal, body }) =>
+        ok(
+          202,
+          'Payout sent; the provider is being called',
+          await sending.send(principal.userId, params.payout_id, {
+            confirmDuplicateDestination: body.confirm_duplicate_destination === true,
+          }),
+        ),
     }),
     route({
       method: 'POST',

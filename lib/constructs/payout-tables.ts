@@ -49,7 +49,8 @@ export class PayoutTables extends Construct {
     };
     const string = (name: string) => ({ name, type: AttributeType.STRING });
 
-    const affiliateIndexes = [AFFILIATES.userIndex.name];
+    // An adopted affiliates table must already hold the schedule index (README "Deploy").
+    const affiliateIndexes = [AFFILIATES.userIndex.name, AFFILIATES.scheduleIndex.name];
     if (props.existing.affiliates) {
       this.affiliates = adopt(this, 'Affiliates', props.existing.affiliates, affiliateIndexes);
     } else {
@@ -58,6 +59,14 @@ export class PayoutTables extends Construct {
         indexName: AFFILIATES.userIndex.name,
         partitionKey: string(AFFILIATES.userIndex.partitionKey),
         projectionType: ProjectionType.ALL,
+      });
+      // Issue 13: sparse, only scheduled affiliates carry its partition key; what a scheduler run decides on.
+      table.addGlobalSecondaryIndex({
+        indexName: AFFILIATES.scheduleIndex.name,
+        partitionKey: string(AFFILIATES.scheduleIndex.partitionKey),
+        sortKey: string(AFFILIATES.scheduleIndex.sortKey),
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...AFFILIATES.scheduleIndex.projectedAttributes],
       });
       this.affiliates = { table, indexNames: affiliateIndexes, adopted: false };
     }

@@ -38,6 +38,12 @@ export interface Payout {
   status_reason?: string;
   /** Given once, in the transaction that completes the payout; never changed after. */
   receipt_number?: string;
+  /** A future-dated payout (issue 13): not sent or completed before this UTC date (YYYY-MM-DD). */
+  scheduled_for?: string;
+  /** Review flags copied from the affiliate at request time (DUPLICATE_PAYOUT_DESTINATION). */
+  flags?: string[];
+  /** Requested by the scheduler for this period ("2026-W50", "2026-12"): one payout per affiliate and period. */
+  schedule_period?: string;
   history: StatusChange[];
 }
 
@@ -87,6 +93,8 @@ export interface MoveIntent {
   by: Actor;
   transactionId?: string;
   note?: string;
+  /** The admin checked a destination shared with another affiliate and sends (or completes) it anyway. */
+  confirmDuplicateDestination?: boolean;
 }
 
 /** The fields a move sets besides status, updated_at and history. */
@@ -108,7 +116,19 @@ export type MovePlan =
       taxYear?: TaxYearEffect;
       /** The year whose receipt sequence gives this payout its number (a completion). */
       receiptYear?: string;
+      /**
+       * What must still hold when the move commits, for a payout leaving pending to be paid: the affiliate not
+       * flagged for a shared destination (unless the admin confirmed it), and a future-dated payout's date reached.
+       */
+      requires?: MoveRequirements;
     };
+
+/** Conditions a payment move commits under (see MovePlan.requires). */
+export interface MoveRequirements {
+  affiliateNotFlagged?: true;
+  /** Today's UTC date: the payout's scheduled_for must not be after it. */
+  dueOn?: string;
+}
 
 /**
  * The lifecycle decided in one place: whether a move is legal (a 409 naming from and to when not), whether it is
@@ -138,6 +158,7 @@ export function planMove(payout: Payout, intent: MoveIntent, at: string): MovePl
   }
   if (!canTransition(from, to))
     throw new ConflictError('INVALID_TRANSITION', `Cannot move a payout from ${from} to ${to}.`);
+  const requires = paymentGuards(payout, intent, at);
   const note = intent.note ?? (by.kind === 'affiliate' ? 'cancelled by affiliate' : undefined);
   const set: MoveFields =
     by.kind === 'admin'
@@ -160,7 +181,30 @@ export function planMove(payout: Payout, intent: MoveIntent, at: string): MovePl
     set,
     ...(taxYear ? { taxYear } : {}),
     ...(receiptYear ? { receiptYear } : {}),
+    ...(requires ? { requires } : {}),
   };
+}
+
+/**
+ * Sending or completing a pending payout (issue 13): a future-dated one only from its date (409 NOT_DUE), and the
+ * conditions the move's transaction keeps — the date, and the affiliate not flagged for a shared destination unless
+ * the admin confirmed it.
+ */
+function paymentGuards(payout: Payout, intent: MoveIntent, at: string): MoveRequirements | undefined {
+  if (payout.status !== 'pending' || (intent.to !== 'processing' && intent.to !== 'completed')) return undefined;
+  const today = at.slice(0, 10);
+  if (payout.scheduled_for !== undefined && payout.scheduled_for > today) {
+    throw new ConflictError(
+      'NOT_DUE',
+      `This payout is scheduled for ${payout.scheduled_for}: it cannot be sent or completed before that day.`,
+      { data: { scheduled_for: payout.scheduled_for } },
+    );
+  }
+  const requires: MoveRequirements = {
+    ...(intent.confirmDuplicateDestination === true ? {} : { affiliateNotFlagged: true as const }),
+    ...(payout.scheduled_for !== undefined ? { dueOn: today } : {}),
+  };
+  return Object.keys(requires).length > 0 ? requires : undefined;
 }
 
 /**

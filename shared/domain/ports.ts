@@ -28,6 +28,8 @@ export type ReserveOutcome =
   | { kind: 'idempotency-in-flight' }
   /** The affiliate's paid total for the year rose since it was read (the tax form gate): read it again. */
   | { kind: 'tax-year-changed' }
+  /** A payout with this id exists already (a scheduled payout's id is its affiliate and period): nothing written. */
+  | { kind: 'payout-exists' }
   /** Throttled or in conflict with another transaction: nothing was written, the same request may succeed later. */
   | { kind: 'busy'; error: BusyError };
 
@@ -37,11 +39,19 @@ export type MoveOutcome =
   | { kind: 'status-changed'; current: Payout | undefined }
   /** The affiliate's counters hold less than this move takes out: they drifted, nothing was written. */
   | { kind: 'counters-drifted' }
+  /** The affiliate is flagged for a destination shared with another and the admin did not confirm: nothing written. */
+  | { kind: 'destination-unconfirmed' }
   /** One of the extra items committed with the move (provider payments: an attempt, an event) failed its condition: nothing was written. */
   | { kind: 'extra-condition-failed'; index: number }
   /** Another completion took the receipt number this one claimed: read the sequence again. */
   | { kind: 'sequence-taken' }
   | { kind: 'busy'; error: BusyError };
+
+/** Pending payouts sendable on `today` (scheduled_for absent or reached) when `due`, future-dated ones when not. */
+export interface DueFilter {
+  due: boolean;
+  today: string;
+}
 
 /** A requested_at window, both ends inclusive, as normalized ISO-8601 UTC timestamps. */
 export interface RequestedRange {
@@ -69,7 +79,7 @@ export interface IndexPage<T> {
  * The port every use case depends on; shared/store/dynamodb implements it. Reads used as guards are strongly
  * consistent; every listing is an index Query, never a Scan; every write is one conditional transaction.
  */
-export interface PayoutStore {
+export interface PayoutStore extends SettingsStore {
   findAffiliateIdByUser(userId: string): Promise<string | undefined>;
   getAffiliate(affiliateId: string): Promise<Affiliate | undefined>;
   getPayout(payoutId: string): Promise<Payout | undefined>;
@@ -91,12 +101,13 @@ export interface PayoutStore {
   recordTaxForm(affiliateId: string, form: TaxForm): Promise<Affiliate | undefined>;
   /** The tax forms on file for these affiliates (only those that have one), by id. */
   getTaxForms(affiliateIds: readonly string[]): Promise<Map<string, TaxForm>>;
-  /** Payouts in one status, newest first (status-requested-index). */
+  /** Payouts in one status, newest first (status-requested-index); `due` keeps pending ones sendable (or not) today. */
   queryByStatus(
     status: PayoutStatus,
     range: RequestedRange,
     limit: number,
     after?: IndexPosition,
+    due?: DueFilter,
   ): Promise<IndexPage<PayoutRow>>;
   /** One affiliate's payouts, newest first (affiliate-payouts-index), optionally only those in one status. */
   queryByAffiliate(
@@ -105,11 +116,62 @@ export interface PayoutStore {
     limit: number,
     after?: IndexPosition,
     status?: PayoutStatus,
+    due?: DueFilter,
   ): Promise<IndexPage<PayoutRow>>;
   /** Every payout of an affiliate from the index, newest first (amount and status are what the balance needs). */
   allAffiliatePayouts(affiliateId: string): Promise<PayoutRow[]>;
   /** The rows of these payouts from the table itself (what the affiliate index does not project), by id. */
   getPayoutRows(payoutIds: readonly string[]): Promise<Map<string, PayoutRow>>;
+}
+
+/** A destination claim as read: who set it first, and who else set it since. */
+export interface DestinationClaim {
+  key: string;
+  owner: string;
+  claimants: string[];
+}
+
+/** One settings change, decided by shared/usecases/payout-settings.ts on the affiliate as read. */
+export interface SettingsWrite {
+  affiliateId: string;
+  /** settings_version as read (0 when never set): the change commits only if nobody changed them since. */
+  version: number;
+  /** Fields to set on the affiliate (destination, schedule, auto_minimum, cooldown and what came before). */
+  set: Record<string, unknown>;
+  /** Whether the affiliate is now scheduled (it then appears in the scheduler's sparse index). */
+  scheduled: boolean;
+  /** Claims to take: `owner` as read (undefined: unclaimed), so a claim taken since makes the write fail. */
+  claims: { key: string; owner?: string }[];
+  /** Affiliates to flag DUPLICATE_PAYOUT_DESTINATION, besides this one when `flagSelf`. */
+  flagOthers: string[];
+  flagSelf: boolean;
+}
+
+/** The affiliate data a scheduler run decides on, as the sparse schedule index holds it (a hint, never a guard). */
+export interface ScheduleHint {
+  affiliate_id: string;
+  user_id?: string;
+  status: string;
+  tier?: string;
+  schedule: string;
+  auto_minimum?: number;
+  cooldown_until?: string;
+  total_earned: number;
+  total_paid: number;
+  total_pending: number;
+}
+
+/** Settings and scheduling (issue 13): the other half of the port, implemented by the same adapter. */
+export interface SettingsStore {
+  getAffiliate(affiliateId: string): Promise<Affiliate | undefined>;
+  /** The claims of these keys (strongly consistent). */
+  getClaims(keys: readonly string[]): Promise<Map<string, DestinationClaim>>;
+  /** One transaction: the affiliate's settings, the claims and the flags; 'changed' when a condition failed. */
+  writeSettings(write: SettingsWrite): Promise<'written' | 'changed'>;
+  /** Ends a cool-down now; undefined when there is no such affiliate. */
+  clearCooldown(affiliateId: string, by: string, at: string): Promise<Affiliate | undefined>;
+  /** One page of the sparse schedule index, in affiliate id order. */
+  scheduledAffiliates(limit: number, after?: string): Promise<{ items: ScheduleHint[]; next?: string }>;
 }
 
 /** Reads a secret's value by its ARN (Secrets Manager in AWS); injected so tests and the local server need no AWS. */

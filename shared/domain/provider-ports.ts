@@ -28,6 +28,8 @@ export interface ProviderMove {
     | { finish: Attempt; status: 'succeeded' | 'failed'; reference?: string; error?: AttemptError }
     | { create: Attempt };
   event?: ProviderEventRecord;
+  /** Issue 13: the admin confirmed sending to a destination shared with another affiliate. */
+  confirmDuplicateDestination?: boolean;
 }
 
 export type ProviderMoveOutcome =

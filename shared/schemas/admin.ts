@@ -27,6 +27,10 @@ const processFields = {
   status: processStatus,
   transaction_id: z.optional(transactionId),
   notes: z.optional(processNotes),
+  /** Issue 13: send or complete a payout whose destination is shared with another affiliate, after checking it. */
+  confirm_duplicate_destination: z.optional(
+    z.boolean({ error: 'confirm_duplicate_destination must be true or false' }),
+  ),
 };
 
 /** POST /admin/payouts/{payout_id}/process. Strict: an unknown field is refused, not ignored. */
@@ -110,6 +114,13 @@ const affiliateIdParam = z.optional(
 
 const listFields = {
   status: z.optional(payoutStatus),
+  /** Issue 13: `true` = pending payouts sendable today, `false` = future-dated ones still ahead. */
+  due: z.optional(
+    z.pipe(
+      z.enum(['true', 'false'], { error: 'due must be true or false' }),
+      z.transform((value: 'true' | 'false') => value === 'true'),
+    ),
+  ),
   affiliate_id: affiliateIdParam,
   from: timeBound('from'),
   to: timeBound('to'),

@@ -81,8 +81,15 @@ export const payoutView = z.object({
   processed_at: z.nullable(z.string()),
   transaction_id: z.nullable(z.string()),
   notes: z.nullable(z.string()),
-  /** Why a processing or failed payout is there, when a provider said so (e.g. "PayPal: … not claimed it yet"). */
+  /**
+   * Why the payout is where it is and what happens next (every payout but a cancelled or returned one): waiting for
+   * review, scheduled for a date, or a provider's reason (e.g. "PayPal: … not claimed it yet").
+   */
   status_reason: z.optional(z.string()),
+  /** A future-dated payout's date (YYYY-MM-DD): not sent before it. */
+  scheduled_for: z.optional(z.nullable(z.string())),
+  /** Admin views only: review flags, e.g. DUPLICATE_PAYOUT_DESTINATION. */
+  flags: z.optional(z.array(z.string())),
   history: z.optional(z.array(statusChange)),
   /** On a single payout (with its history): the receipt number its completion was given, else null. */
   receipt_number: z.optional(z.nullable(z.string())),
@@ -113,3 +120,17 @@ export const affiliateIdParams = z.object({ affiliate_id: z.string().check(z.reg
 
 /** A body that takes no fields: absent, or `{}`. */
 export const emptyBody = z.strictObject({}, strictError('field'));
+
+/** A calendar date, YYYY-MM-DD, that exists (2026-02-30 does not). */
+export const isoDay = (name: string) =>
+  z
+    .string({ error: `${name} must be a date (YYYY-MM-DD)` })
+    .check(
+      z.refine(
+        (value: string) =>
+          /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+          !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
+          new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value,
+        { error: `${name} must be a date (YYYY-MM-DD)` },
+      ),
+    );

@@ -19,6 +19,19 @@ export const bulkSendBody = z.strictObject(
         z.minLength(1, { error: 'payout_ids must hold at least one payout id' }),
         z.maxLength(MAX_SEND_ITEMS, { error: `payout_ids may hold at most ${MAX_SEND_ITEMS} payout ids` }),
       ),
+    confirm_duplicate_destination: z.optional(
+      z.boolean({ error: 'confirm_duplicate_destination must be true or false' }),
+    ),
+  },
+  strictError('field'),
+);
+
+/** POST /admin/payouts/{id}/send: `{}`, no body, or the confirmation a flagged affiliate's payout needs (issue 13). */
+export const sendBody = z.strictObject(
+  {
+    confirm_duplicate_destination: z.optional(
+      z.boolean({ error: 'confirm_duplicate_destination must be true or false' }),
+    ),
   },
   strictError('field'),
 );

@@ -3,6 +3,7 @@
 // Primary course: 1 check the cursor (ours, and minted for these filters); 2 read the index the filters point at
 // (status, affiliate, or every status partition merged); 3 hand back the rows and the next signed cursor.
 import * as z from 'zod/mini';
+import { systemClock } from '../domain/clock.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { PAYOUT_STATUSES, type PayoutStatus } from '../domain/payout.ts';
 import type { IndexPage, IndexPosition, PayoutRow, PayoutStore, RequestedRange } from '../domain/ports.ts';
@@ -17,6 +18,8 @@ export interface ListFilters {
   affiliate_id?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  /** Issue 13: pending payouts that may be sent today (true) or are future-dated past today (false). */
+  due?: boolean | undefined;
 }
 
 export interface ListedPage {
@@ -57,7 +60,13 @@ function invalidCursor(): InvalidInputError {
 
 /** The filters a cursor is bound to: a cursor minted for other filters is refused. */
 function filtersFingerprint(filters: ListFilters): string {
-  const bound = [filters.status ?? null, filters.affiliate_id ?? null, filters.from ?? null, filters.to ?? null];
+  const bound = [
+    filters.status ?? null,
+    filters.affiliate_id ?? null,
+    filters.from ?? null,
+    filters.to ?? null,
+    ...(filters.due !== undefined ? [filters.due] : []),
+  ];
   return fingerprintOf('admin listing', bound).slice(0, 16);
 }
 
@@ -92,11 +101,21 @@ const fromPosition = ({ requested_at, payout_id }: IndexPosition): Position => [
  * @example const page = await listPayouts(store, { status: 'pending' }, 50);
  */
 export async function listPayouts(
-  { store, cursors }: Pick<Services, 'store' | 'cursors'>,
-  filters: ListFilters,
+  { store, cursors, clock = systemClock }: Pick<Services, 'store' | 'cursors'> & Partial<Pick<Services, 'clock'>>,
+  requested: ListFilters,
   limit: number,
   cursor?: string,
 ): Promise<ListedPage> {
+  // `due` is about pending payouts: it reads the pending partition (or the affiliate's pending payouts).
+  if (requested.due !== undefined && requested.status !== undefined && requested.status !== 'pending') {
+    throw new InvalidInputError(
+      'VALIDATION_ERROR',
+      'due applies to pending payouts only: leave status out or use pending.',
+    );
+  }
+  const filters: ListFilters = requested.due !== undefined ? { ...requested, status: 'pending' } : requested;
+  const due =
+    filters.due !== undefined ? { due: filters.due, today: clock.now().toISOString().slice(0, 10) } : undefined;
   const state = cursor === undefined ? undefined : await decodeListCursor(cursors, cursor, filters);
   const range: RequestedRange = {
     ...(filters.from !== undefined ? { from: filters.from } : {}),
@@ -108,8 +127,8 @@ export async function listPayouts(
     const after = state?.position ? toPosition(state.position) : undefined;
     const page =
       filters.affiliate_id !== undefined
-        ? await store.queryByAffiliate(filters.affiliate_id, range, limit, after, filters.status)
-        : await store.queryByStatus(filters.status as PayoutStatus, range, limit, after);
+        ? await store.queryByAffiliate(filters.affiliate_id, range, limit, after, filters.status, due)
+        : await store.queryByStatus(filters.status as PayoutStatus, range, limit, after, due);
     return {
       rows: page.items,
       source: filters.affiliate_id !== undefined ? 'affiliate' : 'status',

@@ -47,6 +47,7 @@ export async function processPayout(
       by: { kind: 'admin', id: adminId },
       ...(body.transaction_id !== undefined ? { transactionId: body.transaction_id } : {}),
       ...(body.notes !== undefined ? { note: body.notes } : {}),
+      ...(body.confirm_duplicate_destination === true ? { confirmDuplicateDestination: true } : {}),
     },
     receiptHint ? { receiptHint } : {},
   );

@@ -5,12 +5,15 @@
 import * as z from 'zod/mini';
 import { balanceOf, minimumPayoutFor, passesTaxGate, sumPayouts, type Balance } from '../domain/balance.ts';
 import { emptyTotals, taxYearOf } from '../domain/tax.ts';
+import { blockersOf } from '../domain/blockers.ts';
+import { nextDueDate } from '../domain/schedule.ts';
+import { scheduleOf } from '../domain/settings.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { PAYOUT_ID_PATTERN, type PayoutView } from '../schemas/common.ts';
 import type { PayoutListView, SummaryView } from '../schemas/payouts.ts';
 import { ownPayout } from './cancel-payout.ts';
 import type { Services } from './services.ts';
-import { toPayoutView } from './views.ts';
+import { todayOf, toPayoutView } from './views.ts';
 
 export async function balance(services: Services, userId: string): Promise<{ balance: Balance }> {
   const { balance } = await balanceAndPayouts(services, userId);
@@ -31,7 +34,12 @@ export async function summary(services: Services, userId: string): Promise<Summa
     totals: totals ?? emptyTotals(year, affiliate.affiliate_id),
     threshold: services.rules.taxFormThreshold,
   };
-  const blockers = passesTaxGate(affiliate, Math.max(1, minimum), gate) ? [] : ['TAX_FORM_REQUIRED'];
+  const now = services.clock.now();
+  const blockers = blockersOf(affiliate, balance, minimum, now, {
+    taxFormNeeded: !passesTaxGate(affiliate, Math.max(1, minimum), gate),
+    threshold: services.rules.taxFormThreshold,
+  });
+  const schedule = scheduleOf(affiliate);
   return {
     affiliate_id: affiliate.affiliate_id,
     tier: affiliate.tier ?? null,
@@ -40,9 +48,11 @@ export async function summary(services: Services, userId: string): Promise<Summa
     balance,
     minimum_payout: minimum,
     payout_count: payouts.length,
-    last_payout: last ? toPayoutView(last) : null,
+    last_payout: last ? toPayoutView(last, { today: todayOf(now) }) : null,
     tax_form_on_file: affiliate.tax_form !== undefined,
     blockers,
+    next_payout:
+      schedule === 'manual' ? null : { scheduled_for: nextDueDate(schedule, now), estimated_amount: balance.available },
   };
 }
 
@@ -62,7 +72,7 @@ const historyCursor = z.strictObject({
 });
 
 export async function listPayouts(
-  { store, callers, cursors }: Services,
+  { store, callers, cursors, clock }: Services,
   userId: string,
   limit: number,
   cursor?: string,
@@ -83,7 +93,7 @@ export async function listPayouts(
   ]);
   const affiliate = callers.requireOwn(userId, read);
   return {
-    payouts: page.items.map((item) => toPayoutView(item)),
+    payouts: page.items.map((item) => toPayoutView(item, { today: todayOf(clock.now()) })),
     total: affiliate.payout_count,
     next_cursor: page.next ? await cursors.encode({ affiliate_id: affiliateId, ...page.next }) : null,
   };
@@ -91,5 +101,5 @@ export async function listPayouts(
 
 export async function getPayout(services: Services, userId: string, payoutId: string): Promise<{ payout: PayoutView }> {
   const payout = await ownPayout(services, userId, payoutId);
-  return { payout: toPayoutView(payout, { withHistory: true }) };
+  return { payout: toPayoutView(payout, { withHistory: true, today: todayOf(services.clock.now()) }) };
 }

@@ -11,6 +11,7 @@
 //      another completion took the number: read the sequence again and claim the next one, after a short jitter.
 import { BusyError, ConflictError, payoutNotFound } from '../domain/errors.ts';
 import { planMove, type MoveIntent, type Payout } from '../domain/payout.ts';
+import { unconfirmedDuplicate } from '../domain/settings.ts';
 import { claimReceipt } from '../domain/tax.ts';
 import type { Services } from './services.ts';
 
@@ -76,6 +77,8 @@ export async function movePayout(
           "The affiliate's payout counters do not cover this payout, so nothing was changed; an operator must reconcile them first.",
           { data: { affiliate_id: payout.affiliate_id } },
         );
+      case 'destination-unconfirmed':
+        throw unconfirmedDuplicate();
       case 'busy':
         throw outcome.error;
       case 'extra-condition-failed':

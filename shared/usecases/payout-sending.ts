@@ -8,6 +8,7 @@ import type { AttemptStore } from '../domain/provider-ports.ts';
 import type { AdminPayoutView } from '../schemas/admin.ts';
 import { PAYOUT_ID_PATTERN } from '../schemas/common.ts';
 import type { Clock } from '../domain/clock.ts';
+import { unconfirmedDuplicate } from '../domain/settings.ts';
 import { applyProviderMove } from './provider-move.ts';
 import { toAdminPayoutView } from './views.ts';
 
@@ -48,7 +49,7 @@ export class PayoutSending {
   ) {}
 
   /** POST /admin/payouts/{id}/send. */
-  async send(adminId: string, payoutId: string): Promise<SendView> {
+  async send(adminId: string, payoutId: string, { confirmDuplicateDestination = false } = {}): Promise<SendView> {
     const payout = await this.payout(payoutId);
     const provider = this.providerFor(payout);
     if (payout.status !== 'pending') {
@@ -66,9 +67,11 @@ export class PayoutSending {
         note: `sent to ${provider}`,
         set: { processed_by: adminId },
         attempt: { create: attempt },
+        ...(confirmDuplicateDestination ? { confirmDuplicateDestination } : {}),
       },
       'admin',
     );
+    if (outcome.kind === 'destination-unconfirmed') throw unconfirmedDuplicate();
     if (outcome.kind === 'moved') return { payout: toAdminPayoutView(outcome.payout), attempt: toAttemptView(attempt) };
     if (outcome.kind === 'status-changed') {
       if (!outcome.current) throw notFound();
@@ -81,7 +84,11 @@ export class PayoutSending {
   }
 
   /** POST /admin/payouts/send: each payout on its own, SEND_CONCURRENCY at a time; duplicates run in order. */
-  async sendMany(adminId: string, payoutIds: readonly string[]): Promise<BulkSendOutcome[]> {
+  async sendMany(
+    adminId: string,
+    payoutIds: readonly string[],
+    options: { confirmDuplicateDestination?: boolean } = {},
+  ): Promise<BulkSendOutcome[]> {
     const results: BulkSendOutcome[] = new Array(payoutIds.length);
     const groups = new Map<string, number[]>();
     for (const [index, id] of payoutIds.entries()) groups.set(id, [...(groups.get(id) ?? []), index]);
@@ -91,7 +98,7 @@ export class PayoutSending {
         for (const index of group) {
           const payoutId = payoutIds[index] as string;
           try {
-            results[index] = { payout_id: payoutId, sent: await this.send(adminId, payoutId) };
+            results[index] = { payout_id: payoutId, sent: await this.send(adminId, payoutId, options) };
           } catch (error) {
             results[index] = { payout_id: payoutId, error };
           }

@@ -31,7 +31,16 @@ export async function applyProviderMove(
   actor: Actor['kind'],
 ): Promise<ProviderMoveOutcome> {
   const { payout, to, by, at, note, set } = move;
-  const planned = planMove(payout, { to, by: { kind: actor, id: by }, ...(note !== undefined ? { note } : {}) }, at);
+  const planned = planMove(
+    payout,
+    {
+      to,
+      by: { kind: actor, id: by },
+      ...(note !== undefined ? { note } : {}),
+      ...(move.confirmDuplicateDestination === true ? { confirmDuplicateDestination: true } : {}),
+    },
+    at,
+  );
   if (planned.kind === 'already-done') return { kind: 'status-changed', current: payout };
   const plan = { ...planned, set };
   const year = plan.receiptYear;

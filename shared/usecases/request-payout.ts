@@ -9,7 +9,11 @@
 //      on file, a check that the year's paid total has not risen);
 //   5. when the affiliate changed under the transaction, decide again on the record it returned; when the year's
 //      total changed, read both again.
+// The scheduler (issue 13) requests through the same reserve and guard (requestScheduledPayout below): its payout id
+// is derived from the affiliate and the period, so a period can never hold two scheduled payouts.
+import { createHash } from 'node:crypto';
 import { ACTIVE, type Affiliate } from '../domain/affiliate.ts';
+import { activeCooldown, DUPLICATE_DESTINATION, isFlaggedDuplicate } from '../domain/settings.ts';
 import { availableOf, minimumPayoutFor, passesTaxGate, reservationGuard, type TaxGate } from '../domain/balance.ts';
 import { epochSeconds } from '../domain/clock.ts';
 import {
@@ -29,13 +33,25 @@ import type { PayoutRequestBody } from '../schemas/payouts.ts';
 import { notAnAffiliate } from './callers.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { Services } from './services.ts';
-import { toPayoutView } from './views.ts';
+import { todayOf, toPayoutView } from './views.ts';
 
 /** A new payout, or the first answer to this Idempotency-Key given again (its data exactly as stored). */
 export type RequestOutcome = { kind: 'created'; data: { payout: PayoutView } } | { kind: 'replayed'; data: unknown };
 
 /** How many times a reservation is decided again when the affiliate changed under it, before answering busy. */
 const MAX_RESERVE_ATTEMPTS = 10;
+
+/** Who asks, and what: an affiliate's own request, or the scheduler's for one period. */
+interface RequestSource {
+  /** The token's user, for an affiliate's own request: the affiliate must be theirs. */
+  userId?: string;
+  by: string;
+  note: string;
+  payoutId?: string;
+  schedulePeriod?: string;
+  /** The request's fields for the affiliate as (re-)read: fixed for an affiliate's request, the balance for a run. */
+  bodyFor(affiliate: Affiliate): PayoutRequestBody;
+}
 
 export async function requestPayout(
   services: Services,
@@ -57,7 +73,9 @@ export async function requestPayout(
   try {
     const current = callers.owns(userId, affiliate) ? affiliate : await callers.affiliateOf(userId);
     const currentGate = current.affiliate_id === affiliateId ? gate : await taxGateOf(services, current.affiliate_id);
-    return await reserve(services, userId, current, currentGate, body, scopedKey, fingerprint);
+    checkScheduledFor(services, body.scheduled_for);
+    const source: RequestSource = { userId, by: current.user_id, note: 'requested by affiliate', bodyFor: () => body };
+    return await reserve(services, source, current, currentGate, scopedKey, fingerprint);
   } catch (error) {
     // Refused while a twin with the same key committed (it drained the balance first): answer as the twin did.
     if (scopedKey !== undefined && error instanceof AppError && !(error instanceof BusyError)) {
@@ -75,21 +93,99 @@ async function taxGateOf({ store, clock, rules }: Services, affiliateId: string)
   return { totals, threshold: rules.taxFormThreshold };
 }
 
+/** The days ahead a future-dated payout may be set for. */
+export const MAX_SCHEDULE_DAYS = 90;
+
+/** scheduled_for: a real date from today (UTC) to MAX_SCHEDULE_DAYS ahead. */
+function checkScheduledFor({ clock }: Services, date: string | undefined): void {
+  if (date === undefined) return;
+  const now = clock.now();
+  const today = now.toISOString().slice(0, 10);
+  const last = new Date(Date.parse(`${today}T00:00:00.000Z`) + MAX_SCHEDULE_DAYS * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
+  if (date < today || date > last) {
+    throw new InvalidInputError(
+      'VALIDATION_ERROR',
+      `scheduled_for must be a date from today (${today}) to ${MAX_SCHEDULE_DAYS} days ahead (${last}).`,
+    );
+  }
+}
+
+export type ScheduledOutcome = { kind: 'created'; payout: PayoutView } | { kind: 'skipped'; reason: string };
+
+/**
+ * The scheduler's request for one affiliate: `plan` decides on the record read here (strongly consistent) whether
+ * and for which period to request (or why not). The whole available amount goes through the same reserve and guard
+ * as an affiliate's own request, with Idempotency-Key `schedule:<affiliate_id>:<period>` and a payout id derived
+ * from both: a re-run, a concurrent run or a run after the key expired all find it taken.
+ */
+export async function requestScheduledPayout(
+  services: Services,
+  affiliateId: string,
+  plan: (affiliate: Affiliate) => { period: string; minimum: number } | string,
+): Promise<ScheduledOutcome> {
+  const [affiliate, gate] = await Promise.all([
+    services.store.getAffiliate(affiliateId),
+    taxGateOf(services, affiliateId),
+  ]);
+  if (!affiliate) return { kind: 'skipped', reason: 'AFFILIATE_NOT_FOUND' };
+  const decision = plan(affiliate);
+  if (typeof decision === 'string') return { kind: 'skipped', reason: decision };
+  const { period, minimum } = decision;
+  const key = `schedule:${affiliate.affiliate_id}:${period}`;
+  // ':' never survives encodeURIComponent, so no user's scope can name this one.
+  const scopedKey = `scheduler:#${key}`;
+  const fingerprint = fingerprintOf('scheduler', { affiliate_id: affiliate.affiliate_id, period });
+  const source: RequestSource = {
+    by: 'scheduler',
+    note: `requested by the ${affiliate.schedule ?? ''} schedule (${period})`,
+    payoutId: scheduledPayoutId(affiliate.affiliate_id, period),
+    schedulePeriod: period,
+    bodyFor: (current) => {
+      const available = availableOf(current.total_earned, current.total_paid, current.total_pending);
+      if (available < minimum || available <= 0) {
+        throw new InvalidInputError(
+          'BELOW_AUTO_MINIMUM',
+          `Available ${describeCents(available)} is below the automatic minimum of ${describeCents(minimum)}.`,
+        );
+      }
+      return { amount: available };
+    },
+  };
+  try {
+    const outcome = await reserve(services, source, affiliate, gate, scopedKey, fingerprint);
+    return outcome.kind === 'created'
+      ? { kind: 'created', payout: outcome.data.payout }
+      : { kind: 'skipped', reason: 'ALREADY_REQUESTED' };
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'PAYOUT_EXISTS')
+      return { kind: 'skipped', reason: 'ALREADY_REQUESTED' };
+    throw error;
+  }
+}
+
+/** One id per affiliate and period: the payout Put's attribute_not_exists(payout_id) keeps the period to one payout. */
+export function scheduledPayoutId(affiliateId: string, period: string): string {
+  return `sched-${createHash('sha256').update(`${affiliateId}\n${period}`).digest('hex').slice(0, 40)}`;
+}
+
 async function reserve(
   services: Services,
-  userId: string,
+  source: RequestSource,
   first: Affiliate,
   firstGate: TaxGate,
-  body: PayoutRequestBody,
   scopedKey: string | undefined,
   fingerprint: string,
-): Promise<RequestOutcome> {
+): Promise<Extract<RequestOutcome, { kind: 'replayed' }> | { kind: 'created'; data: { payout: PayoutView } }> {
   let affiliate: Affiliate | undefined = first;
   let gate = firstGate;
   for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt += 1) {
-    if (!services.callers.owns(userId, affiliate)) throw notAnAffiliate();
-    const payout = draftPayout(services, affiliate, gate, body);
-    const data = { payout: toPayoutView(payout) };
+    if (source.userId !== undefined ? !services.callers.owns(source.userId, affiliate) : affiliate === undefined)
+      throw notAnAffiliate();
+    if (affiliate === undefined) throw notAnAffiliate();
+    const payout = draftPayout(services, affiliate, gate, source.bodyFor(affiliate), source);
+    const data = { payout: toPayoutView(payout, { today: todayOf(services.clock.now()) }) };
     const idempotency: IdempotencyRecord | undefined =
       scopedKey === undefined
         ? undefined
@@ -119,6 +215,8 @@ async function reserve(
         );
       case 'busy':
         throw outcome.error;
+      case 'payout-exists':
+        throw new ConflictError('PAYOUT_EXISTS', 'This payout was requested already.');
       case 'affiliate-changed':
         affiliate = outcome.affiliate;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
@@ -139,11 +237,22 @@ function draftPayout(
   affiliate: Affiliate,
   gate: TaxGate,
   body: PayoutRequestBody,
+  source: RequestSource,
 ): Payout {
   if (affiliate.status !== ACTIVE) {
     throw new NotPermittedError(
       'AFFILIATE_INACTIVE',
       `Only an active affiliate can request a payout; this account is ${affiliate.status}.`,
+    );
+  }
+  const now = clock.now();
+  const until = activeCooldown(affiliate, now);
+  if (until !== undefined) {
+    throw new ConflictError(
+      'PAYOUT_METHOD_COOLDOWN',
+      `Your payout destination changed recently, so payouts are held until ${until} (a safety cool-down); ` +
+        'request again after that, or ask the program to end it early.',
+      { data: { cooldown_until: until } },
     );
   }
   const method = body.payment_method ?? affiliate.payment_method;
@@ -180,9 +289,10 @@ function draftPayout(
       { data: { threshold_cents: gate.threshold } },
     );
   }
-  const at = clock.now().toISOString();
+  const at = now.toISOString();
+  const flagged = isFlaggedDuplicate(affiliate);
   return {
-    payout_id: newId(),
+    payout_id: source.payoutId ?? newId(),
     affiliate_id: affiliate.affiliate_id,
     amount: body.amount,
     currency: 'USD',
@@ -192,7 +302,10 @@ function draftPayout(
     status: 'pending',
     requested_at: at,
     updated_at: at,
-    history: [{ at, by: affiliate.user_id, from: null, to: 'pending', note: 'requested by affiliate' }],
+    ...(body.scheduled_for !== undefined ? { scheduled_for: body.scheduled_for } : {}),
+    ...(flagged ? { flags: [DUPLICATE_DESTINATION] } : {}),
+    ...(source.schedulePeriod !== undefined ? { schedule_period: source.schedulePeriod } : {}),
+    history: [{ at, by: source.by, from: null, to: 'pending', note: source.note }],
   };
 }
 

@@ -13,6 +13,10 @@ export interface PayoutRules {
   affiliateCacheTtlMs: number;
   taxFormThreshold: Cents;
   receiptIssuer: { name: string; address: readonly string[] };
+  /** Issue 13 (optional so older callers keep compiling: 48 h and 8 when absent). */
+  cooldownHours?: number;
+  schedulerConcurrency?: number;
+  maxPayout?: number;
 }
 
 /** What every use case works with, built once per function instance: the store port, the rules, the clock. */

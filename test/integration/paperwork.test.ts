@@ -246,7 +246,7 @@ describe('The tax year: totals kept by the moves, the tax form gate, the export'
       path: '/payouts/summary',
       token: await app.affiliateToken(people.gated.user_id),
     });
-    expect(blocked.json.data.blockers).toEqual(['TAX_FORM_REQUIRED']);
+    expect(blocked.json.data.blockers.map((blocker: { code: string }) => blocker.code)).toContain('TAX_FORM_REQUIRED');
     expect(await app.counters(people.gated.affiliate_id)).toMatchObject({ total_paid: 150_000, total_pending: 50_000 });
   });
 

@@ -155,7 +155,8 @@ describe('PayPal through the sender, webhooks and the sweeper', () => {
     await app.until(failed, (p) => p.status === 'failed');
     expect(await app.balance('user-p-fail')).toMatchObject({ pending: 0, total_paid: 0 });
     const unclaimed = await sendNew('user-p-unc');
-    const waiting = await app.until(unclaimed, (p) => p.status_reason !== undefined);
+    // Every processing payout has a status_reason now (issue 13): wait for the provider's.
+    const waiting = await app.until(unclaimed, (p) => p.status_reason?.startsWith('PayPal:') === true);
     expect(waiting).toMatchObject({
       status: 'processing',
       status_reason: 'PayPal: the recipient has not claimed it yet',

@@ -60,6 +60,8 @@ describe('Function: planMove', () => {
       set: { processed_at: at, processed_by: 'ops-1', transaction_id: 'TX-9', notes: 'wire' },
       taxYear: { year: at.slice(0, 4), paid: 5_000, count: 1, channel: 'provider' },
       receiptYear: at.slice(0, 4),
+      // Issue 13: paying a pending payout commits only while the affiliate is not flagged for a shared destination.
+      requires: { affiliateNotFlagged: true },
     });
   });
 

@@ -4,6 +4,8 @@ import { OPERATIONS, openApiText } from '../../bin/openapi/document.ts';
 import { adminRoutes } from '../../lambdas/admin-payouts/routes.ts';
 import { sendingRoutes } from '../../lambdas/admin-payouts/sending-routes.ts';
 import { payoutRoutes } from '../../lambdas/payouts/routes.ts';
+import { settingsRoutes } from '../../lambdas/payouts/settings-routes.ts';
+import { adminSettingsRoutes } from '../../lambdas/admin-payouts/settings-routes.ts';
 import type { Authenticator } from '../../shared/http/auth.ts';
 import { createHttpHandler } from '../../shared/http/lambda.ts';
 import type { Route } from '../../shared/http/router.ts';
@@ -17,9 +19,13 @@ const document = JSON.parse(committed) as { paths: Record<string, Record<string,
 
 // The routers' own tables: their handlers are never called here, so the use cases can be empty stand-ins.
 const tables = {
-  payouts: payoutRoutes({} as Services, 10_000),
+  payouts: [...payoutRoutes({} as Services, 10_000), ...settingsRoutes({} as Services, 10_000)],
   // With provider payments on (issue 10) the admin function also serves the sending routes.
-  admin: [...sendingRoutes({} as Services, {} as PayoutSending), ...adminRoutes({} as Services)],
+  admin: [
+    ...sendingRoutes({} as Services, {} as PayoutSending),
+    ...adminRoutes({} as Services),
+    ...adminSettingsRoutes({} as Services),
+  ],
 };
 const keysOf = (routes: Route[]) => routes.map((route) => `${route.method} ${route.path}`);
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);

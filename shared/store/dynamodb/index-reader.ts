@@ -19,6 +19,9 @@ export const ROW_ATTRIBUTES = [
   'notes',
   'processed_at',
   'processed_by',
+  'status_reason',
+  'scheduled_for',
+  'flags',
 ] as const;
 
 /** How many index pages one listing call reads at most before it hands back a cursor with a short page. */
@@ -33,23 +36,32 @@ export interface IndexQuery {
   sortKey: string;
   range: RequestedRange;
   status?: PayoutStatus;
+  /** Pending payouts that may be sent on `today` (true) or are future-dated past it (false). */
+  due?: { due: boolean; today: string };
 }
 
-export const byStatus = (status: PayoutStatus, range: RequestedRange): IndexQuery => ({
+export const byStatus = (status: PayoutStatus, range: RequestedRange, due?: IndexQuery['due']): IndexQuery => ({
   index: PAYOUTS.statusIndex.name,
   partitionKey: PAYOUTS.statusIndex.partitionKey,
   partitionValue: status,
   sortKey: PAYOUTS.statusIndex.sortKey,
   range,
+  ...(due ? { due } : {}),
 });
 
-export const byAffiliate = (affiliateId: string, range: RequestedRange, status?: PayoutStatus): IndexQuery => ({
+export const byAffiliate = (
+  affiliateId: string,
+  range: RequestedRange,
+  status?: PayoutStatus,
+  due?: IndexQuery['due'],
+): IndexQuery => ({
   index: PAYOUTS.affiliateIndex.name,
   partitionKey: PAYOUTS.affiliateIndex.partitionKey,
   partitionValue: affiliateId,
   sortKey: PAYOUTS.affiliateIndex.sortKey,
   range,
   ...(status ? { status } : {}),
+  ...(due ? { due } : {}),
 });
 
 /**
@@ -74,7 +86,7 @@ export class IndexReader {
           new QueryCommand({
             ...this.input(query),
             // One more than wanted: a page that ends exactly at the partition's end then has no next position.
-            Limit: query.status ? Math.max(wanted + 1, FILTERED_READ) : wanted + 1,
+            Limit: query.status || query.due ? Math.max(wanted + 1, FILTERED_READ) : wanted + 1,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
         ),
@@ -107,7 +119,7 @@ export class IndexReader {
     return rows;
   }
 
-  private input({ index, partitionKey, partitionValue, sortKey, range, status }: IndexQuery): QueryCommandInput {
+  private input({ index, partitionKey, partitionValue, sortKey, range, status, due }: IndexQuery): QueryCommandInput {
     const names: Record<string, string> = { '#pk': partitionKey };
     const values: Record<string, unknown> = { ':pk': partitionValue };
     let condition = '#pk = :pk';
@@ -138,11 +150,18 @@ export class IndexReader {
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
     };
+    const filters: string[] = [];
     if (status) {
       names['#status'] = 'status';
       values[':status'] = status;
-      input.FilterExpression = '#status = :status';
+      filters.push('#status = :status');
     }
+    if (due) {
+      names['#scheduled'] = 'scheduled_for';
+      values[':today'] = due.today;
+      filters.push(due.due ? '(attribute_not_exists(#scheduled) OR #scheduled <= :today)' : '#scheduled > :today');
+    }
+    if (filters.length > 0) input.FilterExpression = filters.join(' AND ');
     return input;
   }
 }

@@ -13,7 +13,12 @@ import { epochSeconds, systemClock, type Clock } from '../../domain/clock.ts';
 import { BusyError } from '../../domain/errors.ts';
 import type { ReceiptClaim, TaxForm, TaxYearTotals } from '../../domain/tax.ts';
 import { applyPlan, type MovePlan, type Payout, type PayoutStatus } from '../../domain/payout.ts';
+import { DUPLICATE_DESTINATION, isClaimKey } from '../../domain/settings.ts';
 import type {
+  DestinationClaim,
+  DueFilter,
+  ScheduleHint,
+  SettingsWrite,
   IdempotencyRecord,
   IndexPage,
   IndexPosition,
@@ -34,7 +39,7 @@ import {
 import { byAffiliate, byStatus, IndexReader, ROW_ATTRIBUTES } from './index-reader.ts';
 import { isExpired, toAffiliate, toIdempotencyRecord, toTaxYearTotals, type Item } from './records.ts';
 import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS, type TableNames } from './tables.ts';
-import { moveItems, reserveItems, type TransactItem } from './transactions.ts';
+import { clearCooldownUpdate, moveItems, reserveItems, settingsItems, type TransactItem } from './transactions.ts';
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_KEYS = 100;
@@ -74,6 +79,8 @@ export class DynamoPayoutStore implements PayoutStore {
   }
 
   async getAffiliate(affiliateId: string): Promise<Affiliate | undefined> {
+    // Destination claims share the table; their keys are never an affiliate's.
+    if (isClaimKey(affiliateId)) return undefined;
     const item = await this.get(this.tables.affiliates, { [AFFILIATES.partitionKey]: affiliateId });
     return item ? toAffiliate(item) : undefined;
   }
@@ -105,6 +112,7 @@ export class DynamoPayoutStore implements PayoutStore {
       return { kind: 'idempotency-replay', record: toIdempotencyRecord(idempotencyReason.item) };
     }
     if (idempotencyReason?.code === 'TransactionConflict') return { kind: 'idempotency-in-flight' };
+    if (payoutReason?.code === 'ConditionalCheckFailed') return { kind: 'payout-exists' };
     if (affiliateReason?.code === 'ConditionalCheckFailed') {
       return {
         kind: 'affiliate-changed',
@@ -147,7 +155,14 @@ export class DynamoPayoutStore implements PayoutStore {
     if (extraIndex >= 0) return { kind: 'extra-condition-failed', index: extraIndex - items.length };
     const transient = transientCancellation(failure.error, failure.reasons);
     if (transient) return { kind: 'busy', error: busyError(transient) };
-    if (affiliateReason?.code === 'ConditionalCheckFailed') return { kind: 'counters-drifted' };
+    if (affiliateReason?.code === 'ConditionalCheckFailed') {
+      const flags = affiliateReason.item?.flags;
+      const flagged =
+        plan.requires?.affiliateNotFlagged === true &&
+        (flags instanceof Set || Array.isArray(flags)) &&
+        [...(flags as Iterable<string>)].includes(DUPLICATE_DESTINATION);
+      return { kind: flagged ? 'destination-unconfirmed' : 'counters-drifted' };
+    }
     throw new UnexpectedCancellation(
       `Payout move ${plan.from} -> ${plan.to} cancelled: affiliate counters ${affiliateReason?.code ?? 'n/a'}`,
       {
@@ -230,8 +245,9 @@ export class DynamoPayoutStore implements PayoutStore {
     range: RequestedRange,
     limit: number,
     after?: IndexPosition,
+    due?: DueFilter,
   ): Promise<IndexPage<PayoutRow>> {
-    return this.indexes.page(byStatus(status, range), limit, after);
+    return this.indexes.page(byStatus(status, range, due), limit, after);
   }
 
   queryByAffiliate(
@@ -240,8 +256,80 @@ export class DynamoPayoutStore implements PayoutStore {
     limit: number,
     after?: IndexPosition,
     status?: PayoutStatus,
+    due?: DueFilter,
   ): Promise<IndexPage<PayoutRow>> {
-    return this.indexes.page(byAffiliate(affiliateId, range, status), limit, after);
+    return this.indexes.page(byAffiliate(affiliateId, range, status, due), limit, after);
+  }
+
+  async getClaims(keys: readonly string[]): Promise<Map<string, DestinationClaim>> {
+    const claims = new Map<string, DestinationClaim>();
+    // Strongly consistent: a claim read here decides which conditions the settings write carries.
+    const items = await Promise.all(
+      keys.map((key) => this.get(this.tables.affiliates, { [AFFILIATES.partitionKey]: key })),
+    );
+    for (const item of items) {
+      if (!item) continue;
+      const claimants = item.claimants instanceof Set ? [...(item.claimants as Set<string>)] : [];
+      claims.set(String(item[AFFILIATES.partitionKey]), {
+        key: String(item[AFFILIATES.partitionKey]),
+        owner: String(item.owner),
+        claimants,
+      });
+    }
+    return claims;
+  }
+
+  async writeSettings(write: SettingsWrite): Promise<'written' | 'changed'> {
+    const failure = await this.transact(settingsItems(this.tables, write));
+    if (!failure) return 'written';
+    if ('busy' in failure) throw busyError(failure.busy);
+    if (failure.reasons.some((reason) => reason.code === 'ConditionalCheckFailed')) return 'changed';
+    const transient = transientCancellation(failure.error, failure.reasons);
+    if (transient) throw busyError(transient);
+    throw new UnexpectedCancellation(`Settings write cancelled: ${failure.reasons.map((r) => r.code).join(', ')}`, {
+      cause: failure.error,
+    });
+  }
+
+  async clearCooldown(affiliateId: string, by: string, at: string): Promise<Affiliate | undefined> {
+    if (isClaimKey(affiliateId)) return undefined;
+    try {
+      const result = await this.client.send(new UpdateCommand(clearCooldownUpdate(this.tables, affiliateId, by, at)));
+      return result.Attributes ? toAffiliate(result.Attributes) : undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      throw translateStoreError(error);
+    }
+  }
+
+  async scheduledAffiliates(limit: number, after?: string): Promise<{ items: ScheduleHint[]; next?: string }> {
+    const { scheduleIndex } = AFFILIATES;
+    const attributes = [AFFILIATES.partitionKey, ...scheduleIndex.projectedAttributes];
+    const names = Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name]));
+    const result = await this.call(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tables.affiliates,
+          IndexName: scheduleIndex.name,
+          KeyConditionExpression: '#pk = :pk',
+          ProjectionExpression: Object.keys(names).join(', '),
+          ExpressionAttributeNames: { ...names, '#pk': scheduleIndex.partitionKey },
+          ExpressionAttributeValues: { ':pk': scheduleIndex.scheduledPartition },
+          Limit: limit,
+          ...(after !== undefined
+            ? {
+                ExclusiveStartKey: {
+                  [AFFILIATES.partitionKey]: after,
+                  [scheduleIndex.partitionKey]: scheduleIndex.scheduledPartition,
+                },
+              }
+            : {}),
+        }),
+      ),
+    );
+    const items = (result.Items ?? []).map((item) => toAffiliate(item) as unknown as ScheduleHint);
+    const last = result.LastEvaluatedKey?.[AFFILIATES.partitionKey];
+    return { items, ...(typeof last === 'string' ? { next: last } : {}) };
   }
 
   allAffiliatePayouts(affiliateId: string): Promise<PayoutRow[]> {

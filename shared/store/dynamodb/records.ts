@@ -10,8 +10,11 @@ const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
 
 /** An affiliate as stored; counters the commissions system never wrote read as 0. */
 export function toAffiliate(item: Item): Affiliate {
+  const { schedule_pk: _index, flags, ...fields } = item;
   return {
-    ...(item as unknown as Affiliate),
+    ...(fields as unknown as Affiliate),
+    // A String Set in DynamoDB; the domain reads a list.
+    ...(flags instanceof Set || Array.isArray(flags) ? { flags: [...(flags as Iterable<string>)].sort() } : {}),
     total_earned: num(item.total_earned),
     total_paid: num(item.total_paid),
     total_pending: num(item.total_pending),

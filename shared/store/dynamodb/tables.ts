@@ -15,6 +15,29 @@ export const AFFILIATES = {
   partitionKey: 'affiliate_id',
   /** GSI: user_id -> affiliate (who is this token's affiliate?). */
   userIndex: { name: 'user-affiliate-index', partitionKey: 'user_id' },
+  /**
+   * Sparse GSI: only affiliates with an automatic schedule carry `schedule_pk` (= `scheduledPartition`), so the
+   * scheduler reads exactly them, in affiliate id order, never a Scan. It projects what a run decides on.
+   */
+  scheduleIndex: {
+    name: 'schedule-index',
+    partitionKey: 'schedule_pk',
+    sortKey: 'affiliate_id',
+    scheduledPartition: 'schedule',
+    projectedAttributes: [
+      'user_id',
+      'status',
+      'tier',
+      'schedule',
+      'auto_minimum',
+      'cooldown_until',
+      'total_earned',
+      'total_paid',
+      'total_pending',
+    ],
+  },
+  /** Destination claims (`dest#email#…`, `dest#stripe#…`) share the table: their key never names an affiliate. */
+  claimPrefix: 'dest#',
 } as const;
 
 export const PAYOUTS = {
@@ -35,6 +58,10 @@ export const PAYOUTS = {
       'transaction_id',
       'notes',
       'processed_at',
+      // Issue 13: what the history list's status_reason needs.
+      'status_reason',
+      'scheduled_for',
+      'flags',
     ],
   },
   /** GSI: the admin queue, all payouts in one status, newest first. */

@@ -83,7 +83,8 @@ async function scanAll(
         TableName: table,
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
-        ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeValues: filter.values } : {}),
+        ...(filter ? { FilterExpression: filter.expression } : {}),
+        ...(filter && Object.keys(filter.values).length > 0 ? { ExpressionAttributeValues: filter.values } : {}),
       }),
     );
     items.push(...((page.Items ?? []) as Item[]));
@@ -102,7 +103,10 @@ export async function snapshot(
     scanAll(
       client,
       tables.affiliates,
-      scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } },
+      // Issue 13: destination claims (dest#…) share the table; they are not affiliates.
+      scope
+        ? { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } }
+        : { expression: 'attribute_exists(user_id)', values: {} },
     ),
     scanAll(
       client,
