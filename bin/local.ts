@@ -147,6 +147,12 @@ function printBanner(info: {
     `  curl -s -X POST ${base}/admin/payouts/send ${D} -H "Content-Type: application/json" -d '{"payout_ids":["PAYOUT_ID"]}'`,
     `  curl -s "${base}/admin/payouts/export?status=pending" ${D}`,
     `  curl -s ${base}/admin/affiliates/${info.demo.affiliate_id}/balance ${D}`,
+    // Issue 13: settings, the cool-down, automatic and future-dated payouts.
+    `  curl -s ${base}/payouts/settings ${A}`,
+    `  curl -s -X PUT ${base}/payouts/settings ${A} -H "Content-Type: application/json" -d '{"schedule":"weekly","auto_minimum":5000}'`,
+    `  curl -s -X POST ${base}/payouts/request ${A} -H "Content-Type: application/json" -d '{"amount":5000,"scheduled_for":"YYYY-MM-DD"}'`,
+    `  curl -s -X POST ${base}/admin/affiliates/${info.demo.affiliate_id}/cooldown/clear ${D}`,
+    `  curl -s -X POST ${base}/admin/schedules/run ${D} -H "Content-Type: application/json" -d '{"at":"2026-12-07T00:00:00Z"}'`,
     '',
     'Ctrl-C stops the server and DynamoDB Local.',
     '',

@@ -80,6 +80,7 @@ export class PayoutsStack extends Stack {
       environment: { ...commonEnv, IDEMPOTENCY_TABLE: this.tables.idempotency.table.tableName },
       logRetention: options.logRetention,
       removalPolicy,
+      ...(options.reservedConcurrency === undefined ? {} : { reservedConcurrency: options.reservedConcurrency }),
     });
 
     this.alarms = new OperationalAlarms(this, 'Alarms', {

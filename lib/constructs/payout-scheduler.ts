@@ -19,6 +19,7 @@ export interface PayoutSchedulerProps {
   environment: Record<string, string>;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
+  reservedConcurrency?: number;
 }
 
 /**
@@ -50,8 +51,7 @@ export class PayoutScheduler extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.minutes(5),
-      // One run at a time: a retry never overlaps the run it retries (the period keys would make it safe anyway).
-      reservedConcurrentExecutions: 1,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       role: this.role,
       logGroup,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },

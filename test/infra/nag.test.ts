@@ -31,6 +31,9 @@ const sorted = (rules: string[]) => [...rules].sort((a, b) => a.localeCompare(b)
 const ACCEPTED_PROD = sorted([
   'AwsSolutions-L1 @ AdminPayoutsApi/Function',
   'AwsSolutions-L1 @ PayoutsApi/Function',
+  // Issue 13: the payout scheduler (nodejs22.x like the others) and the role its schedule invokes it with.
+  'AwsSolutions-L1 @ PayoutScheduler/Function',
+  'AwsSolutions-IAM5[Resource::<PayoutSchedulerFunction84416164.Arn>:*] @ PayoutScheduler/InvokerRole',
   'AwsSolutions-SMG4 @ JwtSecret',
   ...SITE,
 ]);

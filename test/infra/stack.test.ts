@@ -17,6 +17,15 @@ import {
 /** Leaves out CDK's page deployment handler (BucketDeployment's singleton function, its role and policy). */
 const apiFunctions = <T>(resources: Record<string, T>) =>
   Object.fromEntries(Object.entries(resources).filter(([id]) => !id.startsWith('CustomCDKBucketDeployment')));
+/**
+ * Also leaves out the role EventBridge Scheduler assumes to invoke the payout scheduler (issue 13): CDK grants it
+ * lambda:InvokeFunction on the function's ARN and `arn:*` (its versions), acknowledged in cdk-nag; it can invoke
+ * nothing else (test/infra/scheduler.test.ts).
+ */
+const ownPolicies = <T>(resources: Record<string, T>) =>
+  Object.fromEntries(
+    Object.entries(apiFunctions(resources)).filter(([id]) => !id.startsWith('PayoutSchedulerInvokerRole')),
+  );
 
 /** Template assertions for the default (prod, HS256 secret, tables created) stack, one block per issue bullet. */
 describe('Stack: PayoutsStack (prod defaults)', () => {
@@ -84,6 +93,18 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
             KeySchema: [{ AttributeName: AFFILIATES.userIndex.partitionKey, KeyType: 'HASH' }],
             Projection: { ProjectionType: 'ALL' },
           },
+          // Issue 13: the sparse index of scheduled affiliates the scheduler reads.
+          {
+            IndexName: AFFILIATES.scheduleIndex.name,
+            KeySchema: [
+              { AttributeName: AFFILIATES.scheduleIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: AFFILIATES.scheduleIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: [...AFFILIATES.scheduleIndex.projectedAttributes],
+            },
+          },
         ],
       });
       expect(AFFILIATES.userIndex.name).toBe('user-affiliate-index');
@@ -146,15 +167,18 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
         AFFILIATES_TABLE: { Ref: ids.affiliates },
         PAYOUTS_TABLE: { Ref: ids.payouts },
         TAX_YEARS_TABLE: { Ref: ids.taxYears },
+        // Issue 13: POST /admin/schedules/run requests payouts through the request use case.
+        IDEMPOTENCY_TABLE: { Ref: ids.idempotency },
       });
-      expect(admin).not.toHaveProperty('IDEMPOTENCY_TABLE');
     });
   });
 
   describe('functions', () => {
     it('runs both functions on nodejs22.x arm64, from their bundle, with source maps enabled', () => {
       const functions = apiFunctions(s.template.findResources('AWS::Lambda::Function'));
-      expect(Object.keys(functions).sort()).toEqual([ids.payoutsFn, ids.adminFn].sort());
+      expect(Object.keys(functions).sort()).toEqual(
+        [ids.payoutsFn, ids.adminFn, s.id(s.stack.scheduler.function)].sort(),
+      );
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -181,8 +205,8 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
           DeletionPolicy: 'Retain',
         });
       }
-      // The third is the page deployment handler's (lib/constructs/web-site.ts), with the same retention.
-      s.template.resourceCountIs('AWS::Logs::LogGroup', 3);
+      // The third is the page deployment handler's (lib/constructs/web-site.ts), the fourth the payout scheduler's.
+      s.template.resourceCountIs('AWS::Logs::LogGroup', 4);
     });
 
     it('passes configuration as environment, the JWT secret by ARN only', () => {
@@ -257,7 +281,8 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
       expect(allowedPairs(s.template, ids.payoutsRole)).toEqual(
         [
           ...pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], arnOf(ids.payoutsLogs)),
-          ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem'], arnOf(ids.affiliates)),
+          // PutItem: a destination claim, in the settings change's transaction (issue 13).
+          ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], arnOf(ids.affiliates)),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.affiliates, AFFILIATES.userIndex.name)),
           ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], arnOf(ids.payouts)),
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.affiliateIndex.name)),
@@ -268,7 +293,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
       );
     });
 
-    it('gives the admin function exactly what the review queue and lifecycle use (BatchGetItem for listings; no idempotency table, no PutItem)', () => {
+    it('gives the admin function exactly what the review queue, the lifecycle and a schedule run use', () => {
       expect(allowedPairs(s.template, ids.adminRole)).toEqual(
         [
           ...pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], arnOf(ids.adminLogs)),
@@ -277,6 +302,13 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
           ...pairs(['dynamodb:Query'], indexArnOf(ids.payouts, PAYOUTS.statusIndex.name)),
           ...pairs(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], arnOf(ids.affiliates)),
           ...pairs(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], arnOf(ids.taxYears)),
+          // Issue 13: POST /admin/schedules/run reserves payouts (payout Put, idempotency record, the tax gate's
+          // check) from the sparse schedule index; sends and completions check the affiliate's review flag.
+          ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem'], arnOf(ids.idempotency)),
+          ...pairs(['dynamodb:PutItem'], arnOf(ids.payouts)),
+          ...pairs(['dynamodb:ConditionCheckItem'], arnOf(ids.affiliates)),
+          ...pairs(['dynamodb:Query'], indexArnOf(ids.affiliates, AFFILIATES.scheduleIndex.name)),
+          ...pairs(['dynamodb:ConditionCheckItem'], arnOf(ids.taxYears)),
           ...pairs(['secretsmanager:GetSecretValue'], { Ref: ids.secret }),
         ].sort(),
       );
@@ -284,7 +316,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
 
     it('has no wildcard action or resource in any policy, and no managed policy on the roles', () => {
       // CDK's page-copying handler (a deploy-time custom resource) is the one exception, acknowledged in cdk-nag.
-      for (const policy of Object.values(apiFunctions(s.template.findResources('AWS::IAM::Policy')))) {
+      for (const policy of Object.values(ownPolicies(s.template.findResources('AWS::IAM::Policy')))) {
         for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
           for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
           expect(JSON.stringify(statement.Resource)).not.toContain('*');
@@ -317,6 +349,7 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
     it('alarms on read/write throttle events of each table and GSI, and on TransactionConflict per table', () => {
       const gsis = [
         [ids.affiliates, AFFILIATES.userIndex.name],
+        [ids.affiliates, AFFILIATES.scheduleIndex.name],
         [ids.payouts, PAYOUTS.affiliateIndex.name],
         [ids.payouts, PAYOUTS.statusIndex.name],
       ] as const;
@@ -335,7 +368,8 @@ describe('Stack: PayoutsStack (prod defaults)', () => {
           expect(find('AWS/DynamoDB', metric, dims), `${metric} on ${index}`).toHaveLength(1);
         }
       }
-      expect(alarms()).toHaveLength(4 + 12 + 6 + 1);
+      // Errors and Throttles of three functions (issue 13 added the scheduler), 12 table, 8 GSI, the failure rate.
+      expect(alarms()).toHaveLength(6 + 12 + 8 + 1);
     });
 
     it("alarms on the payout failure rate: metric math over the admin function's EMF metrics, in the stack's namespace", () => {
