@@ -17,6 +17,11 @@ export const PAGE_AFFILIATES: SeedAffiliate[] = [
     payment_method: 'paypal',
     payment_email: 'maya@example.com',
   }),
+  // Issue 13: a destination change (the cool-down), an automatic schedule, and one destination on two affiliates.
+  affiliate('moved', { tier: 'tier1', total_earned: 70_000 }),
+  affiliate('auto', { tier: 'tier1', total_earned: 90_000, schedule: 'weekly' }),
+  affiliate('twin1', { tier: 'tier1', total_earned: 50_000, payment_email: 'shared@example.com' }),
+  affiliate('twin2', { tier: 'tier1', total_earned: 50_000, payment_email: 'shared@example.com' }),
 ];
 
 /**

@@ -11,6 +11,7 @@ import { download, exportAll } from './export.ts';
 import { FilterBar, filterQuery, filtersFromUrl, filtersToUrl, type Filters } from './filters.ts';
 import { Queue } from './queue.ts';
 import { Reconciliation } from './reconciliation.ts';
+import { CooldownPanel } from './flags.ts';
 import { TaxFormPanel, TaxYearExport } from './tax.ts';
 
 export const TOKEN_KEY = 'console.token';
@@ -223,6 +224,7 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
         <${Reconciliation} affiliateId=${reconId} view=${recon} loading=${reconLoading} error=${reconError} onCheck=${reconcile} />
       </div>
       <div class="grid grid-even">
+        <${CooldownPanel} api=${api} affiliateId=${reconId} />
         <${TaxFormPanel} api=${api} affiliateId=${reconId} />
         <${TaxYearExport} api=${api} />
       </div>

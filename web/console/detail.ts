@@ -5,6 +5,7 @@ import { hasReceipt, ReceiptButton } from '../lib/download.ts';
 import { html } from '../lib/html.ts';
 import { formatCents } from '../lib/money.ts';
 import { DateTime, ErrorNote, Loading, PAYMENT_METHOD_LABEL, StatusBadge, Timeline } from '../lib/ui.ts';
+import { PayoutFlags } from './flags.ts';
 
 /** A payout as admins see it: who processed it, when it last changed, and every status change. */
 export function AdminDetail({
@@ -32,12 +33,20 @@ export function AdminDetail({
     ${
       payout
         ? html`<div class="detail-body">
-          <div class="detail-amount"><span class="detail-figure">${formatCents(payout.amount)}</span><${StatusBadge} status=${payout.status} /></div>
+          <div class="detail-amount"><span class="detail-figure">${formatCents(payout.amount)}</span><${StatusBadge} status=${payout.status} /><${PayoutFlags} payout=${payout} /></div>
+          ${
+            payout.flags?.includes('DUPLICATE_PAYOUT_DESTINATION') &&
+            (payout.status === 'pending' || payout.status === 'processing')
+              ? html`<p class="note note-warning">This payout's destination is also set on another affiliate. Check it with both, then send or complete it with the confirmation (<code>confirm_duplicate_destination</code>).</p>`
+              : null
+          }
+          ${payout.status_reason ? html`<p class="muted small">${payout.status_reason}</p>` : null}
           <dl class="facts">
             <div><dt>Payout</dt><dd class="mono small">${payout.payout_id}</dd></div>
             <div><dt>Affiliate</dt><dd>${payout.affiliate_id}</dd></div>
             <div><dt>Paid to</dt><dd>${PAYMENT_METHOD_LABEL[payout.payment_method]} · ${payout.payment_email}</dd></div>
             <div><dt>Requested</dt><dd><${DateTime} iso=${payout.requested_at} long=${true} /></dd></div>
+            ${payout.scheduled_for ? html`<div><dt>Scheduled for</dt><dd>${payout.scheduled_for}</dd></div>` : null}
             <div><dt>Processed</dt><dd>${payout.processed_at ? html`<${DateTime} iso=${payout.processed_at} long=${true} /> by ${payout.processed_by ?? '—'}` : '—'}</dd></div>
             <div><dt>Transaction</dt><dd class="mono">${payout.transaction_id ?? '—'}</dd></div>
             ${payout.receipt_number ? html`<div><dt>Receipt</dt><dd class="mono">${payout.receipt_number}</dd></div>` : null}

@@ -2,6 +2,7 @@ import type { PayoutView } from '../../shared/schemas/common.ts';
 import { html } from '../lib/html.ts';
 import { formatCents } from '../lib/money.ts';
 import { DateTime, Empty, PAYMENT_METHOD_LABEL, StatusBadge } from '../lib/ui.ts';
+import { PayoutFlags } from './flags.ts';
 
 /** A payout an admin can still move forward (and so may need a transaction id). */
 const open = (payout: PayoutView) => payout.status === 'pending' || payout.status === 'processing';
@@ -30,7 +31,7 @@ const Row = ({ payout, props }: { payout: PayoutView; props: QueueProps }) => {
       aria-label=${`Reconcile ${payout.affiliate_id}`}>${payout.affiliate_id}</button></td>
     <td data-label="Amount" class="num"><strong>${formatCents(payout.amount)}</strong></td>
     <td data-label="Paid to">${PAYMENT_METHOD_LABEL[payout.payment_method]}<span class="muted small block">${payout.payment_email}</span></td>
-    <td data-label="Status"><${StatusBadge} status=${payout.status} />
+    <td data-label="Status"><${StatusBadge} status=${payout.status} /><${PayoutFlags} payout=${payout} />
       ${outcome ? html`<span class=${`outcome ${outcome.ok ? 'ok' : 'bad'}`}>${outcome.text}</span>` : null}</td>
     <td data-label="Requested"><${DateTime} iso=${payout.requested_at} /></td>
     <td data-label="Transaction id">${

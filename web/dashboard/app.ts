@@ -10,6 +10,8 @@ import { BalanceCards, BalanceSkeleton } from './balance-cards.ts';
 import { Detail } from './detail.ts';
 import { History } from './history.ts';
 import { RequestForm } from './request-form.ts';
+import { Settings } from './settings.ts';
+import type { SettingsView } from '../../shared/schemas/settings.ts';
 import { currentYear, YearTotals } from './year-totals.ts';
 
 export const TOKEN_KEY = 'payouts.token';
@@ -58,6 +60,8 @@ export function App({ token }: { token: string | undefined }) {
   const [year] = useState(currentYear);
   const [yearView, setYearView] = useState<TaxYearView>();
   const [yearError, setYearError] = useState<string>();
+  const [settings, setSettings] = useState<SettingsView>();
+  const [settingsError, setSettingsError] = useState<string>();
 
   const loadSummary = useCallback(
     () =>
@@ -74,6 +78,14 @@ export function App({ token }: { token: string | undefined }) {
         (error) => setYearError(messageOf(error)),
       ),
     [api, year],
+  );
+  const loadSettings = useCallback(
+    () =>
+      api.get<SettingsView>('/payouts/settings').then(
+        (data) => (setSettings(data), setSettingsError(undefined)),
+        (error) => setSettingsError(messageOf(error)),
+      ),
+    [api],
   );
   const loadPage = useCallback(
     (cursor: string | undefined) => {
@@ -108,7 +120,13 @@ export function App({ token }: { token: string | undefined }) {
   useEffect(() => {
     if (!token) return;
     const initial = selectedFromUrl();
-    void Promise.all([loadSummary(), loadPage(undefined), loadYear(), initial ? loadDetail(initial) : undefined]);
+    void Promise.all([
+      loadSummary(),
+      loadPage(undefined),
+      loadYear(),
+      loadSettings(),
+      initial ? loadDetail(initial) : undefined,
+    ]);
   }, [token]);
 
   // The first moment the dashboard is usable (the balance is on screen): `npm run bench` reads this mark.
@@ -172,6 +190,11 @@ export function App({ token }: { token: string | undefined }) {
                 cancelError=${cancelError} onCancel=${cancel} onClose=${close} />`
               : null
           }
+          <${Settings} api=${api} settings=${settings} error=${settingsError} onRetry=${loadSettings}
+            onSaved=${(saved: SettingsView) => {
+              setSettings(saved);
+              void loadSummary();
+            }} />
           <${YearTotals} year=${year} view=${yearView} error=${yearError} onRetry=${loadYear} />
         </div>
         <${History} page=${page} loading=${listLoading} error=${listError} pageNumber=${pageNumber} selectedId=${selectedId}

@@ -71,8 +71,10 @@ export function Detail(props: DetailProps) {
             <span class="detail-figure">${formatCents(payout.amount)}</span>
             <${StatusBadge} status=${payout.status} />
           </div>
+          ${payout.status_reason ? html`<p class="note note-info status-reason">${payout.status_reason}</p>` : null}
           <dl class="facts">
             <div><dt>Requested</dt><dd><${DateTime} iso=${payout.requested_at} long=${true} /></dd></div>
+            ${payout.scheduled_for ? html`<div><dt>Scheduled for</dt><dd>${payout.scheduled_for}</dd></div>` : null}
             <div><dt>Paid to</dt><dd>${PAYMENT_METHOD_LABEL[payout.payment_method]} · ${payout.payment_email}</dd></div>
             ${payout.processed_at ? html`<div><dt>Processed</dt><dd><${DateTime} iso=${payout.processed_at} long=${true} /></dd></div>` : null}
             ${payout.transaction_id ? html`<div><dt>Transaction</dt><dd class="mono">${payout.transaction_id}</dd></div>` : null}

@@ -24,7 +24,11 @@ const Row = ({ payout, selected, onOpen }: { payout: PayoutView; selected: boole
     <td data-label="Requested"><${DateTime} iso=${payout.requested_at} /></td>
     <td data-label="Amount" class="num"><strong>${formatCents(payout.amount)}</strong></td>
     <td data-label="Method">${METHOD[payout.payment_method] ?? payout.payment_method}<span class="muted small block">${payout.payment_email}</span></td>
-    <td data-label="Status"><${StatusBadge} status=${payout.status} /></td>
+    <td data-label="Status"><${StatusBadge} status=${payout.status} />${
+      payout.scheduled_for && payout.status === 'pending'
+        ? html`<span class="muted small block">for ${payout.scheduled_for}</span>`
+        : null
+    }</td>
     <td class="actions">
       <button type="button" class="button button-small" aria-expanded=${selected ? 'true' : 'false'} onClick=${() => onOpen(payout.payout_id)}>
         View<span class="visually-hidden"> payout of ${formatCents(payout.amount)} from ${formatDate(payout.requested_at)}</span>

@@ -43,6 +43,7 @@ export function RequestForm({
 }) {
   const unfinished = readIntent();
   const [amount, setAmount] = useState(() => centsToInput(unfinished?.amount ?? summary.available));
+  const [when, setWhen] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -86,13 +87,18 @@ export function RequestForm({
     try {
       const { payout } = await api.post<{ payout: PayoutView }>(
         '/payouts/request',
-        { amount: checked.cents },
+        { amount: checked.cents, ...(when ? { scheduled_for: when } : {}) },
         { 'Idempotency-Key': intent.key },
       );
       clearIntent();
       setResume(false);
       edited.current = false;
-      setDone(`Payout of ${formatCents(payout.amount)} requested. It is pending until we send it.`);
+      setWhen('');
+      setDone(
+        payout.scheduled_for
+          ? `Payout of ${formatCents(payout.amount)} scheduled for ${payout.scheduled_for}. The amount is set aside now.`
+          : `Payout of ${formatCents(payout.amount)} requested. It is pending until we send it.`,
+      );
       onCreated(payout);
     } catch (caught) {
       // The key stays: retrying the same amount replays the first answer instead of paying twice.
@@ -103,6 +109,13 @@ export function RequestForm({
     }
   };
 
+  const hasTaxBlocker = summary.blockers.some((blocker) => blocker.code === 'TAX_FORM_REQUIRED');
+  const others = summary.blockers.filter((blocker) => blocker.code !== 'TAX_FORM_REQUIRED');
+  const describedBy = [hasTaxBlocker ? 'tax-form-needed' : '', others.length > 0 ? 'payout-blockers' : '']
+    .filter(Boolean)
+    .join(' ');
+  const today = new Date().toISOString().slice(0, 10);
+  const maxDate = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
   const hintId = 'amount-hint';
   const errorId = 'amount-error';
   return html`<section class="card" aria-labelledby="request-title">
@@ -124,7 +137,19 @@ export function RequestForm({
         </p>
       </div>
       ${
-        summary.blockers.includes('TAX_FORM_REQUIRED')
+        summary.next_payout
+          ? html`<p class="note note-info" id="next-payout">Next automatic payout: <strong>${summary.next_payout.scheduled_for}</strong>,
+            about ${formatCents(summary.next_payout.estimated_amount)} (what is available then, if it reaches your automatic minimum).</p>`
+          : null
+      }
+      <div class="field">
+        <label for="scheduled-for">Send on <span class="muted small">(optional)</span></label>
+        <input id="scheduled-for" name="scheduled_for" type="date" value=${when} min=${today} max=${maxDate}
+          onInput=${(event: Event) => setWhen((event.target as HTMLInputElement).value)} aria-describedby="scheduled-hint" />
+        <p id="scheduled-hint" class="muted small">Leave empty to send it in the next payout run, or pick a day up to 90 days ahead: the amount is set aside now.</p>
+      </div>
+      ${
+        hasTaxBlocker
           ? html`<div class="note note-warning" id="tax-form-needed">
             <p><strong>We need your tax form before paying you more this year.</strong> Past the IRS reporting limit,
               payouts need a W-9 on file (a W-8BEN or W-8BEN-E outside the US). Send yours to your account manager:
@@ -132,8 +157,16 @@ export function RequestForm({
           </div>`
           : null
       }
+      ${
+        others.length > 0
+          ? html`<div class="note note-warning" id="payout-blockers">
+            <p><strong>Why a payout cannot go out right now</strong></p>
+            <ul class="blockers">${others.map((blocker) => html`<li data-code=${blocker.code}>${blocker.message}</li>`)}</ul>
+          </div>`
+          : null
+      }
       <button type="submit" class="button button-primary" disabled=${busy} aria-disabled=${busy ? 'true' : 'false'}
-        aria-describedby=${summary.blockers.includes('TAX_FORM_REQUIRED') ? 'tax-form-needed' : undefined}>
+        aria-describedby=${describedBy || undefined}>
         ${busy ? html`<span class="spinner spinner-light" aria-hidden="true"></span>` : null}Request payout
       </button>
     </form>
