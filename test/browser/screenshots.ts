@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { WEB_ROOT } from '../../web/build.ts';
 import { tokenFor } from '../support/app.ts';
 import { launchChromium } from '../support/browser.ts';
-import { startServer } from '../support/server.ts';
+import { call, startServer } from '../support/server.ts';
 import { adminToken, moveTo, PAGE_AFFILIATES, PAGE_ENV, requestPayout, seedShowcase } from './fixtures.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -27,6 +27,22 @@ async function main(): Promise<void> {
       status: 'completed',
       transaction_id: 'ZELLE-0042',
     });
+    // Issue 13: a changed e-mail (the cool-down) for aff-moved, a future-dated payout for aff-auto, and a payout of a
+    // flagged affiliate (aff-twin2 shares its e-mail with aff-twin1) in the queue.
+    const moved = await tokenFor('user-moved');
+    await call(server.baseUrl, '/payouts/settings', {
+      method: 'PUT',
+      token: moved,
+      body: { payment_email: 'moved-new@example.com', schedule: 'monthly' },
+    });
+    const auto = await tokenFor('user-auto');
+    const later = new Date(Date.now() + 9 * 86_400_000).toISOString().slice(0, 10);
+    await call(server.baseUrl, '/payouts/request', {
+      method: 'POST',
+      token: auto,
+      body: { amount: 25_000, scheduled_for: later },
+    });
+    await requestPayout(server.baseUrl, await tokenFor('user-twin2'), 12_500);
     for (const width of [1280, 360]) {
       const phone = width < 400;
       const context = await browser.newContext({
@@ -59,6 +75,17 @@ async function main(): Promise<void> {
       if (phone) await page.getByRole('button', { name: 'Keep payout' }).scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(OUT, `dashboard-detail-${width}.png`), fullPage: !phone });
 
+      // Issue 13: the settings card in its cool-down, with the blocker above Request payout.
+      const movedPage = await context.newPage();
+      await movedPage.goto(`${server.baseUrl}/#token=${moved}`);
+      await movedPage.getByText('Payouts are on hold until').waitFor();
+      await movedPage.locator('#payout-blockers').waitFor();
+      if (phone) {
+        await movedPage.getByRole('region', { name: 'Request a payout' }).screenshot({ path: join(OUT, `dashboard-blockers-${width}.png`) });
+        await movedPage.getByRole('region', { name: 'Payout settings' }).screenshot({ path: join(OUT, `dashboard-settings-${width}.png`) });
+      } else await movedPage.screenshot({ path: join(OUT, `dashboard-settings-${width}.png`), fullPage: true });
+      await movedPage.close();
+
       const consolePage = await context.newPage();
       await consolePage.goto(`${server.baseUrl}/console/#token=${admin}`);
       await consolePage.getByRole('table', { name: 'Payouts' }).waitFor();
@@ -85,6 +112,15 @@ async function main(): Promise<void> {
         await consolePage.locator('.queue tbody tr').first().scrollIntoViewIfNeeded();
         await consolePage.screenshot({ path: join(OUT, `console-queue-${width}.png`) });
       }
+      // Issue 13: the pending queue with its review marks, and the cool-down panel.
+      const flagged = await context.newPage();
+      await flagged.goto(`${server.baseUrl}/console/?status=pending#token=${admin}`);
+      await flagged.getByRole('table', { name: 'Payouts' }).getByText('Shared destination').waitFor();
+      if (phone) {
+        await flagged.getByText('Shared destination').scrollIntoViewIfNeeded();
+        await flagged.screenshot({ path: join(OUT, `console-flags-${width}.png`) });
+      } else await flagged.screenshot({ path: join(OUT, `console-flags-${width}.png`), fullPage: true });
+      await flagged.close();
       await context.close();
     }
     console.log(`screenshots written to ${OUT}`);
