@@ -81,8 +81,12 @@ async function main(): Promise<void> {
       await movedPage.getByText('Payouts are on hold until').waitFor();
       await movedPage.locator('#payout-blockers').waitFor();
       if (phone) {
-        await movedPage.getByRole('region', { name: 'Request a payout' }).screenshot({ path: join(OUT, `dashboard-blockers-${width}.png`) });
-        await movedPage.getByRole('region', { name: 'Payout settings' }).screenshot({ path: join(OUT, `dashboard-settings-${width}.png`) });
+        await movedPage
+          .getByRole('region', { name: 'Request a payout' })
+          .screenshot({ path: join(OUT, `dashboard-blockers-${width}.png`) });
+        await movedPage
+          .getByRole('region', { name: 'Payout settings' })
+          .screenshot({ path: join(OUT, `dashboard-settings-${width}.png`) });
       } else await movedPage.screenshot({ path: join(OUT, `dashboard-settings-${width}.png`), fullPage: true });
       await movedPage.close();
 

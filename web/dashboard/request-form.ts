@@ -4,6 +4,7 @@ import type { SummaryView } from '../../shared/schemas/payouts.ts';
 import { ApiError, type ApiClient } from '../lib/api.ts';
 import { html } from '../lib/html.ts';
 import { centsToInput, formatCents, parseDollars } from '../lib/money.ts';
+import { formatDate, formatDateTime } from '../lib/ui.ts';
 import { clearIntent, intentFor, readIntent } from './intent.ts';
 
 /**
@@ -30,6 +31,13 @@ export function checkAmount(
     };
   }
   return { cents };
+}
+
+/** A blocker's sentence; a cool-down's end is shown as a local date and time rather than the API's ISO timestamp. */
+function blockerText(blocker: SummaryView['blockers'][number]): string {
+  if (blocker.code === 'PAYOUT_METHOD_COOLDOWN' && blocker.until)
+    return `Your payout destination changed recently: payouts are held until ${formatDateTime(blocker.until)} for your safety.`;
+  return blocker.message;
 }
 
 export function RequestForm({
@@ -138,8 +146,8 @@ export function RequestForm({
       </div>
       ${
         summary.next_payout
-          ? html`<p class="note note-info" id="next-payout">Next automatic payout: <strong>${summary.next_payout.scheduled_for}</strong>,
-            about ${formatCents(summary.next_payout.estimated_amount)} (what is available then, if it reaches your automatic minimum).</p>`
+          ? html`<div class="note note-info note-stack" id="next-payout"><p>Next automatic payout: <strong>${formatDate(`${summary.next_payout.scheduled_for}T12:00:00Z`)}</strong>,
+            about ${formatCents(summary.next_payout.estimated_amount)} (what is available then, if it reaches your automatic minimum).</p></div>`
           : null
       }
       <div class="field">
@@ -159,9 +167,9 @@ export function RequestForm({
       }
       ${
         others.length > 0
-          ? html`<div class="note note-warning" id="payout-blockers">
+          ? html`<div class="note note-warning note-stack" id="payout-blockers">
             <p><strong>Why a payout cannot go out right now</strong></p>
-            <ul class="blockers">${others.map((blocker) => html`<li data-code=${blocker.code}>${blocker.message}</li>`)}</ul>
+            <ul class="blockers">${others.map((blocker) => html`<li data-code=${blocker.code}>${blockerText(blocker)}</li>`)}</ul>
           </div>`
           : null
       }

@@ -18,7 +18,7 @@ const SCHEDULES = [
 
 /** The cool-down, said plainly: until when payouts wait, and why. */
 export const CooldownNote = ({ until }: { until: string }) =>
-  html`<div class="note note-warning" id="cooldown-note" role="status">
+  html`<div class="note note-warning note-stack" id="cooldown-note" role="status">
     <p><strong>Payouts are on hold until ${formatDateTime(until)}.</strong> Your payout details changed recently. For
       your safety we wait before sending money to a new destination; requests and automatic payouts resume then. If you
       did not make this change, contact the program now.</p>
