@@ -6,11 +6,18 @@ import { DynamoAttemptStore } from '../../shared/store/dynamodb/attempt-store.ts
 import { PayoutSending } from '../../shared/usecases/payout-sending.ts';
 import { adminRoutes } from './routes.ts';
 import { sendingRoutes } from './sending-routes.ts';
+import { createNotifyRuntime, type NotifyRuntime } from '../../shared/notify/runtime.ts';
+import { DynamoNotifyStore } from '../../shared/store/dynamodb/notify-store.ts';
+import { webhookRoutes } from './webhook-routes.ts';
 
 /** Builds the admin function from what its cold start built; tests build it on their own tables and clock. */
 export function createAdminPayoutsHandler(
   { config, client, store, clock, cursorSecret, authenticate, logger, telemetry, middlewares }: Dependencies,
   providers: ProviderConfig = loadProviderConfig(process.env),
+  notify: Pick<NotifyRuntime, 'config' | 'notifier'> = createNotifyRuntime(process.env, 'admin-payouts', {
+    client,
+    clock,
+  }),
 ): LambdaHttpHandler {
   const services = createServices({ store, rules: config, clock, cursorSecret });
   const sending = new PayoutSending(
@@ -20,7 +27,17 @@ export function createAdminPayoutsHandler(
   );
   return createHttpHandler({
     // With provider payments on, the payout detail route also lists attempts: listed first, it wins over the plain one.
-    routes: [...(providers.enabled ? sendingRoutes(services, sending) : []), ...adminRoutes(services, telemetry)],
+    routes: [
+      ...(providers.enabled ? sendingRoutes(services, sending) : []),
+      ...adminRoutes(services, telemetry),
+      // Outgoing webhooks (issue 12).
+      ...webhookRoutes({
+        store: new DynamoNotifyStore(client, notify.config.tables),
+        deliveries: notify.notifier.deliveries,
+        allowLocal: notify.config.allowLocalWebhooks,
+        clock,
+      }),
+    ],
     authenticate,
     corsAllowedOrigins: config.corsAllowedOrigins,
     logger,
