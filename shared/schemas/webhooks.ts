@@ -26,13 +26,11 @@ export const createEndpointBody = z.strictObject(
         .check(z.maxLength(PAYOUT_EVENT_TYPES.length * 2, { error: 'events lists too many event types' })),
     ),
     description: z.optional(
-      z
-        .string({ error: 'description must be a string' })
-        .check(
-          z.maxLength(MAX_DESCRIPTION_CHARS, {
-            error: `description may be at most ${MAX_DESCRIPTION_CHARS} characters`,
-          }),
-        ),
+      z.string({ error: 'description must be a string' }).check(
+        z.maxLength(MAX_DESCRIPTION_CHARS, {
+          error: `description may be at most ${MAX_DESCRIPTION_CHARS} characters`,
+        }),
+      ),
     ),
   },
   strictError('field'),

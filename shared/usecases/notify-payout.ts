@@ -109,8 +109,7 @@ export class Notifier {
    * the API key), the operators are told once per attempt. The payout stays processing, so its stream says nothing.
    */
   async onAttemptWrite(before: Attempt | undefined, after: Attempt | undefined): Promise<EmailOutcome | undefined> {
-    if (!after || after.status !== 'failed' || after.error?.category !== 'ours' || before?.status === 'failed')
-      return undefined;
+    if (after?.status !== 'failed' || after.error?.category !== 'ours' || before?.status === 'failed') return undefined;
     const payout = await this.deps.getPayout?.(after.payout_id);
     if (!payout) return undefined;
     return this.email(
@@ -233,13 +232,13 @@ export class WebhookDeliveries {
     const { store, config, logger } = this.deps;
     const current = await store.getDelivery(id);
     const now = this.clock.now();
-    if (!current || current.status !== 'pending') return 'skipped';
+    if (current?.status !== 'pending') return 'skipped';
     if (current.next_attempt_at && current.next_attempt_at > now.toISOString()) return 'skipped';
     const leaseUntil = new Date(now.getTime() + config.webhookTimeoutMs + 30_000).toISOString();
     const leased = await store.leaseDelivery(id, current.attempts, now.toISOString(), leaseUntil);
     if (!leased) return 'skipped';
     const endpoint = await store.getEndpoint(leased.endpoint_id);
-    if (!endpoint || endpoint.status !== 'active') {
+    if (endpoint?.status !== 'active') {
       await store.finishTry(id, leased.attempts, {
         status: 'cancelled',
         result: { ok: false, error: endpoint ? 'endpoint disabled' : 'endpoint deleted' },
