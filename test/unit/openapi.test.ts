@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OPERATIONS, openApiText } from '../../bin/openapi/document.ts';
 import { adminRoutes } from '../../lambdas/admin-payouts/routes.ts';
 import { sendingRoutes } from '../../lambdas/admin-payouts/sending-routes.ts';
+import { webhookRoutes, type WebhookRoutesDeps } from '../../lambdas/admin-payouts/webhook-routes.ts';
 import { payoutRoutes } from '../../lambdas/payouts/routes.ts';
 import type { Authenticator } from '../../shared/http/auth.ts';
 import { createHttpHandler } from '../../shared/http/lambda.ts';
@@ -19,7 +20,11 @@ const document = JSON.parse(committed) as { paths: Record<string, Record<string,
 const tables = {
   payouts: payoutRoutes({} as Services, 10_000),
   // With provider payments on (issue 10) the admin function also serves the sending routes.
-  admin: [...sendingRoutes({} as Services, {} as PayoutSending), ...adminRoutes({} as Services)],
+  admin: [
+    ...sendingRoutes({} as Services, {} as PayoutSending),
+    ...adminRoutes({} as Services),
+    ...webhookRoutes({} as WebhookRoutesDeps),
+  ],
 };
 const keysOf = (routes: Route[]) => routes.map((route) => `${route.method} ${route.path}`);
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
