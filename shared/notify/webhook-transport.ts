@@ -21,6 +21,8 @@ export type Resolver = (hostname: string) => Promise<Array<{ address: string; fa
 export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 /** Addresses that are never a public endpoint. */
+// (IPv4-mapped IPv6 addresses are checked as the IPv4 address they carry: see mappedIPv4. A ::ffff:0:0/96 rule
+// would also match every plain IPv4 address, which BlockList compares in mapped form.)
 const BLOCKED = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
@@ -43,7 +45,6 @@ for (const [network, prefix] of [
 for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96], // IPv4-mapped: checked as the IPv4 address it carries
   ['64:ff9b::', 96], // NAT64
   ['100::', 64],
   ['2001:db8::', 32],
