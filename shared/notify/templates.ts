@@ -163,6 +163,7 @@ const TEMPLATES: Record<EmailKind, Template> = {
         rows: [
           ['Last answer', String(c.webhook?.lastStatus ?? 'no answer')],
           ['Payout', c.payout.payout_id],
+          ['Amount', money(c)],
         ],
       },
       { p: 'Redeliver it from the console once the endpoint is fixed.' },
