@@ -14,7 +14,7 @@ import { webhookRoutes } from './webhook-routes.ts';
 export function createAdminPayoutsHandler(
   { config, client, store, clock, cursorSecret, authenticate, logger, telemetry, middlewares }: Dependencies,
   providers: ProviderConfig = loadProviderConfig(process.env),
-  notify: Pick<NotifyRuntime, 'config' | 'notifier'> = createNotifyRuntime(process.env, 'admin-payouts', {
+  notify: Pick<NotifyRuntime, 'config' | 'notifier' | 'resolve'> = createNotifyRuntime(process.env, 'admin-payouts', {
     client,
     clock,
   }),
@@ -36,6 +36,7 @@ export function createAdminPayoutsHandler(
         deliveries: notify.notifier.deliveries,
         allowLocal: notify.config.allowLocalWebhooks,
         clock,
+        ...(notify.resolve ? { resolve: notify.resolve } : {}),
       }),
     ],
     authenticate,

@@ -13,12 +13,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Notifier, type NotifierDeps } from '../usecases/notify-payout.ts';
 import { loadNotifyConfig, type NotifyConfig } from './config.ts';
 import { createSesMailer, type Mailer } from './mailer.ts';
+import type { Resolver } from './webhook-transport.ts';
 
 export interface NotifyRuntime {
   config: NotifyConfig;
   client: DynamoDBDocumentClient;
   notifier: Notifier;
   logger: Logger;
+  /** The DNS lookup the webhook URL checks use (tests inject one). */
+  resolve?: Resolver;
 }
 
 export function createNotifyRuntime(
@@ -55,5 +58,5 @@ export function createNotifyRuntime(
     ...(overrides.resolve ? { resolve: overrides.resolve } : {}),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
   });
-  return { config, client, notifier, logger };
+  return { config, client, notifier, logger, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) };
 }
