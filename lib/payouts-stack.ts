@@ -8,6 +8,8 @@ import { ApiFunction, type ApiFunctionProps } from './constructs/api-function.ts
 import { OperationalAlarms } from './constructs/operational-alarms.ts';
 import { PayoutTables } from './constructs/payout-tables.ts';
 import { ProviderPayments } from './constructs/provider-payments.ts';
+import { Notifications } from './constructs/notifications.ts';
+import { loadNotifyConfig } from '../shared/notify/config.ts';
 import { WebSite } from './constructs/web-site.ts';
 import { ContextError, type PayoutsStackOptions } from './options.ts';
 
@@ -27,6 +29,8 @@ export class PayoutsStack extends Stack {
   readonly admin: ApiFunction;
   readonly alarms: OperationalAlarms;
   readonly providers?: ProviderPayments;
+  /** E-mails and outgoing webhooks (issue 12). */
+  readonly notifications?: Notifications;
   /** The dashboard and the admin console behind CloudFront. */
   readonly site: WebSite;
   /** The HS256 secret, when tokens are not verified against a JWKS. */
@@ -94,6 +98,28 @@ export class PayoutsStack extends Stack {
           .split(',')
           .map((name) => name.trim())
           .filter(Boolean),
+      });
+    }
+
+    // E-mails and outgoing webhooks (issue 12): on with context mailFrom (a verified SES identity), with opsEmail and
+    // dashboardUrl (the site by default); checked by the functions' own parser.
+    const mailFrom = this.node.tryGetContext('mailFrom') as string | undefined;
+    if (mailFrom !== undefined) {
+      const notify = checkedNotify({
+        MAIL_FROM: mailFrom,
+        OPS_EMAIL: (this.node.tryGetContext('opsEmail') as string | undefined) ?? options.alarmEmail,
+        DASHBOARD_URL: this.node.tryGetContext('dashboardUrl') as string | undefined,
+      });
+      this.notifications = new Notifications(this, 'Notifications', {
+        stage: options.stage,
+        payouts: this.tables.payouts,
+        ...(this.providers ? { attempts: this.providers.attempts } : {}),
+        admin: this.admin,
+        alarmTopic: this.alarms.topic,
+        logRetention: options.logRetention,
+        mailFrom: notify.mailFrom,
+        opsEmail: notify.opsEmail,
+        dashboardUrl: (this.node.tryGetContext('dashboardUrl') as string | undefined) ?? `${this.site.origin}/`,
       });
     }
 
@@ -238,4 +264,16 @@ function checked(environment: Record<string, string>): Record<string, string> {
     throw error;
   }
   return environment;
+}
+
+/** The notification settings through the functions' own parser, so a bad address fails `cdk synth`. */
+function checkedNotify(values: Record<string, string | undefined>) {
+  const env = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+  try {
+    return loadNotifyConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError)
+      throw new ContextError(`The notifier would refuse this configuration: ${error.message}`);
+    throw error;
+  }
 }

@@ -30,14 +30,16 @@ export function createAdminPayoutsHandler(
     routes: [
       ...(providers.enabled ? sendingRoutes(services, sending) : []),
       ...adminRoutes(services, telemetry),
-      // Outgoing webhooks (issue 12).
-      ...webhookRoutes({
-        store: new DynamoNotifyStore(client, notify.config.tables),
-        deliveries: notify.notifier.deliveries,
-        allowLocal: notify.config.allowLocalWebhooks,
-        clock,
-        ...(notify.resolve ? { resolve: notify.resolve } : {}),
-      }),
+      // Outgoing webhooks (issue 12), where notifications are deployed.
+      ...(notify.config.enabled
+        ? webhookRoutes({
+            store: new DynamoNotifyStore(client, notify.config.tables),
+            deliveries: notify.notifier.deliveries,
+            allowLocal: notify.config.allowLocalWebhooks,
+            clock,
+            ...(notify.resolve ? { resolve: notify.resolve } : {}),
+          })
+        : []),
     ],
     authenticate,
     corsAllowedOrigins: config.corsAllowedOrigins,

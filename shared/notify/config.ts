@@ -14,6 +14,11 @@ import { ConfigError } from '../config.ts';
 import { DEFAULT_NOTIFY_TABLE_NAMES, type NotifyTableNames } from '../store/dynamodb/notify-tables.ts';
 
 export interface NotifyConfig {
+  /**
+   * Notifications are deployed here (the stack sets WEBHOOK_ENDPOINTS_TABLE; npm start sets SES_ENDPOINT): the
+   * admin function then serves the webhook routes. Without them the admin function is as before issue 12.
+   */
+  enabled: boolean;
   tables: NotifyTableNames;
   mailFrom: string;
   opsEmail: string;
@@ -52,6 +57,7 @@ export function loadNotifyConfig(env: NodeJS.ProcessEnv = process.env): NotifyCo
     throw new ConfigError(`WEBHOOK_TIMEOUT_MS must be a whole number of milliseconds, got "${timeout}".`);
   const sesEndpoint = url(env, 'SES_ENDPOINT');
   return Object.freeze({
+    enabled: env.WEBHOOK_ENDPOINTS_TABLE !== undefined || sesEndpoint !== undefined,
     tables: {
       notifications: env.NOTIFICATIONS_TABLE || DEFAULT_NOTIFY_TABLE_NAMES.notifications,
       webhookEndpoints: env.WEBHOOK_ENDPOINTS_TABLE || DEFAULT_NOTIFY_TABLE_NAMES.webhookEndpoints,
