@@ -6,7 +6,7 @@ import { DynamoAttemptStore } from '../../shared/store/dynamodb/attempt-store.ts
 import { PayoutSending } from '../../shared/usecases/payout-sending.ts';
 import { adminRoutes } from './routes.ts';
 import { sendingRoutes } from './sending-routes.ts';
-import { createNotifyRuntime, type NotifyRuntime } from '../../shared/notify/runtime.ts';
+import { createNotifyRuntime, type NotifyRuntime } from '../../shared/notify-runtime.ts';
 import { DynamoNotifyStore } from '../../shared/store/dynamodb/notify-store.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 

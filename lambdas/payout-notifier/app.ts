@@ -4,7 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import type { Attempt } from '../../shared/domain/attempt.ts';
 import type { Payout } from '../../shared/domain/payout.ts';
 import { describeError } from '../../shared/logger.ts';
-import type { NotifyRuntime } from '../../shared/notify/runtime.ts';
+import type { NotifyRuntime } from '../../shared/notify-runtime.ts';
 
 export type NotifierHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 

@@ -1,4 +1,4 @@
-import { createNotifyRuntime } from '../../shared/notify/runtime.ts';
+import { createNotifyRuntime } from '../../shared/notify-runtime.ts';
 import { createNotifierHandler } from './app.ts';
 
 /** The payout-notifier Lambda: clients built once per cold start. */

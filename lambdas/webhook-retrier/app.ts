@@ -1,5 +1,5 @@
 import { describeError } from '../../shared/logger.ts';
-import type { NotifyRuntime } from '../../shared/notify/runtime.ts';
+import type { NotifyRuntime } from '../../shared/notify-runtime.ts';
 
 /**
  * The webhook retry function, every minute: tries the deliveries whose next try is due (the sparse index), a few

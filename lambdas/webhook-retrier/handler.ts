@@ -1,4 +1,4 @@
-import { createNotifyRuntime } from '../../shared/notify/runtime.ts';
+import { createNotifyRuntime } from '../../shared/notify-runtime.ts';
 import { createRetrierHandler } from './app.ts';
 
 /** The webhook-retrier Lambda, on a one-minute schedule. */

@@ -5,15 +5,14 @@
 import { createHash } from 'node:crypto';
 import type { Payout, PayoutStatus } from './payout.ts';
 
-export const PAYOUT_EVENT_TYPES = [
-  'payout.requested',
-  'payout.processing',
-  'payout.completed',
-  'payout.failed',
-  'payout.returned',
-  'payout.cancelled',
-] as const;
-export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
+import {
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  PAYOUT_EVENT_TYPES,
+  type PayoutEventType,
+} from './notification-events.ts';
+
+export { DELIVERY_STATUSES, type DeliveryStatus, PAYOUT_EVENT_TYPES, type PayoutEventType };
 
 /** The event a payout reaching `status` emits: a new payout (pending) is `payout.requested`. */
 export function eventTypeOf(status: PayoutStatus): PayoutEventType {
@@ -156,9 +155,6 @@ export interface WebhookEndpoint {
   failing_since?: string;
   disabled_at?: string;
 }
-
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** One event to one endpoint: the body is fixed at creation, so every try sends the same bytes and webhook-id. */
 export interface WebhookDelivery {

@@ -1,6 +1,6 @@
 /** Outgoing webhooks (issue 12): the admin routes' bodies, parameters and answers. */
 import * as z from 'zod/mini';
-import { DELIVERY_STATUSES, PAYOUT_EVENT_TYPES } from '../domain/notifications.ts';
+import { DELIVERY_STATUSES, PAYOUT_EVENT_TYPES } from '../domain/notification-events.ts';
 import { strictError } from './common.ts';
 
 export const MAX_DESCRIPTION_CHARS = 200;

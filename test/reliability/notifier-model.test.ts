@@ -9,7 +9,7 @@ import { createAdminPayoutsHandler } from '../../lambdas/admin-payouts/app.ts';
 import { createNotifierHandler } from '../../lambdas/payout-notifier/app.ts';
 import { eventTypeOf, transitionsOf } from '../../shared/domain/notifications.ts';
 import type { Payout } from '../../shared/domain/payout.ts';
-import { createNotifyRuntime } from '../../shared/notify/runtime.ts';
+import { createNotifyRuntime } from '../../shared/notify-runtime.ts';
 import { payoutRecordWanted } from '../../shared/notify/stream-filters.ts';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { invoke } from '../support/http.ts';

@@ -12,7 +12,7 @@ import { createAdminPayoutsHandler } from '../../lambdas/admin-payouts/app.ts';
 import { createNotifierHandler } from '../../lambdas/payout-notifier/app.ts';
 import type { Clock } from '../../shared/domain/clock.ts';
 import { createSesMailer, type Mailer } from '../../shared/notify/mailer.ts';
-import { createNotifyRuntime } from '../../shared/notify/runtime.ts';
+import { createNotifyRuntime } from '../../shared/notify-runtime.ts';
 import { attemptRecordWanted, payoutRecordWanted } from '../../shared/notify/stream-filters.ts';
 import type { Resolver } from '../../shared/notify/webhook-transport.ts';
 import type { NotifyTableNames } from '../../shared/store/dynamodb/notify-tables.ts';

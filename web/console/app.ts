@@ -12,6 +12,7 @@ import { FilterBar, filterQuery, filtersFromUrl, filtersToUrl, type Filters } fr
 import { Queue } from './queue.ts';
 import { Reconciliation } from './reconciliation.ts';
 import { TaxFormPanel, TaxYearExport } from './tax.ts';
+import { WebhooksPanel } from './webhooks.ts';
 
 export const TOKEN_KEY = 'console.token';
 const PAGE_SIZE = 25;
@@ -226,6 +227,7 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
         <${TaxFormPanel} api=${api} affiliateId=${reconId} />
         <${TaxYearExport} api=${api} />
       </div>
+      <${WebhooksPanel} api=${api} />
     </main>
   </div>`;
 }

@@ -92,7 +92,9 @@ export function RequestForm({
       clearIntent();
       setResume(false);
       edited.current = false;
-      setDone(`Payout of ${formatCents(payout.amount)} requested. It is pending until we send it.`);
+      setDone(
+        `Payout of ${formatCents(payout.amount)} requested. It is pending until we send it. We e-mailed you at ${payout.payment_email}.`,
+      );
       onCreated(payout);
     } catch (caught) {
       // The key stays: retrying the same amount replays the first answer instead of paying twice.

@@ -3,17 +3,17 @@
  * and store, the SES mailer and the Notifier. Tests build theirs with their own tables, clock and transport.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../domain/clock.ts';
-import type { Payout } from '../domain/payout.ts';
-import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../logger.ts';
-import { createDocumentClient } from '../store/dynamodb/client.ts';
-import { DynamoNotifyStore } from '../store/dynamodb/notify-store.ts';
-import { DEFAULT_TABLE_NAMES, PAYOUTS } from '../store/dynamodb/tables.ts';
+import type { Clock } from './domain/clock.ts';
+import type { Payout } from './domain/payout.ts';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.ts';
+import { createDocumentClient } from './store/dynamodb/client.ts';
+import { DynamoNotifyStore } from './store/dynamodb/notify-store.ts';
+import { DEFAULT_TABLE_NAMES, PAYOUTS } from './store/dynamodb/tables.ts';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { Notifier, type NotifierDeps } from '../usecases/notify-payout.ts';
-import { loadNotifyConfig, type NotifyConfig } from './config.ts';
-import { createSesMailer, type Mailer } from './mailer.ts';
-import type { Resolver } from './webhook-transport.ts';
+import { Notifier, type NotifierDeps } from './usecases/notify-payout.ts';
+import { loadNotifyConfig, type NotifyConfig } from './notify/config.ts';
+import { createSesMailer, type Mailer } from './notify/mailer.ts';
+import type { Resolver } from './notify/webhook-transport.ts';
 
 export interface NotifyRuntime {
   config: NotifyConfig;
