@@ -95,9 +95,9 @@ const TEMPLATES: Record<EmailKind, Template> = {
     subject: (c) => `Your payout of ${money(c)} could not be paid`,
     blocks: (c) => [
       {
-        p: `We could not pay your payout of ${money(c)}: ${
+        p: `We could not pay your payout of ${money(c)}: ${(
           c.payout.status_reason ?? 'the payment to your payout method did not go through'
-        }.`,
+        ).replace(/[.\s]+$/, '')}.`,
       },
       facts(c),
       {
