@@ -30,6 +30,8 @@ import { percentile, round } from './stats.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const COUNT = Number(process.env.BENCH_NOTIFY_PAYOUTS ?? 300);
 const WAVE = 20;
+const PACED = Number(process.env.BENCH_NOTIFY_PACED ?? 100);
+const RATE = Number(process.env.BENCH_NOTIFY_RATE ?? 10);
 
 const dynamo = await startDynamoDbLocal();
 const ses = await startLocalSes();
@@ -153,25 +155,71 @@ try {
       }),
     );
   }
-  const deadline = Date.now() + 300_000;
-  while ((mailed.size < 2 * COUNT || hooked.size < 2 * COUNT) && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const waitFor = async (count: number) => {
+    const deadline = Date.now() + 300_000;
+    while ((mailed.size < count || hooked.size < count) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  await waitFor(2 * COUNT);
   const wall = performance.now() - started;
+  const burst = { records: work.records, busyMs: work.busyMs };
+  const lags = (delivered: Map<string, number>, keys: string[]) =>
+    keys.flatMap((key) => (delivered.has(key) ? [delivered.get(key)! - committed.get(key)!] : []));
+  const burstKeys = [...committed.keys()];
+  const burstMail = lags(mailed, burstKeys);
+
+  // Paced: one request every 1/RATE s.
+  const pacedKeys: string[] = [];
+  for (let n = 0; n < PACED; n += 1) {
+    const id = `paced-${n}`;
+    const now = at();
+    const tick = performance.now();
+    await client.send(
+      new PutCommand({
+        TableName: DEFAULT_TABLE_NAMES.payouts,
+        Item: {
+          payout_id: id,
+          affiliate_id: 'aff-paced',
+          amount: 7_500,
+          currency: 'USD',
+          payment_method: 'paypal',
+          payment_email: 'paced@example.com',
+          status: 'pending',
+          requested_at: now,
+          updated_at: now,
+          history: [{ at: now, by: 'user', from: null, to: 'pending' }],
+        },
+      }),
+    );
+    committed.set(`${id}#pending`, performance.now());
+    pacedKeys.push(`${id}#pending`);
+    const wait = 1000 / RATE - (performance.now() - tick);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  await waitFor(2 * COUNT + PACED);
   await drain.stop();
 
-  const lags = (delivered: Map<string, number>) =>
-    [...committed].flatMap(([key, t]) => (delivered.has(key) ? [delivered.get(key)! - t] : []));
-  const mail = lags(mailed);
-  const hooks = lags(hooked);
+  const mail = lags(mailed, pacedKeys);
+  const hooks = lags(hooked, pacedKeys);
+  const ms = (values: number[]) => ({ p50: round(percentile(values, 50), 1), p99: round(percentile(values, 99), 1) });
   const figures = {
-    transitions: committed.size,
-    emailsDelivered: mail.length,
-    webhooksDelivered: hooks.length,
+    burst: {
+      transitions: burstKeys.length,
+      emailsDelivered: burstMail.length,
+      webhooksDelivered: lags(hooked, burstKeys).length,
+      notifierRecordsPerSecond: round(burst.records / (burst.busyMs / 1000), 1),
+      backlogEmailLagMs: ms(burstMail),
+      wallSeconds: round(wall / 1000, 2),
+    },
+    paced: {
+      transitions: pacedKeys.length,
+      ratePerSecond: RATE,
+      emailsDelivered: mail.length,
+      webhooksDelivered: hooks.length,
+      emailLagMs: ms(mail),
+      webhookLagMs: ms(hooks),
+    },
     signaturesVerified: verifiedAll,
-    emailLagMs: { p50: round(percentile(mail, 50), 1), p99: round(percentile(mail, 99), 1) },
-    webhookLagMs: { p50: round(percentile(hooks, 50), 1), p99: round(percentile(hooks, 99), 1) },
-    notifierRecordsPerSecond: round(work.records / (work.busyMs / 1000), 1),
-    wallSeconds: round(wall / 1000, 2),
   };
   console.log(JSON.stringify(figures, null, 2));
   client.destroy();

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { WEB_ROOT } from '../../web/build.ts';
 import { tokenFor } from '../support/app.ts';
 import { launchChromium } from '../support/browser.ts';
-import { startServer } from '../support/server.ts';
+import { startReceiver } from '../support/notify.ts';
+import { call, startServer } from '../support/server.ts';
 import { adminToken, moveTo, PAGE_AFFILIATES, PAGE_ENV, requestPayout, seedShowcase } from './fixtures.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -17,7 +18,14 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const server = await startServer({ affiliates: PAGE_AFFILIATES, env: PAGE_ENV });
   const browser = await launchChromium();
+  const receiver = await startReceiver();
   try {
+    // Issue 12: an endpoint that receives the showcase's events, so the console lists deliveries.
+    await call(server.baseUrl, '/admin/webhook-endpoints', {
+      method: 'POST',
+      token: await adminToken(),
+      body: { url: `${receiver.url}/showcase`, description: 'Books sync' },
+    });
     await seedShowcase(server.baseUrl);
     const affiliate = await tokenFor('user-show');
     const admin = await adminToken();
@@ -59,6 +67,12 @@ async function main(): Promise<void> {
       if (phone) await page.getByRole('button', { name: 'Keep payout' }).scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(OUT, `dashboard-detail-${width}.png`), fullPage: !phone });
 
+      // A failed payout: where and when we e-mailed the affiliate, and what to do.
+      await page.getByRole('button', { name: /^View payout of \$200\.00/ }).click();
+      await page.locator('#emailed-note').waitFor();
+      if (phone) await page.locator('#emailed-note').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `dashboard-emailed-${width}.png`), fullPage: !phone });
+
       const consolePage = await context.newPage();
       await consolePage.goto(`${server.baseUrl}/console/#token=${admin}`);
       await consolePage.getByRole('table', { name: 'Payouts' }).waitFor();
@@ -85,10 +99,26 @@ async function main(): Promise<void> {
         await consolePage.locator('.queue tbody tr').first().scrollIntoViewIfNeeded();
         await consolePage.screenshot({ path: join(OUT, `console-queue-${width}.png`) });
       }
+      // Webhooks: a new endpoint's secret shown once (1280 px), an endpoint's deliveries with Redeliver.
+      const hooksPage = await context.newPage();
+      await hooksPage.goto(`${server.baseUrl}/console/#token=${admin}`);
+      const webhooks = hooksPage.getByRole('region', { name: 'Webhooks' });
+      await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/showcase` }).waitFor();
+      if (!phone) {
+        await webhooks.getByLabel('Endpoint URL').fill(`${receiver.url}/ledger`);
+        await webhooks.getByLabel('Description (optional)').fill('Ledger');
+        await webhooks.getByRole('checkbox', { name: 'payout.completed' }).check();
+        await webhooks.getByRole('button', { name: 'Add endpoint' }).click();
+        await webhooks.locator('#webhook-secret').waitFor();
+      }
+      await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/showcase` }).click();
+      await webhooks.getByRole('table', { name: `Deliveries to ${receiver.url}/showcase` }).waitFor();
+      await webhooks.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
       await context.close();
     }
     console.log(`screenshots written to ${OUT}`);
   } finally {
+    await receiver.close();
     await browser.close();
     await server.stop();
   }
