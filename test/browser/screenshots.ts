@@ -110,9 +110,17 @@ async function main(): Promise<void> {
         await webhooks.getByRole('checkbox', { name: 'payout.completed' }).check();
         await webhooks.getByRole('button', { name: 'Add endpoint' }).click();
         await webhooks.locator('#webhook-secret').waitFor();
+        // The list has reloaded with the new endpoint before anything else is clicked.
+        await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/ledger` }).waitFor();
       }
       await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/showcase` }).click();
-      await webhooks.getByRole('table', { name: `Deliveries to ${receiver.url}/showcase` }).waitFor();
+      await webhooks
+        .getByRole('table', { name: `Deliveries to ${receiver.url}/showcase` })
+        .waitFor()
+        .catch(async (error: unknown) => {
+          console.error(await webhooks.innerText());
+          throw error;
+        });
       await webhooks.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
       await context.close();
     }
