@@ -15,6 +15,7 @@ import { DEFAULT_PROVIDER_TABLE_NAMES } from '../shared/store/dynamodb/provider-
 import { DEMO_AFFILIATES, readSeedFile, seedAffiliates } from './local/seed.ts';
 import { DEV_JWT_SECRET, signToken } from './local/tokens.ts';
 import { builtPages } from '../web/build.ts';
+import { startLocalNotify, type LocalNotify } from './local/notify.ts';
 
 const ADMIN_USER = 'admin-demo';
 
@@ -31,12 +32,14 @@ async function main(): Promise<void> {
   const dynamo = await startDynamoDbLocal();
   let server: ReturnType<typeof createLocalServer> | undefined;
   let providers: LocalProviders | undefined;
+  let notify: LocalNotify | undefined;
   let closing = false;
   const shutdown = async (code: number) => {
     if (closing) return;
     closing = true;
     server?.close();
     await providers?.stop().catch(() => undefined);
+    await notify?.stop().catch(() => undefined);
     await dynamo.stop();
     process.exit(code);
   };
@@ -64,6 +67,8 @@ async function main(): Promise<void> {
     });
     // Provider payments first: they set the provider variables the admin function reads at cold start.
     providers = await startLocalProviders(dynamo.endpoint);
+    // E-mails and webhooks (issue 12): before the admin function, which reads SES_ENDPOINT at cold start.
+    notify = await startLocalNotify(dynamo.endpoint);
     const payouts = (await import('../lambdas/payouts/handler.ts')).handler as FunctionUrlHandler;
     const admin = (await import('../lambdas/admin-payouts/handler.ts')).handler as FunctionUrlHandler;
 
@@ -94,7 +99,7 @@ async function main(): Promise<void> {
       affiliateToken,
       adminToken,
       pageLinks,
-      providers: providers.describe(),
+      providers: [...providers.describe(), ...notify.describe()],
     });
   } catch (error) {
     console.error(`Could not start: ${(error as Error).message}`);

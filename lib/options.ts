@@ -62,6 +62,10 @@ export const CONTEXT_KEYS = [
   ...(Object.keys(FUNCTION_SETTINGS) as (keyof typeof FUNCTION_SETTINGS)[]),
   /** Issue 10: "stripe,paypal" (or one) deploys provider payments; read by lib/payouts-stack.ts. */
   'payoutProviders',
+  /** Issue 12: the e-mails' sender (a verified SES identity), the operators' address, the dashboard link. */
+  'mailFrom',
+  'opsEmail',
+  'dashboardUrl',
 ] as const;
 
 type ContextKey = (typeof CONTEXT_KEYS)[number];

@@ -9,6 +9,8 @@ import { OperationalAlarms } from './constructs/operational-alarms.ts';
 import { PayoutScheduler } from './constructs/payout-scheduler.ts';
 import { PayoutTables } from './constructs/payout-tables.ts';
 import { ProviderPayments } from './constructs/provider-payments.ts';
+import { Notifications } from './constructs/notifications.ts';
+import { loadNotifyConfig } from '../shared/notify/config.ts';
 import { WebSite } from './constructs/web-site.ts';
 import { ContextError, type PayoutsStackOptions } from './options.ts';
 
@@ -30,6 +32,8 @@ export class PayoutsStack extends Stack {
   readonly providers?: ProviderPayments;
   /** Automatic payouts (issue 13): the daily scheduler and its schedule. */
   readonly scheduler: PayoutScheduler;
+  /** E-mails and outgoing webhooks (issue 12). */
+  readonly notifications?: Notifications;
   /** The dashboard and the admin console behind CloudFront. */
   readonly site: WebSite;
   /** The HS256 secret, when tokens are not verified against a JWKS. */
@@ -108,6 +112,28 @@ export class PayoutsStack extends Stack {
           .split(',')
           .map((name) => name.trim())
           .filter(Boolean),
+      });
+    }
+
+    // E-mails and outgoing webhooks (issue 12): on with context mailFrom (a verified SES identity), with opsEmail and
+    // dashboardUrl (the site by default); checked by the functions' own parser.
+    const mailFrom = this.node.tryGetContext('mailFrom') as string | undefined;
+    if (mailFrom !== undefined) {
+      const notify = checkedNotify({
+        MAIL_FROM: mailFrom,
+        OPS_EMAIL: (this.node.tryGetContext('opsEmail') as string | undefined) ?? options.alarmEmail,
+        DASHBOARD_URL: this.node.tryGetContext('dashboardUrl') as string | undefined,
+      });
+      this.notifications = new Notifications(this, 'Notifications', {
+        stage: options.stage,
+        payouts: this.tables.payouts,
+        ...(this.providers ? { attempts: this.providers.attempts } : {}),
+        admin: this.admin,
+        alarmTopic: this.alarms.topic,
+        logRetention: options.logRetention,
+        mailFrom: notify.mailFrom,
+        opsEmail: notify.opsEmail,
+        dashboardUrl: (this.node.tryGetContext('dashboardUrl') as string | undefined) ?? `${this.site.origin}/`,
       });
     }
 
@@ -260,4 +286,16 @@ function checked(environment: Record<string, string>): Record<string, string> {
     throw error;
   }
   return environment;
+}
+
+/** The notification settings through the functions' own parser, so a bad address fails `cdk synth`. */
+function checkedNotify(values: Record<string, string | undefined>) {
+  const env = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+  try {
+    return loadNotifyConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError)
+      throw new ContextError(`The notifier would refuse this configuration: ${error.message}`);
+    throw error;
+  }
 }

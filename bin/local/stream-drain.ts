@@ -24,6 +24,8 @@ export interface StreamDrainOptions {
   retryAttempts?: number;
   pollMs?: number;
   onDeadLetter?: (record: DynamoDBRecord) => void;
+  /** The event source mapping's filter; by default the payout-sender's (queued attempts). */
+  filter?: (record: DynamoDBRecord) => boolean;
 }
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -61,7 +63,7 @@ function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
 }
 
 export function startStreamDrain(options: StreamDrainOptions): { stop(): Promise<void>; idle(): boolean } {
-  const { endpoint, table, handler, batchSize = 100, retryAttempts = 5, pollMs = 100 } = options;
+  const { endpoint, table, handler, batchSize = 100, retryAttempts = 5, pollMs = 100, filter = passesFilter } = options;
   const streams = new DynamoDBStreamsClient({ endpoint, region: 'us-east-1', credentials });
   const dynamo = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
   let stopped = false;
@@ -142,7 +144,7 @@ export function startStreamDrain(options: StreamDrainOptions): { stop(): Promise
         shards.set(shardId, NextShardIterator);
         const lastRecord = Records.at(-1)?.dynamodb?.SequenceNumber;
         if (lastRecord) lastSequence.set(shardId, lastRecord);
-        const wanted = Records.map((record) => toLambdaRecord(record, streamArn)).filter(passesFilter);
+        const wanted = Records.map((record) => toLambdaRecord(record, streamArn)).filter(filter);
         if (Records.length > 0) any = true;
         if (wanted.length > 0) {
           busy = true;

@@ -67,6 +67,8 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
           Projection: { ProjectionType: 'ALL' },
         },
       ],
+      // The notifier (issue 12) reads every status change from this stream, as in the stack.
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     },
     {
       TableName: tables.idempotency,

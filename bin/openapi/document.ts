@@ -27,6 +27,13 @@ import {
   settingsBody,
   settingsView,
 } from '../../shared/schemas/settings.ts';
+import {
+  createEndpointBody,
+  createdEndpointView,
+  deliveryListView,
+  deliveryView,
+  endpointListView,
+} from '../../shared/schemas/webhooks.ts';
 
 /** `{success: true, message, data}`: every JSON answer but the errors. */
 const envelope = (data: z.core.$ZodType) => z.object({ success: z.literal(true), message: z.string(), data });
@@ -302,6 +309,49 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     tags: ['admin'],
     requestBody: { required: false, content: json(scheduleRunBody) },
     responses: { ...ok('What the run did', scheduleRunView), ...errors('400', ...ADMIN_ERRORS, '415') },
+  },
+  // Outgoing webhooks (issue 12): lambdas/admin-payouts/webhook-routes.ts
+  'POST /admin/webhook-endpoints': {
+    operationId: 'adminCreateWebhookEndpoint',
+    summary:
+      'Register a webhook endpoint (https, a public address); the answer holds its signing secret (whsec_…), shown this once',
+    tags: ['admin', 'webhooks'],
+    requestBody: { required: true, content: json(createEndpointBody) },
+    responses: {
+      ...ok('The endpoint and its secret', createdEndpointView, '201'),
+      ...errors('400', ...ADMIN_ERRORS, '413', '415'),
+    },
+  },
+  'GET /admin/webhook-endpoints': {
+    operationId: 'adminListWebhookEndpoints',
+    summary: 'The webhook endpoints, newest first (secrets are never shown again)',
+    tags: ['admin', 'webhooks'],
+    responses: { ...ok('The endpoints', endpointListView), ...errors(...ADMIN_ERRORS) },
+  },
+  'DELETE /admin/webhook-endpoints/{id}': {
+    operationId: 'adminDeleteWebhookEndpoint',
+    summary: 'Delete a webhook endpoint: its pending deliveries stop',
+    tags: ['admin', 'webhooks'],
+    requestParams: { path: z.object({ id: z.string() }) },
+    responses: {
+      ...ok('Deleted', z.object({ id: z.string(), deleted: z.literal(true) })),
+      ...errors(...ADMIN_ERRORS, '404'),
+    },
+  },
+  'GET /admin/webhook-endpoints/{id}/deliveries': {
+    operationId: 'adminListWebhookDeliveries',
+    summary: "An endpoint's 50 most recent deliveries: event, attempt, status code, next try",
+    tags: ['admin', 'webhooks'],
+    requestParams: { path: z.object({ id: z.string() }) },
+    responses: { ...ok('The deliveries', deliveryListView), ...errors(...ADMIN_ERRORS, '404') },
+  },
+  'POST /admin/webhook-deliveries/{id}/redeliver': {
+    operationId: 'adminRedeliverWebhook',
+    summary: 'One more try of a delivery, now (same event id and body, a fresh signature)',
+    tags: ['admin', 'webhooks'],
+    requestParams: { path: z.object({ id: z.string() }) },
+    requestBody: { required: false, content: json(emptyBody) },
+    responses: { ...ok('The delivery after the try', deliveryView), ...errors('400', ...ADMIN_ERRORS, '404', '415') },
   },
 };
 

@@ -3,6 +3,7 @@ import {
   AttributeType,
   BillingMode,
   ProjectionType,
+  StreamViewType,
   Table,
   TableEncryption,
   type ITable,
@@ -75,7 +76,12 @@ export class PayoutTables extends Construct {
     if (props.existing.payouts) {
       this.payouts = adopt(this, 'Payouts', props.existing.payouts, payoutIndexes);
     } else {
-      const table = new Table(this, 'Payouts', { ...safe, partitionKey: string(PAYOUTS.partitionKey) });
+      const table = new Table(this, 'Payouts', {
+        ...safe,
+        partitionKey: string(PAYOUTS.partitionKey),
+        // Every status change, before and after, for the payout-notifier (issue 12).
+        stream: StreamViewType.NEW_AND_OLD_IMAGES,
+      });
       table.addGlobalSecondaryIndex({
         indexName: PAYOUTS.affiliateIndex.name,
         partitionKey: string(PAYOUTS.affiliateIndex.partitionKey),

@@ -67,7 +67,7 @@ export function createHttpHandler({
       origins: corsAllowedOrigins,
       disableBeforePreflightResponse: false,
       headers: 'Authorization, Content-Type, Idempotency-Key',
-      methods: 'GET, POST, PUT, OPTIONS',
+      methods: 'GET, POST, PUT, DELETE, OPTIONS',
       exposeHeaders: 'Idempotent-Replayed, Retry-After, WWW-Authenticate, X-Next-Cursor, Link, Content-Disposition',
       maxAge: 600,
     }),

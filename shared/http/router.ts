@@ -27,7 +27,7 @@ export interface RouteContext<P = Record<string, string>, Q = Record<string, str
  * malformed id is as missing as an unknown one); query, header and body failures are a 400 naming the problem.
  */
 export interface RouteSpec<P, Q, B> {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** e.g. `/payouts/{payout_id}/cancel` or `/admin/tax/{year}.csv`; literal segments win over parameters. */
   path: string;
   /** `admin` routes answer 403 to any token without the admin role; `public` ones need no token (the contract). */

@@ -11,6 +11,8 @@ export const PAGE_AFFILIATES: SeedAffiliate[] = [
   affiliate('csv', { tier: 'tier1', total_earned: 500_000 }),
   affiliate('phone', { tier: 'tier1', total_earned: 40_000 }),
   affiliate('tax', { tier: 'tier1', total_earned: 600_000, payment_method: 'zelle', payment_email: 'tax@example.com' }),
+  // Issue 12: the "we e-mailed you" notes and the console's webhooks.
+  affiliate('notify', { tier: 'tier1', total_earned: 70_000, payment_email: 'notify@example.com' }),
   affiliate('show', {
     tier: 'tier2',
     total_earned: 1_284_050,

@@ -6,6 +6,7 @@ import { describeViolations, launchChromium, seriousViolations } from '../suppor
 import { parseCsv } from '../support/csv.ts';
 import { call, type RunningServer } from '../support/server.ts';
 import { adminToken, moveTo, requestPayout, startPagesServer } from './fixtures.ts';
+import { startReceiver } from '../support/notify.ts';
 
 /**
  * The two pages in real Chromium (Debian's, driven by playwright-core) on the real `npm start` server and
@@ -384,5 +385,57 @@ describe('Pages in Chromium', () => {
     await console.getByRole('button', { name: 'Apply filters' }).click();
     await console.getByRole('table', { name: 'Payouts' }).getByText('No payouts match').waitFor();
     await expectAccessible(console, 'console at 360 px, nothing matches');
+  });
+
+  it('e-mails and webhooks: the "we e-mailed you" notes; the console adds an endpoint (secret once), lists deliveries, redelivers, deletes', async () => {
+    const receiver = await startReceiver();
+    try {
+      // The console: add the receiver; the secret is shown once.
+      const console = await open('/console/', await adminToken());
+      const webhooks = console.getByRole('region', { name: 'Webhooks' });
+      await webhooks.getByText('No endpoints yet.').waitFor();
+      await webhooks.getByLabel('Endpoint URL').fill(`${receiver.url}/pages`);
+      await webhooks.getByLabel('Description (optional)').fill('Pages test receiver');
+      await webhooks.getByRole('button', { name: 'Add endpoint' }).click();
+      const secret = (await webhooks.locator('#webhook-secret').textContent()) ?? '';
+      expect(secret).toMatch(/^whsec_/);
+      receiver.state.secret = secret;
+      await expectAccessible(console, 'console with a new endpoint and its secret');
+
+      // The affiliate requests a payout: the page says where we wrote.
+      const page = await open('/', await tokenFor('user-notify'));
+      await page.getByLabel('Amount (USD)').fill('60.00');
+      await page.getByRole('button', { name: 'Request payout' }).click();
+      await page.getByText('We e-mailed you at notify@example.com.').waitFor();
+      const [payout] = await payoutsOf('user-notify');
+      await moveTo(server.baseUrl, await adminToken(), payout!.payout_id, { status: 'failed' });
+      await page.reload();
+      await page
+        .getByRole('table', { name: 'Payout history' })
+        .getByRole('button', { name: /^View payout of \$60\.00/ })
+        .click();
+      const note = page.locator('#emailed-note');
+      await note.waitFor();
+      expect(await note.textContent()).toContain('We e-mailed you at notify@example.com');
+      await expectAccessible(page, 'a failed payout with the e-mailed note');
+      await expect.poll(() => receiver.received.length).toBe(2);
+      expect(receiver.received.every((r) => r.verified)).toBe(true);
+
+      // Deliveries, Redeliver, Delete.
+      await console.reload();
+      await webhooks.getByRole('button', { name: /^Deliveries/ }).click();
+      const table = webhooks.getByRole('table', { name: `Deliveries to ${receiver.url}/pages` });
+      await expect.poll(() => table.getByRole('row').count()).toBe(3);
+      await expectAccessible(console, 'console with deliveries');
+      await table.getByRole('button', { name: /^Redeliver payout\.failed/ }).click();
+      await expect.poll(() => receiver.received.length).toBe(3);
+      // Newest first: the failed event's row, its Attempt cell now 2.
+      await expect.poll(() => table.getByRole('row').nth(1).getByRole('cell').nth(1).textContent()).toBe('2');
+      await webhooks.getByRole('button', { name: /^Delete/ }).click();
+      await webhooks.getByRole('button', { name: 'Confirm delete' }).click();
+      await webhooks.getByText('No endpoints yet.').waitFor();
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { WEB_ROOT } from '../../web/build.ts';
 import { tokenFor } from '../support/app.ts';
 import { launchChromium } from '../support/browser.ts';
+import { startReceiver } from '../support/notify.ts';
 import { call, startServer } from '../support/server.ts';
 import { adminToken, moveTo, PAGE_AFFILIATES, PAGE_ENV, requestPayout, seedShowcase } from './fixtures.ts';
 
@@ -17,7 +18,14 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const server = await startServer({ affiliates: PAGE_AFFILIATES, env: PAGE_ENV });
   const browser = await launchChromium();
+  const receiver = await startReceiver();
   try {
+    // Issue 12: an endpoint that receives the showcase's events, so the console lists deliveries.
+    await call(server.baseUrl, '/admin/webhook-endpoints', {
+      method: 'POST',
+      token: await adminToken(),
+      body: { url: `${receiver.url}/showcase`, description: 'Books sync' },
+    });
     await seedShowcase(server.baseUrl);
     const affiliate = await tokenFor('user-show');
     const admin = await adminToken();
@@ -89,6 +97,11 @@ async function main(): Promise<void> {
           .screenshot({ path: join(OUT, `dashboard-settings-${width}.png`) });
       } else await movedPage.screenshot({ path: join(OUT, `dashboard-settings-${width}.png`), fullPage: true });
       await movedPage.close();
+      // A failed payout: where and when we e-mailed the affiliate, and what to do.
+      await page.getByRole('button', { name: /^View payout of \$200\.00/ }).click();
+      await page.locator('#emailed-note').waitFor();
+      if (phone) await page.locator('#emailed-note').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `dashboard-emailed-${width}.png`), fullPage: !phone });
 
       const consolePage = await context.newPage();
       await consolePage.goto(`${server.baseUrl}/console/#token=${admin}`);
@@ -125,10 +138,34 @@ async function main(): Promise<void> {
         await flagged.screenshot({ path: join(OUT, `console-flags-${width}.png`) });
       } else await flagged.screenshot({ path: join(OUT, `console-flags-${width}.png`), fullPage: true });
       await flagged.close();
+      // Webhooks: a new endpoint's secret shown once (1280 px), an endpoint's deliveries with Redeliver.
+      const hooksPage = await context.newPage();
+      await hooksPage.goto(`${server.baseUrl}/console/#token=${admin}`);
+      const webhooks = hooksPage.getByRole('region', { name: 'Webhooks' });
+      await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/showcase` }).waitFor();
+      if (!phone) {
+        await webhooks.getByLabel('Endpoint URL').fill(`${receiver.url}/ledger`);
+        await webhooks.getByLabel('Description (optional)').fill('Ledger');
+        await webhooks.getByRole('checkbox', { name: 'payout.completed' }).check();
+        await webhooks.getByRole('button', { name: 'Add endpoint' }).click();
+        await webhooks.locator('#webhook-secret').waitFor();
+        // The list has reloaded with the new endpoint before anything else is clicked.
+        await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/ledger` }).waitFor();
+      }
+      await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/showcase` }).click();
+      await webhooks
+        .getByRole('table', { name: `Deliveries to ${receiver.url}/showcase` })
+        .waitFor()
+        .catch(async (error: unknown) => {
+          console.error(await webhooks.innerText());
+          throw error;
+        });
+      await webhooks.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
       await context.close();
     }
     console.log(`screenshots written to ${OUT}`);
   } finally {
+    await receiver.close();
     await browser.close();
     await server.stop();
   }

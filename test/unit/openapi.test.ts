@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OPERATIONS, openApiText } from '../../bin/openapi/document.ts';
 import { adminRoutes } from '../../lambdas/admin-payouts/routes.ts';
 import { sendingRoutes } from '../../lambdas/admin-payouts/sending-routes.ts';
+import { webhookRoutes, type WebhookRoutesDeps } from '../../lambdas/admin-payouts/webhook-routes.ts';
 import { payoutRoutes } from '../../lambdas/payouts/routes.ts';
 import { settingsRoutes } from '../../lambdas/payouts/settings-routes.ts';
 import { adminSettingsRoutes } from '../../lambdas/admin-payouts/settings-routes.ts';
@@ -25,6 +26,7 @@ const tables = {
     ...sendingRoutes({} as Services, {} as PayoutSending),
     ...adminRoutes({} as Services),
     ...adminSettingsRoutes({} as Services),
+    ...webhookRoutes({} as WebhookRoutesDeps),
   ],
 };
 const keysOf = (routes: Route[]) => routes.map((route) => `${route.method} ${route.path}`);

@@ -13,6 +13,7 @@ import { Queue } from './queue.ts';
 import { Reconciliation } from './reconciliation.ts';
 import { CooldownPanel } from './flags.ts';
 import { TaxFormPanel, TaxYearExport } from './tax.ts';
+import { WebhooksPanel } from './webhooks.ts';
 
 export const TOKEN_KEY = 'console.token';
 const PAGE_SIZE = 25;
@@ -228,6 +229,7 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
         <${TaxFormPanel} api=${api} affiliateId=${reconId} />
         <${TaxYearExport} api=${api} />
       </div>
+      <${WebhooksPanel} api=${api} />
     </main>
   </div>`;
 }

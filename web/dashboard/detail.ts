@@ -42,6 +42,19 @@ function ConfirmCancel({
   </div>`;
 }
 
+/**
+ * Where an e-mail helps the affiliate find what to do (issue 12): a failed or returned payout says we wrote to them,
+ * when, and at which address (the payout's payment e-mail, where the notifier sends it).
+ */
+function emailedNote(payout: PayoutView) {
+  if (payout.status !== 'failed' && payout.status !== 'returned') return null;
+  const change = [...(payout.history ?? [])].reverse().find((entry) => entry.to === payout.status);
+  return html`<p class="note note-info" id="emailed-note">
+    We e-mailed you at <strong>${payout.payment_email}</strong>${change ? html` on <${DateTime} iso=${change.at} long=${true} />` : null}
+    ${payout.status === 'failed' ? ' with the reason and what to do next: check your payout method, then request again.' : ' with what to do next.'}
+  </p>`;
+}
+
 /** One payout: its figures, its status timeline, and Cancel payout while it is pending. */
 export function Detail(props: DetailProps) {
   const { payout } = props;
@@ -86,6 +99,7 @@ export function Detail(props: DetailProps) {
               ? html`<${ReceiptButton} api=${props.api} payoutId=${payout.payout_id} path=${`/payouts/${encodeURIComponent(payout.payout_id)}/receipt.pdf`} />`
               : null
           }
+          ${emailedNote(payout)}
           <h3 class="subhead">Status timeline</h3>
           <${Timeline} history=${payout.history ?? []} />
           ${

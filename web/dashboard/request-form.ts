@@ -104,8 +104,8 @@ export function RequestForm({
       setWhen('');
       setDone(
         payout.scheduled_for
-          ? `Payout of ${formatCents(payout.amount)} scheduled for ${payout.scheduled_for}. The amount is set aside now.`
-          : `Payout of ${formatCents(payout.amount)} requested. It is pending until we send it.`,
+          ? `Payout of ${formatCents(payout.amount)} scheduled for ${payout.scheduled_for}. The amount is set aside now. We e-mailed you at ${payout.payment_email}.`
+          : `Payout of ${formatCents(payout.amount)} requested. It is pending until we send it. We e-mailed you at ${payout.payment_email}.`,
       );
       onCreated(payout);
     } catch (caught) {

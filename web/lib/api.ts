@@ -48,6 +48,8 @@ export interface ApiClient {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
   put<T>(path: string, body: unknown): Promise<T>;
+  /** DELETE (the console removes a webhook endpoint). */
+  del<T>(path: string): Promise<T>;
   /** The raw response of a GET (the CSV export reads text and headers; receipts read bytes). */
   raw(path: string): Promise<Response>;
 }
@@ -102,6 +104,7 @@ export function createClient(
           body: JSON.stringify(body),
         }),
       ),
+    del: async (path) => data(await send(path, { method: 'DELETE' })),
     raw: (path) => send(path, { method: 'GET' }),
   };
 }

@@ -1,0 +1,14 @@
+/**
+ * What reaches the notifier from each stream, as local code (bin/local) applies it; the stack declares the same
+ * filters as event source mapping FilterCriteria (lib/constructs/notifications.ts).
+ * - payouts: inserts and modifications (a removal tells nobody anything); which modifications are status changes
+ *   is decided by the handler from the two images (a filter cannot compare them);
+ * - attempts: attempts written as failed (the handler keeps those failed on our side, once).
+ */
+import type { DynamoDBRecord } from 'aws-lambda';
+
+export const payoutRecordWanted = (record: DynamoDBRecord): boolean =>
+  record.eventName === 'INSERT' || record.eventName === 'MODIFY';
+
+export const attemptRecordWanted = (record: DynamoDBRecord): boolean =>
+  (record.eventName === 'INSERT' || record.eventName === 'MODIFY') && record.dynamodb?.NewImage?.status?.S === 'failed';
