@@ -81,8 +81,8 @@ export function decideScheduled(affiliate: ScheduledAffiliate, at: Date, now: Da
     affiliate.cooldown_until <= at.toISOString();
   if (!isDueDay(schedule, at) && !heldByCooldown) return { kind: 'skip', reason: 'NOT_DUE' };
   if (affiliate.status !== 'active') return { kind: 'skip', reason: 'AFFILIATE_INACTIVE' };
-  if (activeCooldown(affiliate, now) || activeCooldown(affiliate, at))
-    return { kind: 'skip', reason: 'PAYOUT_METHOD_COOLDOWN' };
+  // The cool-down protects the money leaving now: a catch-up run for a past day requests once it has ended.
+  if (activeCooldown(affiliate, now)) return { kind: 'skip', reason: 'PAYOUT_METHOD_COOLDOWN' };
   if (affiliate.available < affiliate.minimum || affiliate.available <= 0)
     return { kind: 'skip', reason: 'BELOW_AUTO_MINIMUM' };
   return { kind: 'request', period: periodOf(schedule, at) };

@@ -89,6 +89,19 @@ describe('Pages in Chromium: payout settings, blockers, future-dated payouts, re
     await expect.poll(() => queue.textContent()).toContain(`Scheduled ${dateIn(5)}`);
     await expectAccessible(page, 'console with review marks');
 
+    // Completing it needs the explicit confirmation: refused without, done with it.
+    await page.getByRole('checkbox', { name: twin }).check();
+    await page.getByLabel(`Transaction id for ${twin}`).fill('ZELLE-TWIN');
+    await page.getByRole('button', { name: 'Mark completed' }).click();
+    const results = page.getByRole('region', { name: /^Results:/ });
+    await results.getByText(/also set on another affiliate/).waitFor();
+    await page.getByRole('checkbox', { name: /I checked the payout to a shared destination/ }).check();
+    await expectAccessible(page, 'the shared-destination confirmation');
+    await page.getByRole('button', { name: 'Mark completed' }).click();
+    await page.getByRole('region', { name: 'Results: 1 done, 0 failed' }).waitFor();
+    const done = await call(server.baseUrl, `/admin/payouts/${twin}`, { token: admin });
+    expect(done.json.data.payout.status).toBe('completed');
+
     const panel = page.getByRole('region', { name: 'Payout cool-down' });
     await panel.getByLabel('Affiliate id').fill('aff-moved');
     await panel.getByRole('button', { name: 'End cool-down' }).click();

@@ -59,6 +59,17 @@ describe('Function: schedule periods and due days', () => {
   ])('decides %j at %s', (overrides, at, expected) => {
     expect(decideScheduled({ ...base, ...overrides }, at, at)).toEqual(expected);
   });
+
+  it('measures the cool-down against the real time: a catch-up run for a past Monday requests once it has ended', () => {
+    const cooled = { ...base, cooldown_until: '2026-12-08T00:00:00.000Z' };
+    expect(decideScheduled(cooled, monday, new Date('2026-12-07T12:00:00Z'))).toMatchObject({
+      reason: 'PAYOUT_METHOD_COOLDOWN',
+    });
+    expect(decideScheduled(cooled, monday, new Date('2026-12-10T12:00:00Z'))).toEqual({
+      kind: 'request',
+      period: '2026-W50',
+    });
+  });
 });
 
 describe('Function: destinations', () => {

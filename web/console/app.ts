@@ -11,7 +11,7 @@ import { download, exportAll } from './export.ts';
 import { FilterBar, filterQuery, filtersFromUrl, filtersToUrl, type Filters } from './filters.ts';
 import { Queue } from './queue.ts';
 import { Reconciliation } from './reconciliation.ts';
-import { CooldownPanel } from './flags.ts';
+import { ConfirmShared, CooldownPanel, sharedAmong, withConfirmation } from './flags.ts';
 import { TaxFormPanel, TaxYearExport } from './tax.ts';
 import { WebhooksPanel } from './webhooks.ts';
 
@@ -47,6 +47,7 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
   const [loading, setLoading] = useState(true);
   const [listError, setListError] = useState<string>();
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [confirmShared, setConfirmShared] = useState(false);
   const [transactionIds, setTransactionIds] = useState<Record<string, string>>({});
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
@@ -127,7 +128,11 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
     setBusy(true);
     setActionError(undefined);
     try {
-      const outcome = await api.post<BulkResultView>('/admin/payouts/process', body);
+      const confirmed = new Set(confirmShared ? sharedAmong(page?.payouts ?? [], selected) : []);
+      const outcome = await api.post<BulkResultView>('/admin/payouts/process', {
+        items: withConfirmation(body.items, confirmed),
+      });
+      setConfirmShared(false);
       setResults(outcome);
       setSelected(new Set(outcome.results.filter((result) => !result.success).map((result) => result.payout_id ?? '')));
       await loadPage(filters, cursors[cursors.length - 1]);
@@ -177,6 +182,7 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
         </div>
         <${FilterBar} value=${filters} onApply=${apply} />
         <${ActionBar} count=${selected.size} busy=${busy} note=${note} onNote=${setNote} onAction=${run} onExport=${exportCsv} exporting=${exporting} />
+        <${ConfirmShared} count=${sharedAmong(page?.payouts ?? [], selected).length} checked=${confirmShared} onChange=${setConfirmShared} />
         ${actionError ? html`<${ErrorNote} message=${actionError} />` : null}
         ${listError ? html`<${ErrorNote} message=${listError} onRetry=${() => loadPage(filters, cursors[cursors.length - 1])} />` : null}
         ${loading && !page ? html`<${Loading} label="Loading payouts…" />` : null}

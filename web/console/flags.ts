@@ -71,3 +71,34 @@ export function CooldownPanel({ api, affiliateId }: { api: ApiClient; affiliateI
     </div>
   </section>`;
 }
+
+const isShared = (payout: PayoutView) => payout.flags?.includes('DUPLICATE_PAYOUT_DESTINATION') ?? false;
+
+/** The selected payouts whose destination is shared with another affiliate. */
+export const sharedAmong = (payouts: PayoutView[], selected: Set<string>) =>
+  payouts.filter((payout) => selected.has(payout.payout_id) && isShared(payout)).map((payout) => payout.payout_id);
+
+/**
+ * The explicit confirmation a shared destination needs: shown when a selected payout is flagged; when ticked, the
+ * bulk items of the flagged payouts carry `confirm_duplicate_destination: true` (the others never do).
+ */
+export const ConfirmShared = ({
+  count,
+  checked,
+  onChange,
+}: {
+  count: number;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) =>
+  count === 0
+    ? null
+    : html`<div class="note note-warning confirm-shared">
+      <label><input type="checkbox" checked=${checked} onChange=${(event: Event) => onChange((event.target as HTMLInputElement).checked)} />
+        ${' '}I checked the ${count === 1 ? 'payout' : `${count} payouts`} to a shared destination: send or complete ${count === 1 ? 'it' : 'them'} anyway</label>
+    </div>`;
+
+/** Adds the confirmation to the items of the confirmed shared payouts. */
+export function withConfirmation<T extends { payout_id: string }>(items: T[], confirmed: ReadonlySet<string>): T[] {
+  return items.map((item) => (confirmed.has(item.payout_id) ? { ...item, confirm_duplicate_destination: true } : item));
+}
