@@ -121,7 +121,13 @@ async function main(): Promise<void> {
           console.error(await webhooks.innerText());
           throw error;
         });
-      await webhooks.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
+      if (phone) {
+        // One screen: the endpoint and its first deliveries as cards.
+        await webhooks
+          .getByRole('button', { name: `Deliveries to ${receiver.url}/showcase` })
+          .evaluate((button) => button.closest('li')?.scrollIntoView({ block: 'start' }));
+        await hooksPage.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
+      } else await webhooks.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
       await context.close();
     }
     console.log(`screenshots written to ${OUT}`);
