@@ -114,13 +114,7 @@ async function main(): Promise<void> {
         await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/ledger` }).waitFor();
       }
       await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/showcase` }).click();
-      await webhooks
-        .getByRole('table', { name: `Deliveries to ${receiver.url}/showcase` })
-        .waitFor()
-        .catch(async (error: unknown) => {
-          console.error(await webhooks.innerText());
-          throw error;
-        });
+      await webhooks.getByRole('table', { name: `Deliveries to ${receiver.url}/showcase` }).waitFor();
       if (phone) {
         // One screen: the endpoint and its first deliveries as cards.
         await webhooks
