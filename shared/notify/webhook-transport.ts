@@ -105,6 +105,12 @@ export function checkUrlShape(raw: string, allowLocal: boolean): URL {
     throw new UnsafeUrlError(allowLocal ? 'The url must be http or https.' : 'The url must be https.');
   if (url.username || url.password) throw new UnsafeUrlError('The url must not carry a user name or password.');
   if (!url.hostname) throw new UnsafeUrlError('The url must name a host.');
+  // An address written in another form (127.1, 0x7f000001, 2130706433, 127.0.0.1., [::ffff:127.0.0.1]) is a
+  // trick with no honest use: refused in every mode, even where loopback is allowed.
+  const written = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(raw.trim())?.[1]?.toLowerCase();
+  const parsed = url.hostname.toLowerCase();
+  if ((isIP(parsed) || parsed.startsWith('[')) && written !== parsed)
+    throw new UnsafeUrlError(`The url's host must be a name or a plain IP address, not "${written}".`);
   return url;
 }
 

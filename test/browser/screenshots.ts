@@ -153,14 +153,14 @@ async function main(): Promise<void> {
         await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/ledger` }).waitFor();
       }
       await webhooks.getByRole('button', { name: `Deliveries to ${receiver.url}/showcase` }).click();
-      await webhooks
-        .getByRole('table', { name: `Deliveries to ${receiver.url}/showcase` })
-        .waitFor()
-        .catch(async (error: unknown) => {
-          console.error(await webhooks.innerText());
-          throw error;
-        });
-      await webhooks.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
+      await webhooks.getByRole('table', { name: `Deliveries to ${receiver.url}/showcase` }).waitFor();
+      if (phone) {
+        // One screen: the endpoint and its first deliveries as cards.
+        await webhooks
+          .getByRole('button', { name: `Deliveries to ${receiver.url}/showcase` })
+          .evaluate((button) => button.closest('li')?.scrollIntoView({ block: 'start' }));
+        await hooksPage.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
+      } else await webhooks.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
       await context.close();
     }
     console.log(`screenshots written to ${OUT}`);

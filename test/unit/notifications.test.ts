@@ -243,7 +243,20 @@ describe('Webhook URL safety (SSRF)', () => {
     });
   });
 
+  it.each([
+    'http://127.1:4000/',
+    'http://0x7f000001:4000/',
+    'http://2130706433:4000/',
+    'http://017700000001:4000/',
+    'http://127.0.0.1.:4000/',
+    'http://[::ffff:127.0.0.1]:4000/',
+  ])('refuses the loopback trick %s even locally', (url) => {
+    expect(() => checkUrlShape(url, true)).toThrow(/plain IP address/);
+  });
+
   it('locally takes http://127.0.0.1 but still not the metadata address', async () => {
+    expect(checkUrlShape('http://localhost:4000/x', true).hostname).toBe('localhost');
+    expect(checkUrlShape('http://[::1]:4000/x', true).hostname).toBe('[::1]');
     expect(checkUrlShape('http://127.0.0.1:4000/x', true).hostname).toBe('127.0.0.1');
     await expect(checkEndpointUrl('http://127.0.0.1:4000/x', true, resolver)).resolves.toBeDefined();
     await expect(checkEndpointUrl('http://169.254.169.254/', true, resolver)).rejects.toThrow();

@@ -44,8 +44,8 @@ function Deliveries({ api, endpoint }: { api: ApiClient; endpoint: EndpointView 
   if (error) return html`<${ErrorNote} message=${error} />`;
   if (!list) return html`<${Loading} label="Loading deliveries…" />`;
   if (list.length === 0) return html`<p class="muted small">No deliveries yet.</p>`;
-  return html`<div class="table-wrap">
-    <table class="table deliveries">
+  return html`<div class="table-wrap table-cards-wrap">
+    <table class="table table-cards deliveries">
       <caption>Deliveries to ${endpoint.url}</caption>
       <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col" class="num">Attempt</th><th scope="col" class="num">Answer</th><th scope="col">Next try</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>
