@@ -76,6 +76,14 @@ export async function movePayout(
           "The affiliate's payout counters do not cover this payout, so nothing was changed; an operator must reconcile them first.",
           { data: { affiliate_id: payout.affiliate_id } },
         );
+      case 'attempt-open': {
+        const { number, provider, status } = outcome.attempt;
+        throw new ConflictError(
+          'PROVIDER_ATTEMPT_OPEN',
+          `Attempt ${number} of this payout is still ${status} at ${provider === 'stripe' ? 'Stripe' : 'PayPal'}: wait for the provider's answer (or for the sweeper to fetch it) before recording a result by hand.`,
+          { data: { attempt: number, provider, attempt_status: status } },
+        );
+      }
       case 'busy':
         throw outcome.error;
       case 'extra-condition-failed':
