@@ -11,6 +11,10 @@ export const PAGE_AFFILIATES: SeedAffiliate[] = [
   affiliate('csv', { tier: 'tier1', total_earned: 500_000 }),
   affiliate('phone', { tier: 'tier1', total_earned: 40_000 }),
   affiliate('tax', { tier: 'tier1', total_earned: 600_000, payment_method: 'zelle', payment_email: 'tax@example.com' }),
+  // The provider rails (the simulator picks outcomes by recipient): paid, failed by PayPal, refused for our balance.
+  affiliate('rail', { tier: 'tier1', total_earned: 90_000, payment_email: 'rail-ok@example.com' }),
+  affiliate('rail-fail', { tier: 'tier1', total_earned: 90_000, payment_email: 'rail-fail@example.com' }),
+  affiliate('rail-low', { tier: 'tier1', total_earned: 90_000, payment_email: 'rail-lowbalance@example.com' }),
   affiliate('show', {
     tier: 'tier2',
     total_earned: 1_284_050,

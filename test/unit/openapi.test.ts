@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OPERATIONS, openApiText } from '../../bin/openapi/document.ts';
 import { adminRoutes } from '../../lambdas/admin-payouts/routes.ts';
+import { providerEventRoutes } from '../../lambdas/admin-payouts/provider-event-routes.ts';
 import { sendingRoutes } from '../../lambdas/admin-payouts/sending-routes.ts';
 import { payoutRoutes } from '../../lambdas/payouts/routes.ts';
 import type { Authenticator } from '../../shared/http/auth.ts';
@@ -19,7 +20,11 @@ const document = JSON.parse(committed) as { paths: Record<string, Record<string,
 const tables = {
   payouts: payoutRoutes({} as Services, 10_000),
   // With provider payments on (issue 10) the admin function also serves the sending routes.
-  admin: [...sendingRoutes({} as Services, {} as PayoutSending), ...adminRoutes({} as Services)],
+  admin: [
+    ...sendingRoutes({} as Services, {} as PayoutSending),
+    ...providerEventRoutes({} as Services, {} as never),
+    ...adminRoutes({} as Services),
+  ],
 };
 const keysOf = (routes: Route[]) => routes.map((route) => `${route.method} ${route.path}`);
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
