@@ -39,33 +39,30 @@ export function canRetry(payout: { status: string }, attempts: AttemptView[]): b
   return payout.status === 'processing' && last?.status === 'failed' && last.error?.category === 'ours';
 }
 
-/** A payout's attempts, oldest first: number, provider, status, reference, error, times. */
+/** A payout's attempts, oldest first: number, provider, status, reference, error, times (cards: they fit a phone). */
 export function Attempts({ attempts }: { attempts: AttemptView[] }) {
   if (attempts.length === 0) return html`<p class="muted small">Not sent through a provider.</p>`;
-  // Scrolls sideways on a phone: focusable, so the keyboard can scroll it too.
-  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="Provider attempts">
-    <table class="table attempts">
-      <caption class="visually-hidden">Provider attempts, oldest first</caption>
-      <thead><tr><th scope="col">#</th><th scope="col">Provider</th><th scope="col">Status</th><th scope="col">Reference</th><th scope="col">Error</th><th scope="col">Queued</th><th scope="col">Last change</th></tr></thead>
-      <tbody>
-        ${attempts.map(
-          (attempt) => html`<tr>
-            <td>${attempt.attempt}</td>
-            <td>${providerLabel(attempt.provider)}</td>
-            <td><span class=${`badge badge-attempt-${attempt.status}`}>${ATTEMPT_LABEL[attempt.status]}</span></td>
-            <td class="mono small">${attempt.provider_item_id ?? attempt.provider_reference ?? '—'}</td>
-            <td>${
-              attempt.error
-                ? html`<span class="small"><strong>${attempt.error.code}</strong> (${CATEGORY_LABEL[attempt.error.category] ?? attempt.error.category}): ${attempt.error.message}</span>`
-                : '—'
-            }</td>
-            <td><${DateTime} iso=${attempt.created_at} long=${true} /></td>
-            <td><${DateTime} iso=${attempt.updated_at} long=${true} /></td>
-          </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<ol class="attempt-list" aria-label="Provider attempts, oldest first">
+    ${attempts.map(
+      (attempt) => html`<li class="attempt">
+        <div class="attempt-head">
+          <strong>Attempt ${attempt.attempt}</strong>
+          <span>${providerLabel(attempt.provider)}</span>
+          <span class=${`badge badge-attempt-${attempt.status}`}>${ATTEMPT_LABEL[attempt.status]}</span>
+        </div>
+        <dl class="facts facts-compact">
+          <div><dt>Reference</dt><dd class="mono small">${attempt.provider_item_id ?? attempt.provider_reference ?? '—'}</dd></div>
+          ${
+            attempt.error
+              ? html`<div><dt>Error</dt><dd><strong>${attempt.error.code}</strong> (${CATEGORY_LABEL[attempt.error.category] ?? attempt.error.category}): ${attempt.error.message}</dd></div>`
+              : null
+          }
+          <div><dt>Queued</dt><dd><${DateTime} iso=${attempt.created_at} long=${true} /></dd></div>
+          <div><dt>Last change</dt><dd><${DateTime} iso=${attempt.updated_at} long=${true} /></dd></div>
+        </dl>
+      </li>`,
+    )}
+  </ol>`;
 }
 
 /** The provider events flagged for an operator: what arrived, for which payout, why it was not applied. */
