@@ -39,6 +39,8 @@ export interface SimulatorControls {
   settleDelayMs: number;
   /** How long after success a `reverse` recipient's payment is reversed. */
   reverseDelayMs: number;
+  /** The next N creations (transfers, payouts) are refused: the platform's balance is too low (an error on our side). */
+  insufficientFunds: number;
 }
 
 const DEFAULT_CONTROLS: SimulatorControls = {
@@ -51,6 +53,7 @@ const DEFAULT_CONTROLS: SimulatorControls = {
   dropWebhooks: false,
   settleDelayMs: 300,
   reverseDelayMs: 3_000,
+  insufficientFunds: 0,
 };
 
 interface Transfer {
@@ -107,6 +110,8 @@ export interface ProviderSimulator {
   paypalHeaders(payload: string): Record<string, string>;
   /** Waits until no webhook is pending delivery. */
   idle(timeoutMs?: number): Promise<void>;
+  /** Waits until no outcome (a PayPal item settling, a reversal) is scheduled and no webhook is pending delivery. */
+  quiet(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -168,6 +173,15 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
   const deliveries: Delivery[] = [];
   let tokenRequests = 0;
   let pending = 0;
+  /** Outcomes scheduled and not yet reached (settling items, reversals): what quiet() waits for. */
+  let scheduled = 0;
+  const outcome = (ms: number, run: () => void) => {
+    scheduled += 1;
+    later(ms, () => {
+      scheduled -= 1;
+      run();
+    });
+  };
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, run: () => void) => {
     const timer = setTimeout(() => {
@@ -276,6 +290,12 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
     }
   }
 
+  const takeInsufficientFunds = () => {
+    if (controls.insufficientFunds <= 0) return false;
+    controls.insufficientFunds -= 1;
+    return true;
+  };
+
   /** Runs a provider call under the test controls: 500 before doing anything, or commit and never answer. */
   async function guarded(
     response: ServerResponse,
@@ -320,7 +340,7 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
         ),
       };
     }
-    if (destination.includes('lowbalance')) {
+    if (destination.includes('lowbalance') || takeInsufficientFunds()) {
       return {
         status: 400,
         body: stripeError('balance_insufficient', 'You have insufficient available funds in your Stripe account.'),
@@ -343,7 +363,7 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
     if (metadata.payout_id) createdByPayout[metadata.payout_id] = (createdByPayout[metadata.payout_id] ?? 0) + 1;
     emit('stripe', 'transfer.created', { ...transfer });
     if (destination.includes('reverse')) {
-      later(controls.reverseDelayMs, () => {
+      outcome(controls.reverseDelayMs, () => {
         transfer.amount_reversed = transfer.amount;
         transfer.reversed = true;
         emit('stripe', 'transfer.reversed', { ...transfer });
@@ -360,7 +380,7 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
         item.transaction_id = `PPTX${randomUUID().replaceAll('-', '').slice(0, 13).toUpperCase()}`;
       emit('paypal', type, { ...item });
     };
-    later(controls.settleDelayMs, () => {
+    outcome(controls.settleDelayMs, () => {
       if (receiver.includes('fail')) {
         item.errors = { name: 'RECEIVER_UNREGISTERED', message: 'Receiver is unregistered' };
         return finish('FAILED', 'PAYMENT.PAYOUTS-ITEM.FAILED');
@@ -368,7 +388,7 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
       if (receiver.includes('unclaimed')) return finish('UNCLAIMED', 'PAYMENT.PAYOUTS-ITEM.UNCLAIMED');
       finish('SUCCESS', 'PAYMENT.PAYOUTS-ITEM.SUCCEEDED');
       if (receiver.includes('reverse'))
-        later(controls.reverseDelayMs, () => finish('REVERSED', 'PAYMENT.PAYOUTS-ITEM.REVERSED'));
+        outcome(controls.reverseDelayMs, () => finish('REVERSED', 'PAYMENT.PAYOUTS-ITEM.REVERSED'));
     });
   }
 
@@ -394,7 +414,7 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
     if (!/^\d+\.\d{2}$/.test(amount.value ?? '') || amount.currency !== 'USD') {
       return { status: 400, body: { name: 'VALIDATION_ERROR', message: 'Invalid amount' } };
     }
-    if (receiver.includes('lowbalance'))
+    if (receiver.includes('lowbalance') || takeInsufficientFunds())
       return { status: 422, body: { name: 'INSUFFICIENT_FUNDS', message: 'Sender does not have sufficient funds.' } };
     const batchId = `BATCH${randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`;
     const item: PaypalItem = {
@@ -549,6 +569,11 @@ export async function startProviderSimulator(options: SimulatorOptions = {}): Pr
       const until = Date.now() + timeoutMs;
       while ((pending > 0 || held.length > 0) && Date.now() < until)
         await new Promise((resolve) => setTimeout(resolve, 25));
+    },
+    quiet: async (timeoutMs = 10_000) => {
+      const until = Date.now() + timeoutMs;
+      while ((scheduled > 0 || pending > 0 || held.length > 0) && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 5));
     },
     close: async () => {
       for (const timer of timers) clearTimeout(timer);

@@ -34,6 +34,12 @@ import {
   deliveryView,
   endpointListView,
 } from '../../shared/schemas/webhooks.ts';
+import {
+  providerEventsQuery,
+  providerEventsView,
+  resolveEventBody,
+  resolvedEventView,
+} from '../../shared/schemas/provider-events.ts';
 
 /** `{success: true, message, data}`: every JSON answer but the errors. */
 const envelope = (data: z.core.$ZodType) => z.object({ success: z.literal(true), message: z.string(), data });
@@ -220,6 +226,25 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     responses: {
       ...ok('The payout and the new queued attempt', sendView, '202'),
       ...errors('400', ...ADMIN_ERRORS, '404', '409', '415'),
+    },
+  },
+  'GET /admin/provider-events': {
+    operationId: 'adminListProviderEvents',
+    summary:
+      'Provider events flagged for an operator (unknown payout, amount mismatch, partial reversal), newest first (provider payments on)',
+    tags: ['admin', 'providers'],
+    requestParams: { query: providerEventsQuery },
+    responses: { ...ok('One page', providerEventsView), ...errors('400', ...ADMIN_ERRORS) },
+  },
+  'POST /admin/provider-events/{event_id}/resolve': {
+    operationId: 'adminResolveProviderEvent',
+    summary: 'Mark a flagged provider event reviewed: it leaves the list; no payout moves (provider payments on)',
+    tags: ['admin', 'providers'],
+    requestParams: { path: z.object({ event_id: z.string() }) },
+    requestBody: { required: false, content: json(resolveEventBody) },
+    responses: {
+      ...ok('The event, resolved', resolvedEventView),
+      ...errors('400', ...ADMIN_ERRORS, '404', '415'),
     },
   },
   'POST /admin/payouts/{payout_id}/process': {

@@ -3,8 +3,10 @@ import { createHttpHandler, type LambdaHttpHandler } from '../../shared/http/lam
 import { createServices } from '../../shared/usecases/services.ts';
 import { loadProviderConfig, type ProviderConfig } from '../../shared/providers/config.ts';
 import { DynamoAttemptStore } from '../../shared/store/dynamodb/attempt-store.ts';
+import { AttemptGuardedPayoutStore } from '../../shared/store/dynamodb/guarded-payout-store.ts';
 import { PayoutSending } from '../../shared/usecases/payout-sending.ts';
 import { adminRoutes } from './routes.ts';
+import { providerEventRoutes } from './provider-event-routes.ts';
 import { sendingRoutes } from './sending-routes.ts';
 import { adminSettingsRoutes } from './settings-routes.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/notify-runtime.ts';
@@ -20,16 +22,20 @@ export function createAdminPayoutsHandler(
     clock,
   }),
 ): LambdaHttpHandler {
-  const services = createServices({ store, rules: config, clock, cursorSecret });
-  const sending = new PayoutSending(
-    new DynamoAttemptStore(client, config.tables, providers.tables),
-    providers.configured,
-    clock,
-  );
+  // With provider payments on, a move by hand of a processing payout also checks (in its transaction) that no
+  // provider attempt is open: 409 PROVIDER_ATTEMPT_OPEN.
+  const movesStore = providers.enabled
+    ? new AttemptGuardedPayoutStore(client, config.tables, providers.tables, clock)
+    : store;
+  const services = createServices({ store: movesStore, rules: config, clock, cursorSecret });
+  const attemptStore = new DynamoAttemptStore(client, config.tables, providers.tables);
+  const sending = new PayoutSending(attemptStore, providers.configured, clock);
   return createHttpHandler({
     // With provider payments on, the payout detail route also lists attempts: listed first, it wins over the plain one.
     routes: [
-      ...(providers.enabled ? sendingRoutes(services, sending) : []),
+      ...(providers.enabled
+        ? [...sendingRoutes(services, sending), ...providerEventRoutes(services, attemptStore)]
+        : []),
       ...adminRoutes(services, telemetry),
       ...adminSettingsRoutes(services),
       // Outgoing webhooks (issue 12), where notifications are deployed.

@@ -225,6 +225,11 @@ export class ProviderPayments extends Construct {
     const admin = props.admin.role;
     allow(admin, ['PutItem', 'UpdateItem', 'Query'], [this.attempts.tableArn]);
     allow(admin, ['ConditionCheckItem'], [payoutsArn]);
+    // A move by hand checks, in its transaction, that no attempt is open (ConditionCheck on the attempts); the
+    // flagged provider events are listed from their sparse index and resolved with a conditional update.
+    allow(admin, ['ConditionCheckItem'], [this.attempts.tableArn]);
+    allow(admin, ['Query'], [`${this.events.tableArn}/index/${PROVIDER_EVENTS.flaggedIndex.name}`]);
+    allow(admin, ['UpdateItem'], [this.events.tableArn]);
     for (const [name, value] of Object.entries({
       ATTEMPTS_TABLE: this.attempts.tableName,
       PROVIDER_EVENTS_TABLE: this.events.tableName,

@@ -45,6 +45,8 @@ export type MoveOutcome =
   | { kind: 'extra-condition-failed'; index: number }
   /** Another completion took the receipt number this one claimed: read the sequence again. */
   | { kind: 'sequence-taken' }
+  /** A move by hand of a payout whose provider attempt is still open (queued or sent): nothing was written. */
+  | { kind: 'attempt-open'; attempt: { number: number; provider: string; status: string } }
   | { kind: 'busy'; error: BusyError };
 
 /** Pending payouts sendable on `today` (scheduled_for absent or reached) when `due`, future-dated ones when not. */

@@ -13,6 +13,17 @@ export interface ProviderEventRecord {
   received_at: string;
   outcome: 'applied' | 'none' | 'stay' | 'flagged' | 'ignored';
   reason?: string;
+  /** Set while the event waits for an operator (the sparse flagged index); removed when one resolves it. */
+  flagged?: 'yes';
+  resolved_at?: string;
+  resolved_by?: string;
+  resolution_note?: string;
+}
+
+/** Where a page of flagged events stopped: the index's sort key and the table's key of the last one. */
+export interface FlaggedPosition {
+  received_at: string;
+  event_key: string;
 }
 
 /** A payout move caused by a provider, with what it does to the attempt, and the event that caused it (if any). */
@@ -37,7 +48,10 @@ export type ProviderMoveOutcome =
    * A busy store is thrown (BusyError), as before issue 9; a lost receipt number is claimed again by
    * applyProviderMove; an extra item's failure is one of the two below.
    */
-  | Exclude<MoveOutcome, { kind: 'busy' } | { kind: 'extra-condition-failed' } | { kind: 'sequence-taken' }>
+  | Exclude<
+      MoveOutcome,
+      { kind: 'busy' } | { kind: 'extra-condition-failed' } | { kind: 'sequence-taken' } | { kind: 'attempt-open' }
+    >
   /** The attempt was no longer open, or the new attempt existed already: nothing written. */
   | { kind: 'attempt-changed' }
   /** This event was recorded before: a replay, nothing written. */
@@ -75,6 +89,25 @@ export interface AttemptStore {
   /** Records an event that moves nothing; 'replay' when it was recorded before. */
   recordEvent(event: ProviderEventRecord, flag?: boolean): Promise<'recorded' | 'replay'>;
   getEvent(eventKey: string): Promise<ProviderEventRecord | undefined>;
+  /** Events flagged for an operator and not yet resolved, newest first (the sparse flagged index, never a scan). */
+  flaggedEvents(
+    limit: number,
+    after?: FlaggedPosition,
+  ): Promise<{ items: ProviderEventRecord[]; next?: FlaggedPosition }>;
+  /**
+   * Marks a flagged event reviewed (it leaves the flagged index); conditioned on it still being flagged.
+   * 'not-found' when there is no such event, 'not-flagged' when it was never flagged or is resolved already.
+   */
+  resolveEvent(
+    eventKey: string,
+    by: string,
+    at: string,
+    note?: string,
+  ): Promise<
+    | { kind: 'resolved'; event: ProviderEventRecord }
+    | { kind: 'not-found' }
+    | { kind: 'not-flagged'; event: ProviderEventRecord }
+  >;
   /** Open attempts in one status, last changed before `before`, oldest first (a GSI read: a hint, not a guard). */
   openAttempts(status: 'queued' | 'sent', before: string, limit: number): Promise<Attempt[]>;
   /** Touches a queued attempt so its stream record reaches the sender again; false when no longer queued. */

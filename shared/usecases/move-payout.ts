@@ -79,6 +79,14 @@ export async function movePayout(
         );
       case 'destination-unconfirmed':
         throw unconfirmedDuplicate();
+      case 'attempt-open': {
+        const { number, provider, status } = outcome.attempt;
+        throw new ConflictError(
+          'PROVIDER_ATTEMPT_OPEN',
+          `Attempt ${number} of this payout is still ${status} at ${provider === 'stripe' ? 'Stripe' : 'PayPal'}: wait for the provider's answer (or for the sweeper to fetch it) before recording a result by hand.`,
+          { data: { attempt: number, provider, attempt_status: status } },
+        );
+      }
       case 'busy':
         throw outcome.error;
       case 'extra-condition-failed':

@@ -13,6 +13,10 @@ export const PAGE_AFFILIATES: SeedAffiliate[] = [
   affiliate('tax', { tier: 'tier1', total_earned: 600_000, payment_method: 'zelle', payment_email: 'tax@example.com' }),
   // Issue 12: the "we e-mailed you" notes and the console's webhooks.
   affiliate('notify', { tier: 'tier1', total_earned: 70_000, payment_email: 'notify@example.com' }),
+  // The provider rails (the simulator picks outcomes by recipient): paid, failed by PayPal, refused for our balance.
+  affiliate('rail', { tier: 'tier1', total_earned: 90_000, payment_email: 'rail-ok@example.com' }),
+  affiliate('rail-fail', { tier: 'tier1', total_earned: 90_000, payment_email: 'rail-fail@example.com' }),
+  affiliate('rail-low', { tier: 'tier1', total_earned: 90_000, payment_email: 'rail-lowbalance@example.com' }),
   affiliate('show', {
     tier: 'tier2',
     total_earned: 1_284_050,

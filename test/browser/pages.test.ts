@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Stripe from 'stripe';
+import { SIM_STRIPE_WEBHOOK_SECRET } from '../../bin/local/provider-simulator.ts';
 import { tokenFor } from '../support/app.ts';
 import { describeViolations, launchChromium, seriousViolations } from '../support/browser.ts';
 import { parseCsv } from '../support/csv.ts';
@@ -340,6 +342,108 @@ describe('Pages in Chromium', () => {
     await expect.poll(() => dashboard.getByTestId('year-form').textContent()).toBe('W-9 on file (TIN ending 6789)');
     await dashboard.getByLabel('Amount (USD)').waitFor();
     expect(await gate.count()).toBe(0);
+  });
+
+  it('the provider rails: Send from the queue, the attempts and the reason in the details, Retry, and the events to review', async () => {
+    // Prepare: three pending payouts whose recipients the simulator pays, fails, and refuses for our balance
+    const [ok, fail, low] = await Promise.all(
+      ['rail', 'rail-fail', 'rail-low'].map(async (name) =>
+        requestPayout(server.baseUrl, await tokenFor(`user-${name}`), 5_000),
+      ),
+    );
+    const console = await open('/console/', await adminToken());
+    const queue = console.getByRole('table', { name: 'Payouts' });
+    await queue.waitFor();
+    // Provider payments are on (the flagged-events probe answered 200): Send and the review list are there.
+    await console.getByRole('region', { name: 'Provider events needing review' }).waitFor();
+
+    // Act: select two rows and send them through their provider, like the bulk moves
+    await console.getByRole('checkbox', { name: ok! }).check();
+    await console.getByRole('checkbox', { name: fail! }).check();
+    await console.getByRole('button', { name: 'Send through provider' }).click();
+    const results = console.getByRole('region', { name: /^Results:/ });
+    await results.waitFor();
+    expect(await results.getByRole('heading').textContent()).toBe('Results: 2 done, 0 failed');
+    expect(await results.getByRole('listitem').first().textContent()).toContain('Processing — Payout sent');
+
+    // Assess: the simulator settles them (webhooks); the details show the attempt, and the reason of the failure
+    const detail = console.getByRole('region', { name: 'Payout details' });
+    const attempts = detail.getByRole('list', { name: 'Provider attempts, oldest first' });
+    /** Opens (again) a payout's details and waits until they are loaded. */
+    const reopen = async (id: string) => {
+      await console.getByRole('button', { name: `Details of ${id}` }).click();
+      await detail.getByRole('heading', { name: 'History' }).waitFor();
+    };
+    await expect
+      .poll(
+        async () => {
+          await reopen(ok!);
+          // The payout and its attempts are two reads: poll until both show the provider's answer.
+          const both = `${await detail.textContent()}`;
+          return /Completed/.test(both) ? ((await attempts.textContent().catch(() => '')) ?? '') : '';
+        },
+        { timeout: 15_000 },
+      )
+      .toMatch(/Attempt 1PayPalSucceeded/);
+    await expect
+      .poll(
+        async () => {
+          await reopen(fail!);
+          return (await detail.textContent()) ?? '';
+        },
+        { timeout: 15_000 },
+      )
+      .toContain('ReasonPayPal: the payment failed');
+    await expectAccessible(console, 'console with provider attempts');
+    const dashboard = await context.newPage();
+    await dashboard.goto(`${server.baseUrl}/#token=${await tokenFor('user-rail-fail')}`);
+    await dashboard.getByRole('button', { name: /^View payout of \$50\.00/ }).click();
+    await expect
+      .poll(() => dashboard.getByRole('region', { name: 'Payout details' }).textContent())
+      .toContain('WhyPayPal: the payment failed');
+
+    // Single send from the details; the platform balance is too low (ours): Retry queues attempt 2
+    await reopen(low!);
+    await detail.getByRole('button', { name: 'Send through PayPal' }).click();
+    await expect
+      .poll(
+        async () => {
+          await reopen(low!);
+          return detail.getByRole('button', { name: 'Retry with a new attempt' }).count();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(1);
+    expect(await attempts.textContent()).toContain('INSUFFICIENT_FUNDS (our side)');
+    await detail.getByRole('button', { name: 'Retry with a new attempt' }).click();
+    await expect.poll(() => attempts.getByRole('listitem').count(), { timeout: 15_000 }).toBe(2);
+    expect(
+      (await call(server.baseUrl, `/admin/payouts/${low}`, { token: await adminToken() })).json.data.attempts,
+    ).toHaveLength(2);
+    await expectAccessible(console, 'console after a retry');
+
+    // A Stripe event for a payout this service never made: recorded for review, then marked reviewed
+    const payload = JSON.stringify({
+      id: 'evt_pages_unknown',
+      object: 'event',
+      type: 'transfer.created',
+      data: { object: { id: 'tr_pages', amount: 4_200, currency: 'usd', metadata: { payout_id: 'ghost-pages' } } },
+    });
+    const hook = await fetch(`${server.baseUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: SIM_STRIPE_WEBHOOK_SECRET }),
+      },
+      body: payload,
+    });
+    expect(hook.status).toBe(200);
+    const events = console.getByRole('region', { name: 'Provider events needing review' });
+    await events.getByRole('button', { name: 'Reload provider events' }).click();
+    await events.getByText('Stripe event for an unknown payout (ghost-pages)').waitFor();
+    await expectAccessible(console, 'console with a provider event to review');
+    await events.getByRole('button', { name: 'Mark reviewed stripe:evt_pages_unknown' }).click();
+    await expect.poll(() => events.getByText('ghost-pages').count()).toBe(0);
   });
 
   it('a token the API refuses shows that the session ended', async () => {

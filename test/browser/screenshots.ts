@@ -8,6 +8,8 @@ import { WEB_ROOT } from '../../web/build.ts';
 import { tokenFor } from '../support/app.ts';
 import { launchChromium } from '../support/browser.ts';
 import { startReceiver } from '../support/notify.ts';
+import Stripe from 'stripe';
+import { SIM_STRIPE_WEBHOOK_SECRET } from '../../bin/local/provider-simulator.ts';
 import { call, startServer } from '../support/server.ts';
 import { adminToken, moveTo, PAGE_AFFILIATES, PAGE_ENV, requestPayout, seedShowcase } from './fixtures.ts';
 
@@ -51,6 +53,31 @@ async function main(): Promise<void> {
       body: { amount: 25_000, scheduled_for: later },
     });
     await requestPayout(server.baseUrl, await tokenFor('user-twin2'), 12_500);
+    // The provider rails: one payout paid through PayPal, one refused for the platform's balance (Retry shows), and
+    // a Stripe event for a payout this service never made (review list).
+    const railPaid = await requestPayout(server.baseUrl, await tokenFor('user-rail'), 42_000);
+    const railLow = await requestPayout(server.baseUrl, await tokenFor('user-rail-low'), 18_500);
+    for (const id of [railPaid, railLow])
+      await call(server.baseUrl, `/admin/payouts/${id}/send`, { method: 'POST', token: admin });
+    const payload = JSON.stringify({
+      id: 'evt_1QshowcaseReversal',
+      object: 'event',
+      type: 'transfer.created',
+      data: { object: { id: 'tr_1Qunknown', amount: 12_000, currency: 'usd', metadata: { payout_id: 'payout-8812' } } },
+    });
+    await fetch(`${server.baseUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: SIM_STRIPE_WEBHOOK_SECRET }),
+      },
+      body: payload,
+    });
+    for (let waited = 0; waited < 15_000; waited += 200) {
+      const attempts = (await call(server.baseUrl, `/admin/payouts/${railLow}`, { token: admin })).json.data.attempts;
+      if (attempts?.[0]?.status === 'failed') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     for (const width of [1280, 360]) {
       const phone = width < 400;
       const context = await browser.newContext({
@@ -161,6 +188,17 @@ async function main(): Promise<void> {
           .evaluate((button) => button.closest('li')?.scrollIntoView({ block: 'start' }));
         await hooksPage.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
       } else await webhooks.screenshot({ path: join(OUT, `console-webhooks-${width}.png`) });
+      // The provider rails: a payout whose attempt failed on our side (Retry), and the events to review.
+      await consolePage.getByLabel('Affiliate', { exact: true }).fill('aff-rail-low');
+      await consolePage.getByRole('button', { name: 'Apply filters' }).click();
+      await consolePage.getByRole('button', { name: `Details of ${railLow}` }).click();
+      const detail = consolePage.getByRole('region', { name: 'Payout details' });
+      await detail.getByRole('button', { name: 'Retry with a new attempt' }).waitFor();
+      await detail.scrollIntoViewIfNeeded();
+      await detail.screenshot({ path: join(OUT, `console-rails-${width}.png`) });
+      const events = consolePage.getByRole('region', { name: 'Provider events needing review' });
+      await events.getByText('payout-8812').first().waitFor();
+      await events.screenshot({ path: join(OUT, `console-events-${width}.png`) });
       await context.close();
     }
     console.log(`screenshots written to ${OUT}`);

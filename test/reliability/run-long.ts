@@ -1,8 +1,8 @@
 /**
  * `npm run test:reliability`: the reliability suites in their long mode, then one table of figures.
  *
- *   npx tsx test/reliability/run-long.ts            5,000 model runs, a 2,000-request storm, 1,000 random fault plans
- *   npx tsx test/reliability/run-long.ts --quick    a reduced run (1,000 / 1,000 / 200) for a quick look
+ *   npx tsx test/reliability/run-long.ts            5,000 model runs (+1,000 with the provider rails), a 2,000-request storm, 1,000 random fault plans
+ *   npx tsx test/reliability/run-long.ts --quick    a reduced run (1,000 + 200 / 1,000 / 200) for a quick look
  *   RELIABILITY_RUNS=20000 npx tsx test/reliability/run-long.ts    any size set in the environment wins
  *
  * Arguments after `--` go to vitest (e.g. `-- test/reliability/storm.test.ts`). Each suite writes its figures to
@@ -29,8 +29,8 @@ if (unknown.length > 0) {
 }
 const quick = own.includes('--quick');
 const preset: Record<string, string> = quick
-  ? { RELIABILITY_RUNS: '1000', STORM_REQUESTS: '1000', FAULT_FUZZ_RUNS: '200' }
-  : { RELIABILITY_RUNS: '5000', STORM_REQUESTS: '2000', FAULT_FUZZ_RUNS: '1000' };
+  ? { RELIABILITY_RUNS: '1000', RELIABILITY_RAIL_RUNS: '200', STORM_REQUESTS: '1000', FAULT_FUZZ_RUNS: '200' }
+  : { RELIABILITY_RUNS: '5000', RELIABILITY_RAIL_RUNS: '1000', STORM_REQUESTS: '2000', FAULT_FUZZ_RUNS: '1000' };
 // Sizes already in the environment win over the preset.
 const sizes = Object.fromEntries(Object.entries(preset).map(([name, value]) => [name, process.env[name] || value]));
 
@@ -66,9 +66,16 @@ const seconds = (ms: unknown) => (typeof ms === 'number' ? `${(ms / 1000).toFixe
 
 function table(figures: Record<string, Figures>): { text: string; red: string[] } {
   const { model = {}, faults = {}, storm = {}, hostile = {} } = figures;
+  const rails: Figures = figures['model-rails'] ?? {};
+  const railShards = (rails.rails ?? []) as Figures[];
+  const railSum = (pick: (shard: Figures) => Record<string, number> | number | undefined) =>
+    railShards.reduce((total, shard) => {
+      const value = pick(shard);
+      return total + (typeof value === 'number' ? value : Object.values(value ?? {}).reduce((a, b) => a + b, 0));
+    }, 0);
   const sum = (...values: unknown[]) =>
     values.reduce<number>((total, value) => total + (typeof value === 'number' ? value : 0), 0);
-  const answers500 = sum(model.answers500, faults.answers500, storm.answers500, hostile.answers500);
+  const answers500 = sum(model.answers500, rails.answers500, faults.answers500, storm.answers500, hostile.answers500);
   const rows: [string, string][] = [
     [
       'Cases tried (model runs + fault cases + fault plans + storm requests + hostile cases)',
@@ -78,7 +85,18 @@ function table(figures: Record<string, Figures>): { text: string; red: string[] 
       'Model: runs / steps (concurrent) / operations',
       `${n(model.runs)} / ${n(model.steps)} (${n(model.concurrentSteps)}) / ${n(model.operations)}`,
     ],
-    ['Invariant checks (model + storm)', n(sum(model.invariantChecks, storm.invariantChecks))],
+    [
+      'Model with the provider rails: runs / steps (concurrent) / operations',
+      `${n(rails.runs)} / ${n(rails.steps)} (${n(rails.concurrentSteps)}) / ${n(rails.operations)}`,
+    ],
+    [
+      'Rails: stream records / sender faults injected / webhooks delivered (forged) / runs settled',
+      `${n(railSum((shard) => shard.streamRecords))} / ${n(railSum((shard) => Object.fromEntries(Object.entries((shard.faults ?? {}) as Record<string, number>).filter(([fault]) => fault !== 'none'))))} / ${n(railSum((shard) => shard.webhooks))} (${n(railSum((shard) => shard.forged))}) / ${n(railSum((shard) => shard.settles))}`,
+    ],
+    [
+      'Invariant checks (model + rails + storm)',
+      n(sum(model.invariantChecks, rails.invariantChecks, storm.invariantChecks)),
+    ],
     ['Model: orders tried to linearize the steps', n(model.ordersExplored)],
     [
       'Faults: call sites / matrix cases / random plans',
@@ -103,8 +121,8 @@ function table(figures: Record<string, Figures>): { text: string; red: string[] 
     ['Money duplicated (cents)', n(storm.moneyDuplicated)],
     ['500s', n(answers500)],
     [
-      'Wall time: model / faults / storm / hostile',
-      `${seconds(model.durationMs)} / ${seconds(faults.durationMs)} / ${seconds(storm.durationMs)} / ${seconds(hostile.durationMs)}`,
+      'Wall time: model / model with rails / faults / storm / hostile',
+      `${seconds(model.durationMs)} / ${seconds(rails.durationMs)} / ${seconds(faults.durationMs)} / ${seconds(storm.durationMs)} / ${seconds(hostile.durationMs)}`,
     ],
   ];
   const red = [
@@ -114,7 +132,7 @@ function table(figures: Record<string, Figures>): { text: string; red: string[] 
     ...(storm.overdrafts ? [`overdrafts: ${storm.overdrafts}`] : []),
     ...(storm.driftingAffiliates ? [`drifting affiliates: ${storm.driftingAffiliates}`] : []),
     ...(hostile.writes ? [`hostile writes: ${hostile.writes}`] : []),
-    ...(['model', 'faults', 'storm', 'hostile'] as const)
+    ...(['model', 'model-rails', 'faults', 'storm', 'hostile'] as const)
       .filter((suite) => !figures[suite])
       .map((suite) => `no figures from the ${suite} suite`),
   ];

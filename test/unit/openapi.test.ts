@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OPERATIONS, openApiText } from '../../bin/openapi/document.ts';
 import { adminRoutes } from '../../lambdas/admin-payouts/routes.ts';
+import { providerEventRoutes } from '../../lambdas/admin-payouts/provider-event-routes.ts';
 import { sendingRoutes } from '../../lambdas/admin-payouts/sending-routes.ts';
 import { webhookRoutes, type WebhookRoutesDeps } from '../../lambdas/admin-payouts/webhook-routes.ts';
 import { payoutRoutes } from '../../lambdas/payouts/routes.ts';
@@ -24,9 +25,10 @@ const tables = {
   // With provider payments on (issue 10) the admin function also serves the sending routes.
   admin: [
     ...sendingRoutes({} as Services, {} as PayoutSending),
-    ...adminRoutes({} as Services),
     ...adminSettingsRoutes({} as Services),
     ...webhookRoutes({} as WebhookRoutesDeps),
+    ...providerEventRoutes({} as Services, {} as never),
+    ...adminRoutes({} as Services),
   ],
 };
 const keysOf = (routes: Route[]) => routes.map((route) => `${route.method} ${route.path}`);

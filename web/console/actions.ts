@@ -49,6 +49,7 @@ export function ActionBar({
   onAction,
   onExport,
   exporting,
+  onSend,
 }: {
   count: number;
   busy: boolean;
@@ -57,6 +58,8 @@ export function ActionBar({
   onAction: (action: BulkAction) => void;
   onExport: () => void;
   exporting: boolean;
+  /** Provider payments on: Send the selection through its provider (POST /admin/payouts/send). */
+  onSend?: (() => void) | undefined;
 }) {
   return html`<div class="actionbar" role="group" aria-label="Bulk actions">
     <p class="actionbar-count" aria-live="polite">${count} selected</p>
@@ -66,6 +69,7 @@ export function ActionBar({
         onInput=${(event: Event) => onNote((event.target as HTMLInputElement).value)} />
     </div>
     <div class="button-row">
+      ${onSend ? html`<button type="button" class="button button-primary" disabled=${busy} onClick=${onSend}>Send through provider</button>` : null}
       ${ACTIONS.map(
         (
           action,

@@ -14,6 +14,8 @@ import { Reconciliation } from './reconciliation.ts';
 import { ConfirmShared, CooldownPanel, sharedAmong, withConfirmation } from './flags.ts';
 import { TaxFormPanel, TaxYearExport } from './tax.ts';
 import { WebhooksPanel } from './webhooks.ts';
+import type { ProviderEventView } from '../../shared/schemas/provider-events.ts';
+import { type AttemptView, ProviderEvents } from './providers.ts';
 
 export const TOKEN_KEY = 'console.token';
 const PAGE_SIZE = 25;
@@ -62,6 +64,16 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
   const [recon, setRecon] = useState<ReconciliationView>();
   const [reconLoading, setReconLoading] = useState(false);
   const [reconError, setReconError] = useState<string>();
+  // The provider rails: unknown until the flagged-events probe answers (200: on, 404: off).
+  const [rails, setRails] = useState<boolean>();
+  const [attempts, setAttempts] = useState<AttemptView[]>([]);
+  const [railsBusy, setRailsBusy] = useState(false);
+  const [railsError, setRailsError] = useState<string>();
+  const [events, setEvents] = useState<ProviderEventView[]>([]);
+  const [eventsCursor, setEventsCursor] = useState<string | null>(null);
+  const [eventsLoading, setEventsLoading] = useState(false);
+  const [eventsError, setEventsError] = useState<string>();
+  const [resolvingId, setResolvingId] = useState<string>();
 
   const loadPage = useCallback(
     (current: Filters, cursor: string | undefined) => {
@@ -80,8 +92,31 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
     [api],
   );
 
+  const loadEvents = useCallback(
+    (cursor?: string) => {
+      setEventsLoading(true);
+      const params = new URLSearchParams({ flagged: 'true', limit: '20', ...(cursor ? { cursor } : {}) });
+      return api
+        .get<{ events: ProviderEventView[]; next_cursor: string | null }>(`/admin/provider-events?${params}`)
+        .then(
+          (data) => {
+            setRails(true);
+            setEvents((current) => (cursor ? [...current, ...data.events] : data.events));
+            setEventsCursor(data.next_cursor);
+            setEventsError(undefined);
+          },
+          (error) => {
+            if (error instanceof ApiError && error.status === 404) setRails(false);
+            else setEventsError(messageOf(error));
+          },
+        )
+        .finally(() => setEventsLoading(false));
+    },
+    [api],
+  );
+
   useEffect(() => {
-    if (token) void loadPage(filters, undefined);
+    if (token) void Promise.all([loadPage(filters, undefined), loadEvents()]);
   }, [token]);
 
   const apply = (next: Filters) => {
@@ -97,10 +132,11 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
     setDetail(undefined);
     setDetailError(undefined);
     setDetailLoading(true);
-    api
-      .get<{ payout: AdminPayoutView }>(`/admin/payouts/${encodeURIComponent(payoutId)}`)
+    setRailsError(undefined);
+    return api
+      .get<{ payout: AdminPayoutView; attempts?: AttemptView[] }>(`/admin/payouts/${encodeURIComponent(payoutId)}`)
       .then(
-        (data) => setDetail(data.payout),
+        (data) => (setDetail(data.payout), setAttempts(data.attempts ?? [])),
         (error) => setDetailError(messageOf(error)),
       )
       .finally(() => setDetailLoading(false));
@@ -136,12 +172,67 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
       setResults(outcome);
       setSelected(new Set(outcome.results.filter((result) => !result.success).map((result) => result.payout_id ?? '')));
       await loadPage(filters, cursors[cursors.length - 1]);
-      if (detailId && outcome.results.some((result) => result.payout_id === detailId)) openDetail(detailId);
+      if (detailId && outcome.results.some((result) => result.payout_id === detailId)) void openDetail(detailId);
       requestAnimationFrame(() => document.getElementById('results-title')?.focus());
     } catch (error) {
       setActionError(messageOf(error));
     } finally {
       setBusy(false);
+    }
+  };
+
+  /** Send (pending) or Retry (processing, last attempt failed on our side) the payout shown in the details. */
+  const railAction = async (payoutId: string, what: 'send' | 'retry') => {
+    setRailsBusy(true);
+    setRailsError(undefined);
+    try {
+      await api.post(`/admin/payouts/${encodeURIComponent(payoutId)}/${what}`);
+      await Promise.all([openDetail(payoutId), loadPage(filters, cursors[cursors.length - 1])]);
+    } catch (error) {
+      setRailsError(messageOf(error));
+    } finally {
+      setRailsBusy(false);
+    }
+  };
+
+  /** Send the selected payouts through their provider: one result per row, like the bulk moves. */
+  const sendSelected = async () => {
+    if (selected.size === 0) {
+      setActionError('Select at least one payout first.');
+      return;
+    }
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      // The checkbox confirms the selected payouts to a shared destination (issue 13), for this send only.
+      const confirm = confirmShared && sharedAmong(page?.payouts ?? [], selected).length > 0;
+      const outcome = await api.post<BulkResultView>('/admin/payouts/send', {
+        payout_ids: [...selected],
+        ...(confirm ? { confirm_duplicate_destination: true } : {}),
+      });
+      setConfirmShared(false);
+      setResults(outcome);
+      setSelected(new Set(outcome.results.filter((result) => !result.success).map((result) => result.payout_id ?? '')));
+      await loadPage(filters, cursors[cursors.length - 1]);
+      if (detailId && outcome.results.some((result) => result.payout_id === detailId)) void openDetail(detailId);
+      requestAnimationFrame(() => document.getElementById('results-title')?.focus());
+    } catch (error) {
+      setActionError(messageOf(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const resolveEvent = async (event: ProviderEventView) => {
+    setResolvingId(event.event_id);
+    setEventsError(undefined);
+    try {
+      await api.post(`/admin/provider-events/${encodeURIComponent(event.event_id)}/resolve`, {});
+      setEvents((current) => current.filter((one) => one.event_id !== event.event_id));
+    } catch (error) {
+      setEventsError(messageOf(error));
+    } finally {
+      setResolvingId(undefined);
     }
   };
 
@@ -181,7 +272,7 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
           ${page ? html`<p class="muted small">${page.count} on this page · newest first</p>` : null}
         </div>
         <${FilterBar} value=${filters} onApply=${apply} />
-        <${ActionBar} count=${selected.size} busy=${busy} note=${note} onNote=${setNote} onAction=${run} onExport=${exportCsv} exporting=${exporting} />
+        <${ActionBar} count=${selected.size} busy=${busy} note=${note} onNote=${setNote} onAction=${run} onExport=${exportCsv} exporting=${exporting} onSend=${rails ? sendSelected : undefined} />
         <${ConfirmShared} count=${sharedAmong(page?.payouts ?? [], selected).length} checked=${confirmShared} onChange=${setConfirmShared} />
         ${actionError ? html`<${ErrorNote} message=${actionError} />` : null}
         ${listError ? html`<${ErrorNote} message=${listError} onRetry=${() => loadPage(filters, cursors[cursors.length - 1])} />` : null}
@@ -225,11 +316,29 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
       <div class="grid grid-even">
         ${
           detailId
-            ? html`<${AdminDetail} api=${api} payout=${detail} loading=${detailLoading} error=${detailError} onClose=${() => setDetailId(undefined)} />`
+            ? html`<${AdminDetail} api=${api} payout=${detail} loading=${detailLoading} error=${detailError} onClose=${() => setDetailId(undefined)}
+                rails=${
+                  rails && detailId
+                    ? {
+                        attempts,
+                        busy: railsBusy,
+                        error: railsError,
+                        onSend: () => railAction(detailId, 'send'),
+                        onRetry: () => railAction(detailId, 'retry'),
+                      }
+                    : undefined
+                } />`
             : null
         }
         <${Reconciliation} affiliateId=${reconId} view=${recon} loading=${reconLoading} error=${reconError} onCheck=${reconcile} />
       </div>
+      ${
+        rails
+          ? html`<${ProviderEvents} events=${events} loading=${eventsLoading} error=${eventsError} hasMore=${eventsCursor !== null}
+              busyId=${resolvingId} onMore=${() => eventsCursor && loadEvents(eventsCursor)} onReload=${() => loadEvents()}
+              onResolve=${resolveEvent} onOpen=${openDetail} />`
+          : null
+      }
       <div class="grid grid-even">
         <${CooldownPanel} api=${api} affiliateId=${reconId} />
         <${TaxFormPanel} api=${api} affiliateId=${reconId} />

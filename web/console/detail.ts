@@ -6,6 +6,16 @@ import { html } from '../lib/html.ts';
 import { formatCents } from '../lib/money.ts';
 import { DateTime, ErrorNote, Loading, PAYMENT_METHOD_LABEL, StatusBadge, Timeline } from '../lib/ui.ts';
 import { PayoutFlags } from './flags.ts';
+import { Attempts, type AttemptView, canRetry, canSend } from './providers.ts';
+
+/** The provider rails of a payout's details (absent when provider payments are off). */
+export interface DetailRails {
+  attempts: AttemptView[];
+  busy: boolean;
+  error: string | undefined;
+  onSend: () => void;
+  onRetry: () => void;
+}
 
 /** A payout as admins see it: who processed it, when it last changed, and every status change. */
 export function AdminDetail({
@@ -14,12 +24,14 @@ export function AdminDetail({
   loading,
   error,
   onClose,
+  rails,
 }: {
   api: ApiClient;
   payout: AdminPayoutView | undefined;
   loading: boolean;
   error: string | undefined;
   onClose: () => void;
+  rails?: DetailRails | undefined;
 }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [payout?.payout_id]);
@@ -51,7 +63,26 @@ export function AdminDetail({
             <div><dt>Transaction</dt><dd class="mono">${payout.transaction_id ?? '—'}</dd></div>
             ${payout.receipt_number ? html`<div><dt>Receipt</dt><dd class="mono">${payout.receipt_number}</dd></div>` : null}
             ${payout.notes ? html`<div><dt>Notes</dt><dd>${payout.notes}</dd></div>` : null}
+            ${payout.status_reason ? html`<div><dt>Reason</dt><dd>${payout.status_reason}</dd></div>` : null}
           </dl>
+          ${
+            rails
+              ? html`<h3 class="subhead">Provider attempts</h3>
+                <${Attempts} attempts=${rails.attempts} />
+                ${rails.error ? html`<${ErrorNote} message=${rails.error} />` : null}
+                ${
+                  canSend(payout)
+                    ? html`<button type="button" class="button button-primary" disabled=${rails.busy} onClick=${rails.onSend}>Send through ${PAYMENT_METHOD_LABEL[payout.payment_method]}</button>`
+                    : null
+                }
+                ${
+                  canRetry(payout, rails.attempts)
+                    ? html`<p class="muted small">The last attempt failed on our side (see its error). Fix the cause, then queue a new attempt.</p>
+                      <button type="button" class="button button-primary" disabled=${rails.busy} onClick=${rails.onRetry}>Retry with a new attempt</button>`
+                    : null
+                }`
+              : null
+          }
           ${
             hasReceipt(payout.status)
               ? html`<${ReceiptButton} api=${api} payoutId=${payout.payout_id} path=${`/admin/payouts/${encodeURIComponent(payout.payout_id)}/receipt.pdf`} />`

@@ -90,6 +90,11 @@ export function Detail(props: DetailProps) {
             ${payout.scheduled_for ? html`<div><dt>Scheduled for</dt><dd>${payout.scheduled_for}</dd></div>` : null}
             <div><dt>Paid to</dt><dd>${PAYMENT_METHOD_LABEL[payout.payment_method]} · ${payout.payment_email}</dd></div>
             ${payout.processed_at ? html`<div><dt>Processed</dt><dd><${DateTime} iso=${payout.processed_at} long=${true} /></dd></div>` : null}
+            ${
+              payout.status_reason && (payout.status === 'processing' || payout.status === 'failed')
+                ? html`<div><dt>Why</dt><dd>${payout.status_reason}</dd></div>`
+                : null
+            }
             ${payout.transaction_id ? html`<div><dt>Transaction</dt><dd class="mono">${payout.transaction_id}</dd></div>` : null}
             ${payout.receipt_number ? html`<div><dt>Receipt</dt><dd class="mono">${payout.receipt_number}</dd></div>` : null}
             <div><dt>Reference</dt><dd class="mono small">${payout.payout_id}</dd></div>

@@ -1,4 +1,5 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -13,6 +14,7 @@ import type { MovePlan, Payout } from '../../domain/payout.ts';
 import type { ReceiptClaim } from '../../domain/tax.ts';
 import type {
   AttemptStore,
+  FlaggedPosition,
   ProviderEventRecord,
   ProviderMove,
   ProviderMoveOutcome,
@@ -33,6 +35,14 @@ function attemptItem(attempt: Attempt): Record<string, unknown> {
 function toAttempt(item: Record<string, unknown>): Attempt {
   const { open_status: _open, ...attempt } = item;
   return attempt as unknown as Attempt;
+}
+
+/** The item a failed condition returns (ALL_OLD) comes back marshalled from the low-level client. */
+function unmarshallIfNeeded(item: Record<string, unknown>): ProviderEventRecord {
+  const marshalled = Object.values(item).every(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  );
+  return (marshalled ? unmarshall(item as Record<string, AttributeValue>) : item) as ProviderEventRecord;
 }
 
 const conditionFailed = (error: unknown) => (error as { name?: string }).name === 'ConditionalCheckFailedException';
@@ -121,6 +131,7 @@ export class DynamoAttemptStore implements AttemptStore {
     const outcome = await this.payouts.movePayout(move.payout, plan, receipt, extra);
     if (outcome.kind === 'busy') throw outcome.error;
     if (outcome.kind === 'sequence-taken') return 'sequence-taken';
+    if (outcome.kind === 'attempt-open') throw new Error('a provider move met the guard of moves by hand');
     if (outcome.kind !== 'extra-condition-failed') return outcome;
     const isEvent = move.event !== undefined && outcome.index === extra.length - 1;
     return isEvent ? { kind: 'event-replayed' } : { kind: 'attempt-changed' };
@@ -266,21 +277,73 @@ export class DynamoAttemptStore implements AttemptStore {
     return result.Item as ProviderEventRecord | undefined;
   }
 
-  /** Events flagged for an operator, newest first. */
-  async flaggedEvents(limit = 100): Promise<ProviderEventRecord[]> {
+  /** Events flagged for an operator and not yet resolved, newest first (a Query of the sparse flagged index). */
+  async flaggedEvents(
+    limit: number,
+    after?: FlaggedPosition,
+  ): Promise<{ items: ProviderEventRecord[]; next?: FlaggedPosition }> {
+    const index = PROVIDER_EVENTS.flaggedIndex;
     const result = await this.call(() =>
       this.client.send(
         new QueryCommand({
           TableName: this.providerTables.events,
-          IndexName: PROVIDER_EVENTS.flaggedIndex.name,
-          KeyConditionExpression: 'flagged = :yes',
+          IndexName: index.name,
+          KeyConditionExpression: '#flagged = :yes',
+          ExpressionAttributeNames: { '#flagged': index.partitionKey },
           ExpressionAttributeValues: { ':yes': 'yes' },
           ScanIndexForward: false,
           Limit: limit,
+          ...(after
+            ? {
+                ExclusiveStartKey: {
+                  [index.partitionKey]: 'yes',
+                  [index.sortKey]: after.received_at,
+                  [PROVIDER_EVENTS.partitionKey]: after.event_key,
+                },
+              }
+            : {}),
         }),
       ),
     );
-    return (result.Items ?? []) as ProviderEventRecord[];
+    const last = result.LastEvaluatedKey;
+    return {
+      items: (result.Items ?? []) as ProviderEventRecord[],
+      ...(last
+        ? { next: { received_at: String(last[index.sortKey]), event_key: String(last[PROVIDER_EVENTS.partitionKey]) } }
+        : {}),
+    };
+  }
+
+  async resolveEvent(
+    eventKey: string,
+    by: string,
+    at: string,
+    note?: string,
+  ): Promise<
+    | { kind: 'resolved'; event: ProviderEventRecord }
+    | { kind: 'not-found' }
+    | { kind: 'not-flagged'; event: ProviderEventRecord }
+  > {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.providerTables.events,
+          Key: { [PROVIDER_EVENTS.partitionKey]: eventKey },
+          // Still waiting for an operator: a second click (or a second operator) finds it resolved, changes nothing.
+          ConditionExpression: '#flagged = :yes',
+          UpdateExpression: `SET resolved_at = :at, resolved_by = :by${note ? ', resolution_note = :note' : ''} REMOVE #flagged`,
+          ExpressionAttributeNames: { '#flagged': PROVIDER_EVENTS.flaggedIndex.partitionKey },
+          ExpressionAttributeValues: { ':yes': 'yes', ':at': at, ':by': by, ...(note ? { ':note': note } : {}) },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'resolved', event: result.Attributes as ProviderEventRecord };
+    } catch (error) {
+      if (!conditionFailed(error)) throw translateStoreError(error);
+      const old = (error as { Item?: Record<string, unknown> }).Item;
+      return old ? { kind: 'not-flagged', event: unmarshallIfNeeded(old) } : { kind: 'not-found' };
+    }
   }
 
   async openAttempts(status: 'queued' | 'sent', before: string, limit: number): Promise<Attempt[]> {

@@ -21,6 +21,9 @@ export const sizes = Object.freeze({
   modelShards: positive('RELIABILITY_SHARDS', 2),
   /** Largest command sequence of one model run. */
   modelMaxCommands: positive('RELIABILITY_MAX_COMMANDS', 12),
+  /** Model runs with the provider rails (sends, the sender, webhooks, the sweeper, their faults), and their length. */
+  modelRailRuns: positive('RELIABILITY_RAIL_RUNS', 40),
+  modelRailMaxCommands: positive('RELIABILITY_RAIL_MAX_COMMANDS', 16),
   /** Requests fired at once by the storm. */
   stormRequests: positive('STORM_REQUESTS', 600),
   /** Function instances the storm may start (Lambda's concurrency): each serves one request at a time. */

@@ -15,7 +15,7 @@ export const TIER1_MIN_PAYOUT = 5_000;
 export const UNKNOWN_PAYOUT_ID = '00000000-0000-4000-8000-000000000000';
 export const TARGETS = ['processing', 'completed', 'failed', 'returned', 'cancelled', 'pending'] as const;
 export type Target = (typeof TARGETS)[number];
-type Method = 'paypal' | 'zelle';
+export type Method = 'paypal' | 'zelle' | 'stripe';
 
 export interface ModelAffiliate {
   id: string;
@@ -25,6 +25,8 @@ export interface ModelAffiliate {
   earned: number;
   method: Method;
   email: string;
+  /** The connected Stripe account (every model affiliate has one, so `stripe` is always a valid method). */
+  account?: string;
 }
 
 export interface ModelPayout {
@@ -33,7 +35,24 @@ export interface ModelPayout {
   amount: number;
   status: PayoutStatus;
   tx?: string;
+  /** How it is paid (the provider rails: zelle is paid by hand). */
+  method?: Method;
+  /** Its provider attempts, oldest first (the provider rails); absent = none. */
+  attempts?: ModelAttempt[];
 }
+
+/** A provider attempt as the model knows it: its status and, once failed, whose fault. */
+export interface ModelAttempt {
+  status: 'queued' | 'sent' | 'succeeded' | 'failed';
+  category?: 'transient' | 'recipient' | 'ours';
+}
+
+/** The last attempt of a payout, if any. */
+export const lastAttempt = (payout: ModelPayout): ModelAttempt | undefined => payout.attempts?.at(-1);
+const attemptOpen = (payout: ModelPayout) => {
+  const last = lastAttempt(payout);
+  return last !== undefined && (last.status === 'queued' || last.status === 'sent');
+};
 
 export interface ModelState {
   affiliates: ModelAffiliate[];
@@ -45,7 +64,12 @@ export interface ModelState {
 export function cloneState(state: ModelState): ModelState {
   return {
     affiliates: state.affiliates.map((affiliate) => ({ ...affiliate })),
-    payouts: new Map([...state.payouts].map(([id, payout]) => [id, { ...payout }])),
+    payouts: new Map(
+      [...state.payouts].map(([id, payout]) => [
+        id,
+        { ...payout, ...(payout.attempts ? { attempts: payout.attempts.map((attempt) => ({ ...attempt })) } : {}) },
+      ]),
+    ),
     keys: new Map(state.keys),
   };
 }
@@ -53,7 +77,9 @@ export function cloneState(state: ModelState): ModelState {
 function stateKey(state: ModelState): string {
   return JSON.stringify([
     state.affiliates.map((affiliate) => affiliate.earned),
-    [...state.payouts.values()].map((payout) => [payout.id, payout.status, payout.tx ?? '']).sort(),
+    [...state.payouts.values()]
+      .map((payout) => [payout.id, payout.status, payout.tx ?? '', JSON.stringify(payout.attempts ?? [])])
+      .sort(),
     [...state.keys].sort(),
   ]);
 }
@@ -88,16 +114,45 @@ export type Cmd =
   | { t: 'earn'; aff: number; cents: number }
   | { t: 'balance'; aff: number }
   | { t: 'reconcile'; aff: number }
-  | { t: 'concurrent'; ops: Cmd[] };
+  | { t: 'concurrent'; ops: Cmd[] }
+  // The provider rails (support/rails.ts runs the provider steps; they are never part of a concurrent group).
+  | { t: 'send'; payout: number }
+  | { t: 'bulkSend'; payouts: number[] }
+  | { t: 'retry'; payout: number }
+  | { t: 'provider'; step: ProviderStep };
+
+/**
+ * One thing the provider side does, driven through the real payout-sender, provider-webhooks and sweeper handlers:
+ * - sender: the queued attempts' stream records (as Lambda delivers them) go to the sender, with a fault: the
+ *   sender crashing before or after the provider call, the provider timing out after it committed, answering 500
+ *   once, or refusing for the platform's low balance (an error on our side);
+ * - redeliver: records already handled, delivered again (the stream is at least once);
+ * - hooks: the webhooks the simulator sent (held since: late), first-in or last-in first (reordered), maybe twice;
+ * - replayHook: one already applied, again; forge: a bad signature, a tampered body or a stale timestamp;
+ * - sweep: the sweeper (polls sent attempts, re-drives queued ones).
+ */
+export type ProviderStep =
+  | { kind: 'sender'; fault: 'none' | 'crashBefore' | 'crashAfter' | 'timeout' | '500' | 'lowFunds'; first: boolean }
+  | { kind: 'redeliver' }
+  | { kind: 'hooks'; lifo: boolean; dup: boolean; count: number }
+  | { kind: 'replayHook' }
+  | { kind: 'forge'; how: 'badsig' | 'tampered' | 'stale' }
+  | { kind: 'sweep' };
 
 export interface InitialAffiliate {
   earned: number;
   tier?: 'tier1';
   suspended: boolean;
   method: Method;
+  /** The provider rails: how the simulator treats this affiliate's account and e-mail. */
+  flavor?: Flavor;
 }
 
 const AFFILIATES_PER_RUN = 2;
+
+/** How a provider treats an affiliate's account or e-mail (the simulator picks outcomes by recipient). */
+export const FLAVORS = ['ok', 'fail', 'unclaimed', 'reverse', 'lowbalance'] as const;
+export type Flavor = (typeof FLAVORS)[number];
 
 const affiliateArb: fc.Arbitrary<InitialAffiliate> = fc.record({
   earned: fc.oneof(
@@ -112,6 +167,15 @@ const affiliateArb: fc.Arbitrary<InitialAffiliate> = fc.record({
   suspended: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   method: fc.constantFrom<Method>('paypal', 'zelle'),
 });
+
+/** With the rails: stripe too, and a recipient flavor (mostly ok). */
+const railAffiliateArb: fc.Arbitrary<InitialAffiliate> = fc
+  .record({
+    base: affiliateArb,
+    method: fc.constantFrom<Method>('paypal', 'stripe', 'paypal', 'stripe', 'zelle'),
+    flavor: fc.constantFrom<Flavor>('ok', 'ok', 'ok', 'ok', 'fail', 'unclaimed', 'reverse', 'lowbalance'),
+  })
+  .map(({ base, method, flavor }) => ({ ...base, method, flavor }));
 
 const amountArb = fc.oneof(
   { weight: 12, arbitrary: fc.integer({ min: 1_000, max: 12_000 }) },
@@ -133,6 +197,55 @@ const moveArb = fc.record({ payout: payoutRefArb, to: targetArb, tx: txArb }).ma
   // Most completions carry a transaction_id, as the admin UI sends; some do not, and must get a 400.
   ...(tx !== undefined ? { tx } : to === 'completed' && payout % 4 !== 0 ? { tx: 'A' as const } : {}),
 }));
+
+/** Mostly even (the resolver then picks a payout the command makes sense for), sometimes any, or unknown. */
+const railPayoutArb = fc.oneof(
+  { weight: 4, arbitrary: fc.nat(20).map((n) => n * 2) },
+  { weight: 1, arbitrary: payoutRefArb },
+);
+/** Admin commands of the rails: they may run in a concurrent group (each is one atomic transaction). */
+const railAdminCmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+  { weight: 10, arbitrary: fc.record({ t: fc.constant('send' as const), payout: railPayoutArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('bulkSend' as const),
+      payouts: fc.array(payoutRefArb, { minLength: 1, maxLength: 4 }),
+    }),
+  },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('retry' as const), payout: railPayoutArb }) },
+);
+const providerStepArb: fc.Arbitrary<ProviderStep> = fc.oneof(
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      kind: fc.constant('sender' as const),
+      fault: fc.oneof(
+        { weight: 6, arbitrary: fc.constant('none' as const) },
+        { weight: 5, arbitrary: fc.constantFrom('crashBefore' as const, 'crashAfter' as const, 'timeout' as const) },
+        { weight: 1, arbitrary: fc.constant('500' as const) },
+        { weight: 3, arbitrary: fc.constant('lowFunds' as const) },
+      ),
+      first: fc.boolean(),
+    }),
+  },
+  { weight: 2, arbitrary: fc.constant({ kind: 'redeliver' as const }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant('hooks' as const),
+      lifo: fc.boolean(),
+      dup: fc.boolean(),
+      count: fc.integer({ min: 1, max: 4 }),
+    }),
+  },
+  { weight: 2, arbitrary: fc.constant({ kind: 'replayHook' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('forge' as const), how: fc.constantFrom('badsig', 'tampered', 'stale') }),
+  },
+  { weight: 4, arbitrary: fc.constant({ kind: 'sweep' as const }) },
+) as fc.Arbitrary<ProviderStep>;
 
 const simpleCmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   {
@@ -178,13 +291,47 @@ export interface Scenario {
   commands: Cmd[];
 }
 
-export function scenarioArb(maxCommands: number): fc.Arbitrary<Scenario> {
+/** The commands of a run with the provider rails: the lifecycle's, the admin's sends, and provider steps. */
+const railCmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+  { weight: 40, arbitrary: simpleCmdArb },
+  { weight: 20, arbitrary: railAdminCmdArb },
+  { weight: 32, arbitrary: providerStepArb.map((step) => ({ t: 'provider' as const, step })) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .array(fc.oneof(simpleCmdArb, railAdminCmdArb), { minLength: 2, maxLength: 4 })
+      .map((ops) => ({ t: 'concurrent' as const, ops })),
+  },
+);
+
+export function scenarioArb(maxCommands: number, rails = false): fc.Arbitrary<Scenario> {
   return fc.record({
     // The first affiliate is always active; the second is suspended one run in ten (its requests: 403, no write).
     affiliates: fc
-      .tuple(...Array.from({ length: AFFILIATES_PER_RUN }, () => affiliateArb))
+      .tuple(...Array.from({ length: AFFILIATES_PER_RUN }, () => (rails ? railAffiliateArb : affiliateArb)))
       .map((list) => list.map((affiliate, index) => ({ ...affiliate, suspended: index > 0 && affiliate.suspended }))),
-    commands: fc.array(cmdArb, { minLength: 3, maxLength: Math.max(3, maxCommands) }),
+    commands: rails
+      ? fc
+          .tuple(
+            // A rails run starts with a few requests, so there is something to send.
+            fc.array(
+              fc.record({
+                t: fc.constant('request' as const),
+                aff: affArb,
+                body: fc.record({ amount: fc.integer({ min: 1_000, max: 9_000 }) }),
+              }),
+              { minLength: 2, maxLength: 4 },
+            ),
+            // Half the runs send them all at once, so the provider steps have records and webhooks to work on.
+            fc.boolean(),
+            fc.array(railCmdArb, { minLength: 3, maxLength: Math.max(3, maxCommands) }),
+          )
+          .map(([requests, sendAll, rest]): Cmd[] => [
+            ...requests,
+            ...(sendAll ? [{ t: 'bulkSend' as const, payouts: requests.map((_, index) => index) }] : []),
+            ...rest,
+          ])
+      : fc.array(cmdArb, { minLength: 3, maxLength: Math.max(3, maxCommands) }),
   });
 }
 
@@ -198,7 +345,11 @@ export type Op =
   | { t: 'bulk'; items: { payoutId: string; to: Target; tx?: string }[] }
   | { t: 'earn'; aff: number; cents: number }
   | { t: 'balance'; aff: number }
-  | { t: 'reconcile'; aff: number };
+  | { t: 'reconcile'; aff: number }
+  | { t: 'send'; payoutId: string }
+  | { t: 'bulkSend'; payoutIds: string[] }
+  | { t: 'retry'; payoutId: string }
+  | { t: 'provider'; step: ProviderStep };
 
 /** What the resolver remembers between steps: the order payouts were created in and each user's keyed bodies. */
 export interface Resolver {
@@ -251,9 +402,27 @@ export function resolve(cmd: Exclude<Cmd, { t: 'concurrent' }>, resolver: Resolv
           ...(item.tx ? { tx: item.tx } : {}),
         })),
       };
+    case 'send': {
+      // Even references pick among the pending payouts (the queue an operator sends from), odd ones among all.
+      const pending = resolver.order.filter((id) => state.payouts.get(id)?.status === 'pending');
+      const pool = cmd.payout % 2 === 0 && pending.length > 0 ? { ...resolver, order: pending } : resolver;
+      return { t: 'send', payoutId: payoutIdOf(pool, cmd.payout) };
+    }
+    case 'bulkSend':
+      return { t: 'bulkSend', payoutIds: cmd.payouts.map((ref) => payoutIdOf(resolver, ref)) };
+    case 'retry': {
+      // Even references pick among the payouts whose last attempt failed on our side (the ones worth retrying).
+      const stuck = resolver.order.filter((id) => {
+        const payout = state.payouts.get(id);
+        return payout?.status === 'processing' && payout.attempts?.at(-1)?.category === 'ours';
+      });
+      const pool = cmd.payout % 2 === 0 && stuck.length > 0 ? { ...resolver, order: stuck } : resolver;
+      return { t: 'retry', payoutId: payoutIdOf(pool, cmd.payout) };
+    }
     case 'earn':
     case 'balance':
     case 'reconcile':
+    case 'provider':
       return cmd;
   }
 }
@@ -352,7 +521,13 @@ function predictRequest(state: ModelState, op: Extract<Op, { t: 'request' }>, an
     return `expected 201 with a new pending payout of ${op.body.amount} for ${affiliate.id}, got ${describe(answer)}`;
   }
   const next = cloneState(state);
-  next.payouts.set(id, { id, affiliate: affiliate.id, amount: op.body.amount, status: 'pending' });
+  next.payouts.set(id, {
+    id,
+    affiliate: affiliate.id,
+    amount: op.body.amount,
+    status: 'pending',
+    method: op.body.payment_method ?? affiliate.method,
+  });
   if (scoped !== undefined) next.keys.set(scoped, { payoutId: id, fingerprint });
   return next;
 }
@@ -388,6 +563,9 @@ function predictMove(state: ModelState, move: { payoutId: string; to: Target; tx
     return `expected 200 (already ${move.to}), got ${describe(answer)}`;
   }
   if (!canTransition(payout.status, move.to)) return expectError(answer, 409, 'INVALID_TRANSITION', state);
+  // The provider still has it: a move by hand would race the provider's answer.
+  if (payout.status === 'processing' && attemptOpen(payout))
+    return expectError(answer, 409, 'PROVIDER_ATTEMPT_OPEN', state);
   const tx = move.tx ?? payout.tx;
   if (
     answer.status !== 200 ||
@@ -400,6 +578,45 @@ function predictMove(state: ModelState, move: { payoutId: string; to: Target; tx
   const moved = next.payouts.get(payout.id) as ModelPayout;
   moved.status = move.to;
   if (tx !== undefined) moved.tx = tx;
+  return next;
+}
+
+/** A send of one payout (single, or one item of a bulk send, whose result carries status_code, code and attempt). */
+function predictSend(state: ModelState, payoutId: string, answer: Answer, attempt: unknown): Outcome {
+  const payout = state.payouts.get(payoutId);
+  if (!payout) return expectError(answer, 404, 'PAYOUT_NOT_FOUND', state);
+  if (payout.method === 'zelle') return expectError(answer, 409, 'MANUAL_PAYMENT_METHOD', state);
+  if (payout.status !== 'pending') return expectError(answer, 409, 'PAYOUT_NOT_PENDING', state);
+  const sent = attempt as { attempt?: number; status?: string } | undefined;
+  if (
+    answer.status !== 202 ||
+    answer.payout?.status !== 'processing' ||
+    sent?.attempt !== 1 ||
+    sent.status !== 'queued'
+  )
+    return `expected 202 sending ${payoutId} with attempt 1 queued, got ${describe(answer)}`;
+  const next = cloneState(state);
+  const moved = next.payouts.get(payoutId) as ModelPayout;
+  moved.status = 'processing';
+  moved.attempts = [{ status: 'queued' }];
+  return next;
+}
+
+/** A retry: a new attempt only for a processing payout whose last attempt failed on our side. */
+function predictRetry(state: ModelState, payoutId: string, answer: Answer, attempt: unknown): Outcome {
+  const payout = state.payouts.get(payoutId);
+  if (!payout) return expectError(answer, 404, 'PAYOUT_NOT_FOUND', state);
+  if (payout.method === 'zelle') return expectError(answer, 409, 'MANUAL_PAYMENT_METHOD', state);
+  if (payout.status !== 'processing') return expectError(answer, 409, 'PAYOUT_NOT_PROCESSING', state);
+  const last = lastAttempt(payout);
+  if (last?.status !== 'failed' || last.category !== 'ours') return expectError(answer, 409, 'NOTHING_TO_RETRY', state);
+  const number = (payout.attempts?.length ?? 0) + 1;
+  const queued = attempt as { attempt?: number; status?: string } | undefined;
+  if (answer.status !== 202 || queued?.attempt !== number || queued.status !== 'queued')
+    return `expected 202 queueing attempt ${number} of ${payoutId}, got ${describe(answer)}`;
+  const next = cloneState(state);
+  const retried = next.payouts.get(payoutId) as ModelPayout;
+  retried.attempts = [...(retried.attempts ?? []), { status: 'queued' }];
   return next;
 }
 
@@ -475,9 +692,43 @@ function atomicsOf(executed: Executed[]): { atomics: Atomic[]; problems: string[
       });
       continue;
     }
+    if (op.t === 'provider') throw new Error('provider steps are checked by support/rails.ts, not linearized');
     if (!result) throw new Error(`no result for ${label}`);
     if (result.status >= 500 && result.status !== 503)
       problems.push(`${label} answered ${result.status}: ${result.body}`);
+    if (op.t === 'bulkSend') {
+      const results = result.json?.data?.results as
+        | { status_code: number; code?: string; message?: string; payout?: Answer['payout']; attempt?: unknown }[]
+        | undefined;
+      if (result.status !== 200 || !Array.isArray(results) || results.length !== op.payoutIds.length) {
+        problems.push(
+          `${label}: expected 200 with ${op.payoutIds.length} results, got ${result.status} ${result.body}`,
+        );
+        continue;
+      }
+      const first = atomics.length;
+      op.payoutIds.forEach((payoutId, index) => {
+        const item = results[index]!;
+        const answer: Answer = {
+          status: item.status_code,
+          code: item.code,
+          message: item.message,
+          payout: item.payout,
+          replayed: false,
+          retryAfter: item.status_code === 503 ? 'item' : undefined,
+        };
+        const earlier = op.payoutIds
+          .slice(0, index)
+          .flatMap((other, otherIndex) => (other === payoutId ? [first + otherIndex] : []));
+        atomics.push({
+          label: `${label} item ${index}`,
+          after: earlier,
+          apply: (state, concurrent) =>
+            concurrent && isTransient(answer) ? state : predictSend(state, payoutId, answer, item.attempt),
+        });
+      });
+      continue;
+    }
     if (op.t === 'bulk') {
       const results = result.json?.data?.results as
         | {
@@ -533,6 +784,10 @@ function atomicsOf(executed: Executed[]): { atomics: Atomic[]; problems: string[
             return predictBalance(state, op, result);
           case 'reconcile':
             return predictReconcile(state, op, result);
+          case 'send':
+            return predictSend(state, op.payoutId, answer, result.json?.data?.attempt);
+          case 'retry':
+            return predictRetry(state, op.payoutId, answer, result.json?.data?.attempt);
         }
       },
     });
@@ -573,6 +828,27 @@ export function differences(state: ModelState, snap: Snapshot): string[] {
       out.push(
         `payout ${payout.id} is ${item.status}/${item.amount}/${item.transaction_id ?? '-'}, the model says ${payout.status}/${payout.amount}/${payout.tx ?? '-'}`,
       );
+    }
+  }
+  if (snap.attempts) {
+    for (const payout of state.payouts.values()) {
+      const stored = snap.attempts
+        .filter((item) => item.payout_id === payout.id)
+        .sort((a, b) => Number(a.attempt) - Number(b.attempt))
+        .map((item) => ({
+          status: item.status,
+          ...((item.error as { category?: string } | undefined)?.category
+            ? { category: (item.error as { category: string }).category }
+            : {}),
+        }));
+      const expected = (payout.attempts ?? []).map((attempt) => ({
+        status: attempt.status,
+        ...(attempt.category ? { category: attempt.category } : {}),
+      }));
+      if (JSON.stringify(stored) !== JSON.stringify(expected))
+        out.push(
+          `payout ${payout.id} has attempts ${JSON.stringify(stored)}, the model says ${JSON.stringify(expected)}`,
+        );
     }
   }
   const storedKeys = new Map(snap.idempotency.map((item) => [String(item.idempotency_key), String(item.payout_id)]));

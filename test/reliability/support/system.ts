@@ -4,6 +4,7 @@ import { createPayoutsHandler } from '../../../lambdas/payouts/app.ts';
 import type { LambdaHttpHandler } from '../../../shared/http/lambda.ts';
 import type { Dependencies } from '../../../shared/dependencies.ts';
 import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS, type TableNames } from '../../../shared/store/dynamodb/tables.ts';
+import { ATTEMPTS, PROVIDER_EVENTS, type ProviderTableNames } from '../../../shared/store/dynamodb/provider-tables.ts';
 import { testProviderConfig, testRuntime, tokenFor } from '../../support/app.ts';
 import { createTestTables, type TestTables } from '../../support/dynamo.ts';
 import { invoke, type EventOptions, type InvokeResult } from '../../support/http.ts';
@@ -17,6 +18,9 @@ export interface Snapshot {
   idempotency: Item[];
   /** Year-to-date totals per affiliate and year, and (unscoped) each year's receipt sequence. */
   taxYears: Item[];
+  /** The provider rails' tables, when asked for (snapshot's `provider` option). */
+  attempts?: Item[];
+  events?: Item[];
 }
 
 export type CallOptions = Omit<EventOptions, 'headers'> & { headers?: Record<string, string>; token?: string };
@@ -98,6 +102,7 @@ export async function snapshot(
   client: DynamoDBDocumentClient,
   tables: TableNames,
   scope?: { affiliateId: string; userId: string },
+  provider?: ProviderTableNames,
 ): Promise<Snapshot> {
   const [affiliates, payouts, idempotency, taxYears] = await Promise.all([
     scanAll(
@@ -124,11 +129,18 @@ export async function snapshot(
       scope && { expression: 'affiliate_id = :id', values: { ':id': scope.affiliateId } },
     ),
   ]);
-  return { affiliates, payouts, idempotency, taxYears };
+  if (!provider) return { affiliates, payouts, idempotency, taxYears };
+  const [attempts, events] = await Promise.all([scanAll(client, provider.attempts), scanAll(client, provider.events)]);
+  return { affiliates, payouts, idempotency, taxYears, attempts, events };
 }
 
 /** Deletes every item of a snapshot: tables are reused across model runs, creating them per run is slow. */
-export async function wipe(client: DynamoDBDocumentClient, tables: TableNames, items: Snapshot): Promise<void> {
+export async function wipe(
+  client: DynamoDBDocumentClient,
+  tables: TableNames,
+  items: Snapshot,
+  provider?: ProviderTableNames,
+): Promise<void> {
   const requests: { table: string; key: Item }[] = [
     ...items.affiliates.map((item) => ({
       table: tables.affiliates,
@@ -146,6 +158,18 @@ export async function wipe(client: DynamoDBDocumentClient, tables: TableNames, i
       table: tables.taxYears,
       key: { [TAX_YEARS.partitionKey]: item[TAX_YEARS.partitionKey], [TAX_YEARS.sortKey]: item[TAX_YEARS.sortKey] },
     })),
+    ...(provider
+      ? [
+          ...(items.attempts ?? []).map((item) => ({
+            table: provider.attempts,
+            key: { [ATTEMPTS.partitionKey]: item[ATTEMPTS.partitionKey], [ATTEMPTS.sortKey]: item[ATTEMPTS.sortKey] },
+          })),
+          ...(items.events ?? []).map((item) => ({
+            table: provider.events,
+            key: { [PROVIDER_EVENTS.partitionKey]: item[PROVIDER_EVENTS.partitionKey] },
+          })),
+        ]
+      : []),
   ];
   for (let start = 0; start < requests.length; start += 25) {
     let pending: Record<string, { DeleteRequest: { Key: Item } }[]> | undefined = {};
