@@ -73,7 +73,13 @@ async function main(): Promise<void> {
     const admin = (await import('../lambdas/admin-payouts/handler.ts')).handler as FunctionUrlHandler;
 
     const pagesDir = builtPages().outdir;
-    server = createLocalServer({ payouts, admin, pagesDir, webhooks: providers.webhooks });
+    server = createLocalServer({
+      payouts,
+      admin,
+      pagesDir,
+      pagesConfig: { emails: true },
+      webhooks: providers.webhooks,
+    });
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(port, process.env.HOST, () => resolve());

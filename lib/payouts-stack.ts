@@ -75,7 +75,8 @@ export class PayoutsStack extends Stack {
       this.admin.allowSecretRead(secret);
     }
 
-    this.site.deploy(this.payouts.url, this.admin.url);
+    // E-mails go out only where the notifier is deployed (context mailFrom, below): the pages say so only then.
+    this.site.deploy(this.payouts.url, this.admin.url, { emails: this.node.tryGetContext('mailFrom') !== undefined });
     this.scheduler = new PayoutScheduler(this, 'PayoutScheduler', {
       affiliates: this.tables.affiliates,
       payouts: this.tables.payouts,

@@ -26,7 +26,12 @@ function fileFor(pathname: string): string | undefined {
  * Serves the built pages (web/dist) on the API's port, with the headers CloudFront sends in AWS, and a config.json
  * with empty base URLs: locally the pages call their own origin. Answers true when it handled the request.
  */
-export async function servePages(dir: string, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+export async function servePages(
+  dir: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+  config: { emails?: boolean } = {},
+): Promise<boolean> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   const { pathname } = new URL(request.url ?? '/', 'http://localhost');
   if (pathname === '/console') {
@@ -35,7 +40,11 @@ export async function servePages(dir: string, request: IncomingMessage, response
   }
   if (pathname === '/config.json') {
     response.writeHead(200, { 'content-type': TYPES['.json']!, 'cache-control': 'no-store' });
-    response.end(request.method === 'HEAD' ? undefined : JSON.stringify({ payoutsUrl: '', adminUrl: '' }));
+    response.end(
+      request.method === 'HEAD'
+        ? undefined
+        : JSON.stringify({ payoutsUrl: '', adminUrl: '', emails: config.emails === true }),
+    );
     return true;
   }
   const file = fileFor(pathname);

@@ -122,10 +122,12 @@ export function createLocalServer(handlers: {
   admin: FunctionUrlHandler;
   webhooks?: FunctionUrlHandler;
   pagesDir?: string;
+  /** What config.json tells the pages besides the (same-origin) URLs: whether e-mails go out. */
+  pagesConfig?: { emails?: boolean };
 }): Server {
   const server = createServer(async (request, response) => {
     try {
-      if (handlers.pagesDir && (await servePages(handlers.pagesDir, request, response))) return;
+      if (handlers.pagesDir && (await servePages(handlers.pagesDir, request, response, handlers.pagesConfig))) return;
       const body = await readBody(request);
       const event = toFunctionUrlEvent(request, body);
       const isAdmin = event.rawPath === '/admin' || event.rawPath.startsWith('/admin/');

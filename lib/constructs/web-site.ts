@@ -132,13 +132,13 @@ export class WebSite extends Construct {
     return `${allowedOrigins},${this.origin}`;
   }
 
-  /** Uploads the built pages and a config.json holding the Function URLs (resolved at deploy time). */
-  deploy(payoutsUrl: FunctionUrl, adminUrl: FunctionUrl): BucketDeployment {
+  /** Uploads the built pages and a config.json holding the Function URLs (resolved at deploy time) and whether e-mails go out. */
+  deploy(payoutsUrl: FunctionUrl, adminUrl: FunctionUrl, { emails }: { emails: boolean }): BucketDeployment {
     const deployment = new BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
       sources: [
         Source.asset(builtPages().outdir),
-        Source.jsonData('config.json', { payoutsUrl: payoutsUrl.url, adminUrl: adminUrl.url }),
+        Source.jsonData('config.json', { payoutsUrl: payoutsUrl.url, adminUrl: adminUrl.url, emails }),
       ],
       // Small files revalidated by ETag: a deploy is visible at once, no invalidation needed.
       cacheControl: [CacheControl.noCache()],

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synth, type Statement, type Synthesized } from './helpers.ts';
@@ -111,6 +111,23 @@ describe('Stack: the web site', () => {
     expect(staged).toHaveLength(1);
     for (const file of ['index.html', 'assets/dashboard.js', 'assets/console.js', 'assets/styles.css']) {
       expect(existsSync(join(s.outdir, staged[0]!, file)), file).toBe(true);
+    }
+  });
+
+  it('tells the pages in config.json whether e-mails go out (only where the notifier is deployed: context mailFrom)', () => {
+    const configOf = (synthesized: Synthesized) => {
+      const staged = readdirSync(synthesized.outdir).filter((name) =>
+        existsSync(join(synthesized.outdir, name, 'config.json')),
+      );
+      expect(staged).toHaveLength(1);
+      return JSON.parse(readFileSync(join(synthesized.outdir, staged[0]!, 'config.json'), 'utf8'));
+    };
+    expect(configOf(s)).toMatchObject({ emails: false });
+    const withMail = synth({ mailFrom: 'payouts@example.com' });
+    try {
+      expect(configOf(withMail)).toMatchObject({ emails: true });
+    } finally {
+      withMail.cleanup();
     }
   });
 

@@ -58,6 +58,11 @@ export function App({ token }: { token: string | undefined }) {
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<string>();
   const [year] = useState(currentYear);
+  // Whether this deployment e-mails affiliates: only then do the pages say "we e-mailed you".
+  const [emails, setEmails] = useState(false);
+  useEffect(() => {
+    void loadConfig().then((config) => setEmails(config.emails));
+  }, []);
   const [yearView, setYearView] = useState<TaxYearView>();
   const [yearError, setYearError] = useState<string>();
   const [settings, setSettings] = useState<SettingsView>();
@@ -178,7 +183,7 @@ export function App({ token }: { token: string | undefined }) {
         <div class="stack">
           ${
             summary
-              ? html`<${RequestForm} summary=${summary} api=${api} onCreated=${() => {
+              ? html`<${RequestForm} summary=${summary} api=${api} emails=${emails} onCreated=${() => {
                   setCursors([undefined]);
                   void Promise.all([loadSummary(), loadPage(undefined)]);
                 }} />`
@@ -186,7 +191,7 @@ export function App({ token }: { token: string | undefined }) {
           }
           ${
             selectedId
-              ? html`<${Detail} api=${api} payout=${detail} loading=${detailLoading} error=${detailError} cancelling=${cancelling}
+              ? html`<${Detail} api=${api} emails=${emails} payout=${detail} loading=${detailLoading} error=${detailError} cancelling=${cancelling}
                 cancelError=${cancelError} onCancel=${cancel} onClose=${close} />`
               : null
           }

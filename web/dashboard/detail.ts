@@ -8,6 +8,8 @@ import { DateTime, ErrorNote, Loading, PAYMENT_METHOD_LABEL, StatusBadge, Timeli
 
 export interface DetailProps {
   api: ApiClient;
+  /** Whether this deployment e-mails affiliates (config.json). */
+  emails: boolean;
   payout: PayoutView | undefined;
   loading: boolean;
   error: string | undefined;
@@ -104,7 +106,7 @@ export function Detail(props: DetailProps) {
               ? html`<${ReceiptButton} api=${props.api} payoutId=${payout.payout_id} path=${`/payouts/${encodeURIComponent(payout.payout_id)}/receipt.pdf`} />`
               : null
           }
-          ${emailedNote(payout)}
+          ${props.emails ? emailedNote(payout) : null}
           <h3 class="subhead">Status timeline</h3>
           <${Timeline} history=${payout.history ?? []} />
           ${

@@ -43,10 +43,13 @@ function blockerText(blocker: SummaryView['blockers'][number]): string {
 export function RequestForm({
   summary,
   api,
+  emails,
   onCreated,
 }: {
   summary: SummaryView;
   api: ApiClient;
+  /** Whether this deployment e-mails affiliates (config.json): only then does the answer say so. */
+  emails: boolean;
   onCreated: (payout: PayoutView) => void;
 }) {
   const unfinished = readIntent();
@@ -102,10 +105,11 @@ export function RequestForm({
       setResume(false);
       edited.current = false;
       setWhen('');
+      const emailed = emails ? ` We e-mailed you at ${payout.payment_email}.` : '';
       setDone(
         payout.scheduled_for
-          ? `Payout of ${formatCents(payout.amount)} scheduled for ${payout.scheduled_for}. The amount is set aside now. We e-mailed you at ${payout.payment_email}.`
-          : `Payout of ${formatCents(payout.amount)} requested. It is pending until we send it. We e-mailed you at ${payout.payment_email}.`,
+          ? `Payout of ${formatCents(payout.amount)} scheduled for ${payout.scheduled_for}. The amount is set aside now.${emailed}`
+          : `Payout of ${formatCents(payout.amount)} requested. It is pending until we send it.${emailed}`,
       );
       onCreated(payout);
     } catch (caught) {

@@ -9,6 +9,8 @@ export interface PagesConfig {
   payoutsUrl: string;
   /** Base URL of the admin payouts function, '' for the page's origin. */
   adminUrl: string;
+  /** Whether this deployment e-mails affiliates (issue 12): the pages only say "we e-mailed you" when it does. */
+  emails: boolean;
 }
 
 let configPromise: Promise<PagesConfig> | undefined;
@@ -22,7 +24,11 @@ export function loadConfig(): Promise<PagesConfig> {
         response.ok ? ((await response.json()) as Partial<PagesConfig>) : {},
     )
     .catch((): Partial<PagesConfig> => ({}))
-    .then((config) => ({ payoutsUrl: trimSlash(config.payoutsUrl ?? ''), adminUrl: trimSlash(config.adminUrl ?? '') }));
+    .then((config) => ({
+      payoutsUrl: trimSlash(config.payoutsUrl ?? ''),
+      adminUrl: trimSlash(config.adminUrl ?? ''),
+      emails: config.emails === true,
+    }));
   return configPromise;
 }
 
