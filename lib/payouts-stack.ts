@@ -128,6 +128,7 @@ export class PayoutsStack extends Stack {
       this.notifications = new Notifications(this, 'Notifications', {
         stage: options.stage,
         payouts: this.tables.payouts,
+        affiliates: this.tables.affiliates,
         ...(this.providers ? { attempts: this.providers.attempts } : {}),
         admin: this.admin,
         alarmTopic: this.alarms.topic,

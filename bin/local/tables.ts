@@ -38,6 +38,8 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
           },
         },
       ],
+      // The notifier tells the old and the new address of a changed payout destination from this stream.
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     },
     {
       TableName: tables.payouts,

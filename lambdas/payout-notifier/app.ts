@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Attempt } from '../../shared/domain/attempt.ts';
+import type { AffiliateImage } from '../../shared/domain/notifications.ts';
 import type { Payout } from '../../shared/domain/payout.ts';
 import { describeError } from '../../shared/logger.ts';
 import type { NotifyRuntime } from '../../shared/notify-runtime.ts';
@@ -19,13 +20,19 @@ const imageOf = <T>(image: Image): T | undefined =>
 const isAttempt = (record: DynamoDBRecord) =>
   Boolean(record.dynamodb?.NewImage?.idempotency_key ?? record.dynamodb?.OldImage?.idempotency_key);
 
-/** The payout a record is about: its records are handled in stream order, one at a time. */
+/** An affiliates-table record (keyed by affiliate_id alone): a changed payout destination, maybe. */
+const isAffiliate = (record: DynamoDBRecord) =>
+  record.dynamodb?.Keys?.affiliate_id !== undefined && record.dynamodb?.Keys?.payout_id === undefined;
+
+/** The payout (or affiliate) a record is about: its records are handled in stream order, one at a time. */
 const payoutOf = (record: DynamoDBRecord) =>
-  `${isAttempt(record) ? 'attempt' : 'payout'}:${record.dynamodb?.Keys?.payout_id?.S ?? record.eventID ?? ''}`;
+  isAffiliate(record)
+    ? `affiliate:${record.dynamodb?.Keys?.affiliate_id?.S ?? ''}`
+    : `${isAttempt(record) ? 'attempt' : 'payout'}:${record.dynamodb?.Keys?.payout_id?.S ?? record.eventID ?? ''}`;
 
 /**
- * The payout-notifier: stream batches of the payouts table (every status change) and of the attempts table
- * (failures on our side). A batch is split by payout: payouts are notified side by side (NOTIFIER_CONCURRENCY),
+ * The payout-notifier: stream batches of the payouts table (every status change), of the attempts table
+ * (failures on our side) and of the affiliates table (a changed payout destination). A batch is split by payout: payouts are notified side by side (NOTIFIER_CONCURRENCY),
  * each payout's records in order. A record that fails is reported in batchItemFailures (Lambda restarts from the
  * lowest one) and the rest of its payout's records wait for that retry; redoing a record that had succeeded is a
  * no-op, since every effect is keyed by its event id.
@@ -37,6 +44,10 @@ export function createNotifierHandler({
   const one = async (record: DynamoDBRecord) => {
     const before = record.dynamodb?.OldImage as Image;
     const after = record.dynamodb?.NewImage as Image;
+    if (isAffiliate(record)) {
+      await notifier.onAffiliateWrite(imageOf<AffiliateImage>(before), imageOf<AffiliateImage>(after));
+      return;
+    }
     if (isAttempt(record)) {
       await notifier.onAttemptWrite(imageOf<Attempt>(before), imageOf<Attempt>(after));
       return;

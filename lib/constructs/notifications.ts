@@ -34,6 +34,8 @@ import type { TableRef } from './payout-tables.ts';
 export interface NotificationsProps {
   stage: 'prod' | 'dev';
   payouts: TableRef;
+  /** The affiliates table: its stream tells the notifier of a changed payout destination (issue 13). */
+  affiliates?: TableRef;
   /** The provider attempts table (issue 10), when deployed: failures on our side e-mail the operators. */
   attempts?: ITable;
   /** The admin function: webhook endpoint routes, redeliver. */
@@ -160,6 +162,21 @@ export class Notifications extends Construct {
     } else {
       Annotations.of(this).addWarning(
         'The adopted payouts table has no stream the stack knows of: enable NEW_AND_OLD_IMAGES on it and deploy the notifier source by hand (README "Notifications").',
+      );
+    }
+    // A changed payout destination: only modifications of an affiliate that has changed it once reach the function.
+    if (props.affiliates?.table.tableStreamArn) {
+      this.notifier.addEventSource(
+        source(props.affiliates.table, [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('MODIFY'),
+            dynamodb: { NewImage: { destination_changed_at: { S: FilterRule.exists() } } },
+          }),
+        ]),
+      );
+    } else if (props.affiliates) {
+      Annotations.of(this).addWarning(
+        'The adopted affiliates table has no stream the stack knows of: destination-change e-mails are not sent until NEW_AND_OLD_IMAGES is enabled on it and a notifier source is added by hand.',
       );
     }
     if (props.attempts) {

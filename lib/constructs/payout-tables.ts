@@ -55,7 +55,12 @@ export class PayoutTables extends Construct {
     if (props.existing.affiliates) {
       this.affiliates = adopt(this, 'Affiliates', props.existing.affiliates, affiliateIndexes);
     } else {
-      const table = new Table(this, 'Affiliates', { ...safe, partitionKey: string(AFFILIATES.partitionKey) });
+      const table = new Table(this, 'Affiliates', {
+        ...safe,
+        partitionKey: string(AFFILIATES.partitionKey),
+        // A changed payout destination, before and after, for the payout-notifier (issues 12 and 13).
+        stream: StreamViewType.NEW_AND_OLD_IMAGES,
+      });
       table.addGlobalSecondaryIndex({
         indexName: AFFILIATES.userIndex.name,
         partitionKey: string(AFFILIATES.userIndex.partitionKey),

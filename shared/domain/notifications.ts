@@ -222,3 +222,68 @@ export interface NotifyStore {
   /** Makes a delivery pending and due now with one more try allowed (the redeliver route). */
   reopenDelivery(id: string, now: string): Promise<WebhookDelivery | undefined>;
 }
+
+// --- a changed payout destination (issue 13's settings)
+
+/** The affiliate fields a destination-change e-mail reads from the affiliates table's stream images. */
+export interface AffiliateImage {
+  affiliate_id: string;
+  payment_method?: string;
+  payment_email?: string;
+  stripe_account_id?: string;
+  previous_destination?: { payment_method?: string; payment_email?: string; stripe_account_id?: string };
+  destination_changed_at?: string;
+  cooldown_until?: string;
+}
+
+/** One change of where an affiliate's money goes, as the settings use case recorded it on the affiliate item. */
+export interface DestinationChange {
+  affiliate_id: string;
+  /** When it changed: also what makes each e-mail's key unique, so a redelivered record sends nothing new. */
+  at: string;
+  before: { payment_method?: string; payment_email?: string; stripe_account_id?: string };
+  after: { payment_method?: string; payment_email?: string; stripe_account_id?: string };
+  cooldown_until?: string;
+}
+
+/**
+ * The destination change one write of an affiliate holds: the settings use case stamps `destination_changed_at`
+ * (and keeps `previous_destination`) on every change of method, e-mail or Stripe account; any other write (the
+ * payout counters, a schedule) leaves the stamp as it was and holds none.
+ */
+export function destinationChangeOf(
+  before: AffiliateImage | undefined,
+  after: AffiliateImage | undefined,
+): DestinationChange | undefined {
+  const at = after?.destination_changed_at;
+  if (!after || !at || at === before?.destination_changed_at) return undefined;
+  const { payment_method, payment_email, stripe_account_id } = after;
+  return {
+    affiliate_id: after.affiliate_id,
+    at,
+    before: after.previous_destination ?? {},
+    after: {
+      ...(payment_method ? { payment_method } : {}),
+      ...(payment_email ? { payment_email } : {}),
+      ...(stripe_account_id ? { stripe_account_id } : {}),
+    },
+    ...(after.cooldown_until ? { cooldown_until: after.cooldown_until } : {}),
+  };
+}
+
+/**
+ * Who hears of a destination change: the new address and the old one (when they differ), so a hijacked account's
+ * owner learns of it at the address they still read. Each recipient's e-mail has its own key.
+ */
+export function destinationRecipients(
+  change: DestinationChange,
+): Array<{ role: 'old' | 'new'; to: string; key: string }> {
+  const key = (role: string) => `email#destination#${change.affiliate_id}#${change.at}#${role}`;
+  const recipients: Array<{ role: 'old' | 'new'; to: string; key: string }> = [];
+  const now = change.after.payment_email;
+  const old = change.before.payment_email;
+  if (now) recipients.push({ role: 'new', to: now, key: key('new') });
+  if (old && old.trim().toLowerCase() !== (now ?? '').trim().toLowerCase())
+    recipients.push({ role: 'old', to: old, key: key('old') });
+  return recipients;
+}

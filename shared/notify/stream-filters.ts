@@ -3,7 +3,9 @@
  * filters as event source mapping FilterCriteria (lib/constructs/notifications.ts).
  * - payouts: inserts and modifications (a removal tells nobody anything); which modifications are status changes
  *   is decided by the handler from the two images (a filter cannot compare them);
- * - attempts: attempts written as failed (the handler keeps those failed on our side, once).
+ * - attempts: attempts written as failed (the handler keeps those failed on our side, once);
+ * - affiliates: modifications of an affiliate that has changed its destination once (`destination_changed_at`);
+ *   whether this write is the change is decided by the handler from the two images.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 
@@ -12,3 +14,6 @@ export const payoutRecordWanted = (record: DynamoDBRecord): boolean =>
 
 export const attemptRecordWanted = (record: DynamoDBRecord): boolean =>
   (record.eventName === 'INSERT' || record.eventName === 'MODIFY') && record.dynamodb?.NewImage?.status?.S === 'failed';
+
+export const affiliateRecordWanted = (record: DynamoDBRecord): boolean =>
+  record.eventName === 'MODIFY' && record.dynamodb?.NewImage?.destination_changed_at?.S !== undefined;

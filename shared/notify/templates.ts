@@ -7,7 +7,7 @@
  * Adding an e-mail: add its kind to EMAIL_KINDS (shared/domain/notifications.ts) and one entry to TEMPLATES.
  */
 import { describeCents } from '../domain/money.ts';
-import type { EmailKind } from '../domain/notifications.ts';
+import type { DestinationChange, EmailKind } from '../domain/notifications.ts';
 import type { Payout } from '../domain/payout.ts';
 
 export interface RenderedEmail {
@@ -216,5 +216,49 @@ export function renderEmail(kind: EmailKind, context: EmailContext): RenderedEma
   const template = TEMPLATES[kind];
   const subject = template.subject(context);
   const blocks = template.blocks(context);
+  return { subject, text: textOf(blocks), html: htmlOf(subject, blocks) };
+}
+
+/** How a destination reads in an e-mail: the method and where it pays, never more than the affiliate typed. */
+function destinationText(destination: DestinationChange['before']): string {
+  const name = METHOD_NAMES[destination.payment_method ?? ''] ?? destination.payment_method ?? 'not set';
+  const where = destination.stripe_account_id ?? destination.payment_email;
+  return where ? `${name} (${where})` : name;
+}
+
+/**
+ * The e-mail about a changed payout destination (issue 13), to the new address and to the old one: what changed,
+ * when payouts resume, and what to do when it was not them.
+ * @example renderDestinationChanged(change, 'old', 'https://app.example.com/').subject
+ *   // 'Your payout details were changed'
+ */
+export function renderDestinationChanged(
+  change: DestinationChange,
+  role: 'old' | 'new',
+  dashboardUrl: string,
+): RenderedEmail {
+  const subject = 'Your payout details were changed';
+  const blocks: Block[] = [
+    {
+      p:
+        role === 'old'
+          ? `The payout details of your affiliate account were changed on ${day(change.at)}. We are writing to this address because payouts used to go here.`
+          : `The payout details of your affiliate account were changed on ${day(change.at)}.`,
+    },
+    {
+      rows: [
+        ['Before', destinationText(change.before)],
+        ['Now', destinationText(change.after)],
+        ...(change.cooldown_until ? ([['Payouts resume', day(change.cooldown_until)]] as Array<[string, string]>) : []),
+      ],
+    },
+    {
+      p: change.cooldown_until
+        ? 'For your safety, no payout is requested or sent until then.'
+        : 'Your next payout goes to the new details.',
+    },
+    { p: 'If you did not make this change, contact us at once: we will hold your payouts while we check.' },
+    { link: dashboardUrl, label: 'Open your dashboard' },
+  ];
   return { subject, text: textOf(blocks), html: htmlOf(subject, blocks) };
 }

@@ -17,7 +17,10 @@
 import { type Clock, systemClock } from '../domain/clock.ts';
 import type { Attempt } from '../domain/attempt.ts';
 import {
+  type AffiliateImage,
   DISABLE_AFTER_FAILING_MS,
+  destinationChangeOf,
+  destinationRecipients,
   deliveryIdOf,
   type EmailKind,
   emailKeyOf,
@@ -36,7 +39,7 @@ import type { Payout } from '../domain/payout.ts';
 import { describeError, type Logger } from '../logger.ts';
 import type { NotifyConfig } from '../notify/config.ts';
 import { definitelyNotSent, type Mailer } from '../notify/mailer.ts';
-import { type EmailContext, renderEmail } from '../notify/templates.ts';
+import { type EmailContext, type RenderedEmail, renderDestinationChanged, renderEmail } from '../notify/templates.ts';
 import { type Resolver, type SignedRequest, sendSigned } from '../notify/webhook-transport.ts';
 import { transitionsOf } from '../domain/notifications.ts';
 import { toPayoutView } from './views.ts';
@@ -68,6 +71,9 @@ export function eventBody(transition: PayoutTransition, payout: Payout): string 
 }
 
 export type EmailOutcome = 'sent' | 'already' | 'uncertain';
+
+/** The e-mail kind of a changed payout destination (not a payout's: it has its own renderer). */
+export const DESTINATION_CHANGED = 'affiliate.destination_changed';
 
 export class Notifier {
   readonly deliveries: WebhookDeliveries;
@@ -121,17 +127,51 @@ export class Notifier {
     );
   }
 
+  /**
+   * A write of an affiliate (the affiliates table's stream): when it changed where the money goes (issue 13's
+   * settings), the new address and the old one are each told once.
+   */
+  async onAffiliateWrite(
+    before: AffiliateImage | undefined,
+    after: AffiliateImage | undefined,
+  ): Promise<EmailOutcome[]> {
+    const change = destinationChangeOf(before, after);
+    if (!change) return [];
+    const outcomes: EmailOutcome[] = [];
+    for (const { role, to, key } of destinationRecipients(change))
+      outcomes.push(
+        await this.send(
+          key,
+          DESTINATION_CHANGED,
+          to,
+          () => renderDestinationChanged(change, role, this.deps.config.dashboardUrl),
+          { affiliate_id: change.affiliate_id, audience: 'affiliate', role },
+        ),
+      );
+    return outcomes;
+  }
+
   /** Claim, send, mark sent; see the top of this file for why in this order. */
-  async email(
+  email(
     key: string,
     kind: EmailKind,
     to: string,
     context: EmailContext,
     fields: Record<string, unknown>,
   ): Promise<EmailOutcome> {
+    return this.send(key, kind, to, () => renderEmail(kind, context), fields);
+  }
+
+  private async send(
+    key: string,
+    kind: EmailKind | typeof DESTINATION_CHANGED,
+    to: string,
+    render: () => RenderedEmail,
+    fields: Record<string, unknown>,
+  ): Promise<EmailOutcome> {
     const claimed = await this.deps.store.claimEmail(key, { ...fields, kind, to, created_at: this.now() });
     if (claimed === 'exists') return 'already';
-    const rendered = renderEmail(kind, context);
+    const rendered = render();
     let messageId: string;
     try {
       ({ messageId } = await this.deps.mailer.send({ ...rendered, from: this.deps.config.mailFrom, to }));

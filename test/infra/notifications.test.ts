@@ -25,13 +25,17 @@ describe('Notifications in the stack (context mailFrom=payouts@example.com)', ()
     expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
   });
 
-  it('streams the payouts table (NEW_AND_OLD_IMAGES) and failed attempts into the notifier: bisect, retries, partial failures, DLQ', () => {
+  it('streams the payouts table (NEW_AND_OLD_IMAGES), failed attempts and changed destinations into the notifier: bisect, retries, partial failures, DLQ', () => {
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'payout_id', KeyType: 'HASH' }],
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'affiliate_id', KeyType: 'HASH' }],
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
     const mappings = mappingsOf(s.id(n().notifier));
-    expect(mappings).toHaveLength(2);
+    expect(mappings).toHaveLength(3);
     for (const props of mappings) {
       expect(props).toMatchObject({
         BisectBatchOnFunctionError: true,
@@ -47,6 +51,9 @@ describe('Notifications in the stack (context mailFrom=payouts@example.com)', ()
     expect(patterns).toContainEqual([
       { eventName: ['MODIFY'], dynamodb: { NewImage: { status: { S: ['failed'] } } } },
       { eventName: ['INSERT'], dynamodb: { NewImage: { status: { S: ['failed'] } } } },
+    ]);
+    expect(patterns).toContainEqual([
+      { eventName: ['MODIFY'], dynamodb: { NewImage: { destination_changed_at: { S: [{ exists: true }] } } } },
     ]);
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [s.id(n().deadLetters), 'QueueName'] } }],

@@ -13,9 +13,10 @@ describe('Payout notifier: e-mails and signed webhooks from the payouts stream',
   let app: NotifyApp;
   const ann = affiliate('ann', { total_earned: 1_000_000, payment_email: 'ann@example.com' });
   const bob = affiliate('bob', { total_earned: 10_000_000, payment_email: 'bob@example.com' });
+  const cara = affiliate('cara', { total_earned: 50_000, payment_email: 'cara@example.com' });
 
   beforeAll(async () => {
-    app = await notifyApp([ann, bob]);
+    app = await notifyApp([ann, bob, cara]);
     await app.register();
   });
   afterAll(() => app.stop());
@@ -178,5 +179,36 @@ describe('Payout notifier: e-mails and signed webhooks from the payouts stream',
     expect(
       (await invoke(app.admin, { method: 'GET', path: '/admin/webhook-endpoints', token: affiliateToken })).status,
     ).toBe(403);
+  });
+
+  it('a changed payout e-mail tells the old and the new address once each, and a redelivered record tells nobody again', async () => {
+    const cara = 'user-cara';
+    const put = (body: Record<string, unknown>) =>
+      app
+        .affiliateToken(cara)
+        .then((token) => invoke(app.payouts, { method: 'PUT', path: '/payouts/settings', token, body }));
+    const changed = await put({ payment_email: 'cara-new@example.com' });
+    expect(changed.status).toBe(200);
+    const until = changed.json.data.cooldown_until as string;
+    const about = async () => (await app.mail()).filter((mail) => mail.subject === 'Your payout details were changed');
+    await app.until(async () => (await about()).length === 2, 'two destination e-mails');
+    const mails = await about();
+    const to = (address: string) => mails.filter((mail) => mail.destination.to.includes(address));
+    expect(to('cara@example.com')).toHaveLength(1);
+    expect(to('cara-new@example.com')).toHaveLength(1);
+    expect(to('cara@example.com')[0]!.body.text).toContain('payouts used to go here');
+    for (const mail of mails) {
+      expect(mail.body.text).toContain('PayPal (cara@example.com)');
+      expect(mail.body.text).toContain('PayPal (cara-new@example.com)');
+      expect(mail.body.text).toContain(`Payouts resume: ${until.slice(0, 10)}`);
+      expect(mail.body.text).toContain('If you did not make this change');
+    }
+
+    // A write that changes no destination (the schedule; the counters of a request) tells nobody.
+    expect((await put({ schedule: 'weekly' })).status).toBe(200);
+    // Every batch again, twice: the e-mails are keyed by the change, so nothing is sent twice.
+    for (let round = 0; round < 2; round += 1)
+      for (const batch of [...app.batches]) expect((await app.handler(batch)).batchItemFailures).toEqual([]);
+    expect(await about()).toHaveLength(2);
   });
 });

@@ -2,6 +2,8 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import {
   deliveryIdOf,
+  destinationChangeOf,
+  destinationRecipients,
   EMAIL_KINDS,
   emailsFor,
   eventIdOf,
@@ -12,7 +14,7 @@ import {
 } from '../../shared/domain/notifications.ts';
 import type { Payout } from '../../shared/domain/payout.ts';
 import { loadNotifyConfig } from '../../shared/notify/config.ts';
-import { renderEmail } from '../../shared/notify/templates.ts';
+import { renderDestinationChanged, renderEmail } from '../../shared/notify/templates.ts';
 import {
   addressAllowed,
   checkEndpointUrl,
@@ -286,5 +288,56 @@ describe('Notification config', () => {
     expect(() => loadNotifyConfig({ MAIL_FROM: 'nope' })).toThrow(/MAIL_FROM/);
     expect(() => loadNotifyConfig({ DASHBOARD_URL: 'javascript:alert(1)' })).toThrow(/DASHBOARD_URL/);
     expect(() => loadNotifyConfig({ ALLOW_LOCAL_WEBHOOKS: 'yes' })).toThrow(/ALLOW_LOCAL_WEBHOOKS/);
+  });
+});
+
+describe('A changed payout destination -> who is told', () => {
+  const before = { affiliate_id: 'aff-1', payment_method: 'paypal', payment_email: 'old@example.com' };
+  const after = {
+    ...before,
+    payment_email: 'new@example.com',
+    previous_destination: { payment_method: 'paypal', payment_email: 'old@example.com' },
+    destination_changed_at: '2026-12-03T10:00:00.000Z',
+    cooldown_until: '2026-12-05T10:00:00.000Z',
+  };
+
+  it('the write that stamps a new destination_changed_at is a change; any later write of the affiliate is not', () => {
+    const change = destinationChangeOf(before, after);
+    expect(change).toMatchObject({
+      affiliate_id: 'aff-1',
+      at: '2026-12-03T10:00:00.000Z',
+      before: { payment_email: 'old@example.com' },
+      after: { payment_email: 'new@example.com' },
+    });
+    expect(destinationChangeOf(after, { ...after, total_pending: 5_000 } as typeof after)).toBeUndefined();
+    expect(destinationChangeOf(undefined, before)).toBeUndefined();
+    expect(destinationChangeOf(after, undefined)).toBeUndefined();
+  });
+
+  it('tells the new and the old address, each under its own key; one address (a method change) is told once', () => {
+    const recipients = destinationRecipients(destinationChangeOf(before, after)!);
+    expect(recipients.map(({ role, to }) => [role, to])).toEqual([
+      ['new', 'new@example.com'],
+      ['old', 'old@example.com'],
+    ]);
+    expect(new Set(recipients.map((recipient) => recipient.key)).size).toBe(2);
+    const methodOnly = destinationChangeOf(before, {
+      ...before,
+      payment_method: 'zelle',
+      previous_destination: { payment_method: 'paypal', payment_email: 'OLD@example.com ' },
+      destination_changed_at: '2026-12-04T00:00:00.000Z',
+    });
+    expect(destinationRecipients(methodOnly!).map(({ to }) => to)).toEqual(['old@example.com']);
+  });
+
+  it('the e-mail says what changed and when payouts resume, and escapes what the affiliate typed', () => {
+    const change = destinationChangeOf(before, { ...after, payment_email: '<b>x</b>@example.com' })!;
+    const mail = renderDestinationChanged(change, 'old', 'https://app.example.com/');
+    expect(mail.subject).toBe('Your payout details were changed');
+    expect(mail.text).toContain('Before: PayPal (old@example.com)');
+    expect(mail.text).toContain('Payouts resume: 2026-12-05 10:00 UTC');
+    expect(mail.text).toContain('payouts used to go here');
+    expect(mail.html).not.toContain('<b>x</b>');
+    expect(mail.html).toContain('&lt;b&gt;x&lt;/b&gt;');
   });
 });
