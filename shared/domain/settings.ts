@@ -83,3 +83,26 @@ export function unconfirmedDuplicate(): ConflictError {
       'send again with {"confirm_duplicate_destination": true}.',
   );
 }
+
+/**
+ * A payout requested to a destination other than the one in the affiliate's settings (the request body may name
+ * its own payment_method and payment_email, as the original API allows). It is accepted — the contract keeps it —
+ * but marked for the admin, because a one-off destination would otherwise step around the settings' cool-down.
+ */
+export const DESTINATION_NOT_ON_FILE = 'DESTINATION_NOT_ON_FILE';
+
+/** Whether a request's own method or e-mail differs from a destination on file (none on file: nothing to differ from). */
+export function differsFromFile(
+  onFile: { payment_method?: string; payment_email?: string },
+  requested: { payment_method?: string; payment_email?: string },
+): boolean {
+  const method =
+    requested.payment_method !== undefined &&
+    onFile.payment_method !== undefined &&
+    requested.payment_method !== onFile.payment_method;
+  const email =
+    requested.payment_email !== undefined &&
+    onFile.payment_email !== undefined &&
+    normalizeEmail(requested.payment_email) !== normalizeEmail(onFile.payment_email);
+  return method || email;
+}

@@ -1,5 +1,5 @@
 import type { Payout } from './payout.ts';
-import { DUPLICATE_DESTINATION } from './settings.ts';
+import { DESTINATION_NOT_ON_FILE, DUPLICATE_DESTINATION } from './settings.ts';
 
 /** What the status reason needs of a payout (a full payout or an index row). */
 export type ReasonInput = Pick<Payout, 'status' | 'payment_method'> &
@@ -20,6 +20,8 @@ export function statusReason(payout: ReasonInput, today: string): string | undef
         return `Scheduled for ${payout.scheduled_for}: the amount is reserved and the payout is sent from that day.`;
       if (payout.flags?.includes(DUPLICATE_DESTINATION))
         return 'Under review: this payout destination is also used by another account, so an admin checks it before sending.';
+      if (payout.flags?.includes(DESTINATION_NOT_ON_FILE))
+        return 'Under review: this payout goes to a destination named with the request, not the one in your payout settings, so an admin checks it before sending.';
       return 'Waiting for review: an admin sends pending payouts in the next payout run.';
     case 'processing':
       if (payout.status_reason) return payout.status_reason;

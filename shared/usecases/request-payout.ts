@@ -13,7 +13,13 @@
 // is derived from the affiliate and the period, so a period can never hold two scheduled payouts.
 import { createHash } from 'node:crypto';
 import { ACTIVE, type Affiliate } from '../domain/affiliate.ts';
-import { activeCooldown, DUPLICATE_DESTINATION, isFlaggedDuplicate } from '../domain/settings.ts';
+import {
+  activeCooldown,
+  DESTINATION_NOT_ON_FILE,
+  DUPLICATE_DESTINATION,
+  differsFromFile,
+  isFlaggedDuplicate,
+} from '../domain/settings.ts';
 import { availableOf, minimumPayoutFor, passesTaxGate, reservationGuard, type TaxGate } from '../domain/balance.ts';
 import { epochSeconds } from '../domain/clock.ts';
 import {
@@ -290,7 +296,10 @@ function draftPayout(
     );
   }
   const at = now.toISOString();
-  const flagged = isFlaggedDuplicate(affiliate);
+  const flags = [
+    ...(isFlaggedDuplicate(affiliate) ? [DUPLICATE_DESTINATION] : []),
+    ...(differsFromFile(affiliate, body) ? [DESTINATION_NOT_ON_FILE] : []),
+  ];
   return {
     payout_id: source.payoutId ?? newId(),
     affiliate_id: affiliate.affiliate_id,
@@ -303,7 +312,7 @@ function draftPayout(
     requested_at: at,
     updated_at: at,
     ...(body.scheduled_for !== undefined ? { scheduled_for: body.scheduled_for } : {}),
-    ...(flagged ? { flags: [DUPLICATE_DESTINATION] } : {}),
+    ...(flags.length > 0 ? { flags } : {}),
     ...(source.schedulePeriod !== undefined ? { schedule_period: source.schedulePeriod } : {}),
     history: [{ at, by: source.by, from: null, to: 'pending', note: source.note }],
   };

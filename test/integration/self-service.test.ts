@@ -38,6 +38,27 @@ describe('Payout settings: validation, the cool-down and its guard', () => {
   });
   afterAll(() => app.db.drop());
 
+  it('a request naming a destination other than the settings is accepted but marked for the admin (no way around the cool-down unseen)', async () => {
+    const elsewhere = await request(cat.user_id, { amount: 2_000, payment_email: 'elsewhere@example.com' });
+    expect(elsewhere.status).toBe(201);
+    const id = elsewhere.json.data.payout.payout_id as string;
+    expect((await app.get(`/admin/payouts/${id}`)).json.data.payout.flags).toEqual(['DESTINATION_NOT_ON_FILE']);
+    const own = await invoke(app.payouts, { path: `/payouts/${id}`, token: await app.affiliateToken(cat.user_id) });
+    expect(own.json.data.payout.status_reason).toMatch(/not the one in your payout settings/);
+    // The same destination as on file, written differently, is no override: no mark.
+    const same = await request(cat.user_id, {
+      amount: 2_000,
+      payment_method: 'paypal',
+      payment_email: 'CAT@example.com',
+    });
+    expect(same.status).toBe(201);
+    expect((await app.get(`/admin/payouts/${same.json.data.payout.payout_id}`)).json.data.payout.flags ?? []).toEqual(
+      [],
+    );
+    // A mark, not a gate: the admin still completes it (the original API's override keeps working).
+    expect((await app.process(id, { status: 'completed', transaction_id: 'T-elsewhere' })).status).toBe(200);
+  });
+
   it('GET answers the settings as stored, with the tier minimum as auto_minimum and no cool-down', async () => {
     const res = await invoke(app.payouts, { path: '/payouts/settings', token: await app.affiliateToken(ann.user_id) });
     expect(res.status).toBe(200);

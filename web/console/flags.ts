@@ -8,14 +8,16 @@ const today = () => new Date().toISOString().slice(0, 10);
 
 /**
  * The review marks of a payout (issue 13): its destination is shared with another affiliate (sending or completing
- * it needs a confirmation), and a future-dated payout's date (due once the day has come).
+ * it needs a confirmation), or was named by the request instead of the settings (a mark only), and a future-dated payout's date (due once the day has come).
  */
 export const PayoutFlags = ({ payout }: { payout: PayoutView }) => {
   const shared = payout.flags?.includes('DUPLICATE_PAYOUT_DESTINATION') ?? false;
+  const oneOff = payout.flags?.includes('DESTINATION_NOT_ON_FILE') ?? false;
   const dated = payout.scheduled_for ?? undefined;
-  if (!shared && !dated) return null;
+  if (!shared && !oneOff && !dated) return null;
   return html`<span class="flags">
     ${shared ? html`<span class="flag flag-danger" title="The same destination is set on another affiliate: confirm before sending">Shared destination</span>` : null}
+    ${oneOff ? html`<span class="flag flag-danger" title="The request named its own destination, not the one in the affiliate's payout settings: check it before sending">Not the settings' destination</span>` : null}
     ${
       dated && payout.status === 'pending'
         ? dated > today()
