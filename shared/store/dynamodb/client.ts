@@ -10,20 +10,13 @@ export interface ClientOptions {
  * The one DynamoDB client of a function, created at cold start and reused. Timeouts are short and bounded so a
  * stuck connection becomes a retryable 503 long before Lambda's own timeout; the SDK retries throttling itself.
  */
-const LOCAL_REQUEST_TIMEOUT_MS = 10_000;
-
 export function createDocumentClient({ region, endpoint }: ClientOptions): DynamoDBDocumentClient {
   const config: DynamoDBClientConfig = {
     region,
     maxAttempts: 3,
     // throwOnRequestTimeout: without it, @smithy/node-http-handler only logs a warning when requestTimeout passes.
-    // Three attempts of at most 2 s stay well inside the function's timeout. DynamoDB Local (an endpoint) gets 10 s:
-    // it is one JVM on a shared laptop, and a 2 s stall there under load is not a fault worth a 502.
-    requestHandler: {
-      connectionTimeout: 1_000,
-      requestTimeout: endpoint ? LOCAL_REQUEST_TIMEOUT_MS : 2_000,
-      throwOnRequestTimeout: true,
-    },
+    // Three attempts of at most 2 s stay well inside the function's timeout.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   };
   if (endpoint) {
     config.endpoint = endpoint;
