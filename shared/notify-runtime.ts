@@ -13,7 +13,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Notifier, type NotifierDeps } from './usecases/notify-payout.ts';
 import { loadNotifyConfig, type NotifyConfig } from './notify/config.ts';
 import { createSesMailer, type Mailer } from './notify/mailer.ts';
-import type { Resolver } from './notify/webhook-transport.ts';
+import { type Resolver, sendSigned } from './notify/webhook-transport.ts';
 
 export interface NotifyRuntime {
   config: NotifyConfig;
@@ -27,7 +27,9 @@ export interface NotifyRuntime {
 export function createNotifyRuntime(
   env: NodeJS.ProcessEnv,
   service: string,
-  overrides: Partial<Pick<NotifierDeps, 'transport' | 'resolve'>> & {
+  overrides: Partial<Pick<NotifierDeps, 'transport'>> & {
+    /** The DNS lookup of the webhook URL checks (tests answer a private address for a hostile name). */
+    resolve?: Resolver;
     clock?: Clock;
     mailer?: Mailer;
     /** A function that already has one (the admin function) shares it. */
@@ -54,8 +56,14 @@ export function createNotifyRuntime(
     config,
     logger,
     getPayout,
-    ...(overrides.transport ? { transport: overrides.transport } : {}),
-    ...(overrides.resolve ? { resolve: overrides.resolve } : {}),
+    transport:
+      overrides.transport ??
+      ((request) =>
+        sendSigned(request, {
+          allowLocal: config.allowLocalWebhooks,
+          timeoutMs: config.webhookTimeoutMs,
+          ...(overrides.resolve ? { resolve: overrides.resolve } : {}),
+        })),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
   });
   return { config, client, notifier, logger, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) };

@@ -287,3 +287,40 @@ export function destinationRecipients(
     recipients.push({ role: 'old', to: old, key: key('old') });
   return recipients;
 }
+
+// --- the ports the notifier sends through (adapters: shared/notify/mailer.ts, shared/notify/webhook-transport.ts)
+
+/** One e-mail, rendered, with its sender and recipient. */
+export interface OutgoingEmail {
+  subject: string;
+  text: string;
+  html: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * Sends e-mail. Throws MailRefusedError when the service certainly did not take the message (it answered with an
+ * error); any other failure (a time-out, a lost connection) means it may have gone out.
+ */
+export interface Mailer {
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+}
+
+/** The mail service answered with a refusal (throttling, a rejected address): the message certainly did not go. */
+export class MailRefusedError extends Error {
+  override readonly name = 'MailRefusedError';
+}
+
+/** One signed try of a webhook delivery: the same id and body on every try, a fresh timestamp. */
+export interface SignedRequest {
+  url: string;
+  secret: string;
+  /** The event id: webhook-id, the same on every try. */
+  id: string;
+  body: string;
+  timestamp: Date;
+}
+
+/** Sends one signed try, under the URL safety rules, and answers what the receiver did. */
+export type Transport = (request: SignedRequest) => Promise<TryResult>;

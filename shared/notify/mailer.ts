@@ -4,17 +4,9 @@
  * AWS credentials are needed; in AWS it uses SES and the function's role (allowed to send as MAIL_FROM only).
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import type { RenderedEmail } from './templates.ts';
+import { type Mailer, MailRefusedError } from '../domain/notifications.ts';
 
-export interface OutgoingEmail extends RenderedEmail {
-  from: string;
-  to: string;
-}
-
-/** The port the notifier sends through; tests may wrap it to count or to fail. */
-export interface Mailer {
-  send(email: OutgoingEmail): Promise<{ messageId: string }>;
-}
+export type { Mailer, OutgoingEmail } from '../domain/notifications.ts';
 
 /**
  * Whether SES certainly did not take the message: it answered with an error (a 4xx/5xx with a body). A time-out or
@@ -38,18 +30,24 @@ export function createSesMailer(options: { region: string; endpoint?: string }):
   });
   return {
     async send(email) {
-      const answer = await client.send(
-        new SendEmailCommand({
-          FromEmailAddress: email.from,
-          Destination: { ToAddresses: [email.to] },
-          Content: {
-            Simple: {
-              Subject: { Data: email.subject, Charset: 'UTF-8' },
-              Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+      const answer = await client
+        .send(
+          new SendEmailCommand({
+            FromEmailAddress: email.from,
+            Destination: { ToAddresses: [email.to] },
+            Content: {
+              Simple: {
+                Subject: { Data: email.subject, Charset: 'UTF-8' },
+                Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+              },
             },
-          },
-        }),
-      );
+          }),
+        )
+        .catch((error: unknown) => {
+          // The port's terms: a definite refusal is MailRefusedError; anything else may have been sent.
+          if (definitelyNotSent(error)) throw new MailRefusedError((error as Error).message, { cause: error });
+          throw error;
+        });
       return { messageId: answer.MessageId ?? '' };
     },
   };

@@ -13,7 +13,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import type { TryResult } from '../domain/notifications.ts';
+import type { SignedRequest, TryResult } from '../domain/notifications.ts';
 
 /** Answers a host name's addresses; tests inject one that answers 10.0.0.1 for a hostile name. */
 export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
@@ -150,14 +150,7 @@ export async function checkEndpointUrl(raw: string, allowLocal: boolean, resolve
 export const EXCERPT_CHARS = 200;
 const READ_LIMIT = 4_096;
 
-export interface SignedRequest {
-  url: string;
-  secret: string;
-  /** The event id: webhook-id, the same on every try. */
-  id: string;
-  body: string;
-  timestamp: Date;
-}
+export type { SignedRequest } from '../domain/notifications.ts';
 
 export interface TransportOptions {
   allowLocal: boolean;

@@ -18,6 +18,9 @@ import { type Clock, systemClock } from '../domain/clock.ts';
 import type { Attempt } from '../domain/attempt.ts';
 import {
   type AffiliateImage,
+  type Mailer,
+  MailRefusedError,
+  type Transport,
   DISABLE_AFTER_FAILING_MS,
   destinationChangeOf,
   destinationRecipients,
@@ -37,24 +40,29 @@ import {
 import { NotFoundError } from '../domain/errors.ts';
 import type { Payout } from '../domain/payout.ts';
 import { describeError, type Logger } from '../logger.ts';
-import type { NotifyConfig } from '../notify/config.ts';
-import { definitelyNotSent, type Mailer } from '../notify/mailer.ts';
 import { type EmailContext, type RenderedEmail, renderDestinationChanged, renderEmail } from '../notify/templates.ts';
-import { type Resolver, type SignedRequest, sendSigned } from '../notify/webhook-transport.ts';
 import { transitionsOf } from '../domain/notifications.ts';
 import { toPayoutView } from './views.ts';
 
-export type Transport = (request: SignedRequest) => Promise<TryResult>;
+export type { Transport };
+
+/** What the notifier reads of the notify config (shared/notify/config.ts parses it). */
+export interface NotifierSettings {
+  mailFrom: string;
+  opsEmail: string;
+  dashboardUrl: string;
+  /** How long a receiver has to answer a try. */
+  webhookTimeoutMs: number;
+}
 
 export interface NotifierDeps {
   store: NotifyStore;
   mailer: Mailer;
-  config: Pick<NotifyConfig, 'mailFrom' | 'opsEmail' | 'dashboardUrl' | 'allowLocalWebhooks' | 'webhookTimeoutMs'>;
+  config: NotifierSettings;
   logger: Logger;
   clock?: Clock;
-  /** How a try is sent; by default sendSigned with the config's rules. */
-  transport?: Transport;
-  resolve?: Resolver;
+  /** How a try is sent (the runtime gives sendSigned with the URL safety rules; tests give their own). */
+  transport: Transport;
   /** Reads a payout (the operators' e-mail about a failed attempt names its amount). */
   getPayout?: (payoutId: string) => Promise<Payout | undefined>;
 }
@@ -176,7 +184,7 @@ export class Notifier {
     try {
       ({ messageId } = await this.deps.mailer.send({ ...rendered, from: this.deps.config.mailFrom, to }));
     } catch (error) {
-      if (definitelyNotSent(error)) {
+      if (error instanceof MailRefusedError) {
         await this.deps.store.releaseEmail(key);
         throw error;
       }
@@ -229,14 +237,7 @@ export class WebhookDeliveries {
     private readonly onGiveUp: (delivery: WebhookDelivery, result: TryResult | undefined) => Promise<void>,
   ) {
     this.clock = deps.clock ?? systemClock;
-    this.transport =
-      deps.transport ??
-      ((request) =>
-        sendSigned(request, {
-          allowLocal: deps.config.allowLocalWebhooks,
-          timeoutMs: deps.config.webhookTimeoutMs,
-          ...(deps.resolve ? { resolve: deps.resolve } : {}),
-        }));
+    this.transport = deps.transport;
   }
 
   /** Creates the deliveries of one transition to the endpoints that want it; answers the ids this call created. */

@@ -1,3 +1,4 @@
+import { MailRefusedError } from '../../shared/domain/notifications.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -235,10 +236,7 @@ describe('E-mail when SES fails', () => {
         send: async (email) => {
           if (refuse > 0 && email.to === 'cara@example.com') {
             refuse -= 1;
-            throw Object.assign(new Error('Throttling'), {
-              name: 'TooManyRequestsException',
-              $metadata: { httpStatusCode: 429 },
-            });
+            throw new MailRefusedError('Throttling'); // what the SES adapter throws for a 4xx/5xx answer
           }
           if (hang > 0 && email.to === 'cara@example.com') {
             hang -= 1;
