@@ -1,7 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { describeError } from '../../shared/logger.ts';
 import type { ProviderRuntime } from '../../shared/providers/runtime.ts';
-import { ProviderError } from '../../shared/providers/types.ts';
+import { ProviderError } from '../../shared/domain/payout-provider.ts';
 
 /** How many attempts of one stream batch are sent at the same time. */
 export const SENDER_CONCURRENCY = 10;

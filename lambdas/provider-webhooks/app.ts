@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describeError } from '../../shared/logger.ts';
 import type { ProviderRuntime } from '../../shared/providers/runtime.ts';
-import { ProviderError, WebhookSignatureError, type VerifiedWebhook } from '../../shared/providers/types.ts';
+import { ProviderError, WebhookSignatureError, type VerifiedWebhook } from '../../shared/domain/payout-provider.ts';
 
 /** Provider events are a few KB; anything far bigger is refused before it is parsed or verified. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;

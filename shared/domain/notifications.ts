@@ -74,7 +74,7 @@ export function transitionsOf(before: Payout | undefined, after: Payout | undefi
 /** Who an e-mail goes to: the affiliate (the payout's payment e-mail) or the operators (OPS_EMAIL). */
 export type Audience = 'affiliate' | 'ops';
 
-/** Every e-mail the service sends, by name; the templates (shared/notify/templates.ts) have one entry each. */
+/** Every e-mail the service sends, by name; the templates (shared/usecases/email-templates.ts) have one entry each. */
 export const EMAIL_KINDS = [
   'payout.requested',
   'payout.processing',

@@ -16,7 +16,7 @@ import {
   type PayoutProvider,
   type SendResult,
   type VerifiedWebhook,
-} from './types.ts';
+} from '../domain/payout-provider.ts';
 
 export interface PaypalSettings {
   clientId: string;

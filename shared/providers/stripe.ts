@@ -11,7 +11,7 @@ import {
   type PayoutProvider,
   type SendResult,
   type VerifiedWebhook,
-} from './types.ts';
+} from '../domain/payout-provider.ts';
 
 export interface StripeSettings {
   secretKey: string;

@@ -40,7 +40,7 @@ import {
 import { NotFoundError } from '../domain/errors.ts';
 import type { Payout } from '../domain/payout.ts';
 import { describeError, type Logger } from '../logger.ts';
-import { type EmailContext, type RenderedEmail, renderDestinationChanged, renderEmail } from '../notify/templates.ts';
+import { type EmailContext, type RenderedEmail, renderDestinationChanged, renderEmail } from './email-templates.ts';
 import { transitionsOf } from '../domain/notifications.ts';
 import { toPayoutView } from './views.ts';
 

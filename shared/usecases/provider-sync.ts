@@ -8,7 +8,7 @@ import type { Attempt } from '../domain/attempt.ts';
 import { intentFor, type ProviderObservation } from '../domain/provider-events.ts';
 import type { AttemptStore, ProviderEventRecord } from '../domain/provider-ports.ts';
 import { describeError, type Logger } from '../logger.ts';
-import { ProviderError, type PayoutProvider, type VerifiedWebhook } from '../providers/types.ts';
+import { ProviderError, type PayoutProvider, type VerifiedWebhook } from '../domain/payout-provider.ts';
 import type { Clock } from '../domain/clock.ts';
 import { applyProviderMove } from './provider-move.ts';
 

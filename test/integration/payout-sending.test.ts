@@ -2,7 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminPayoutsHandler } from '../../lambdas/admin-payouts/app.ts';
 import { createLogger } from '../../shared/logger.ts';
-import type { PayoutProvider } from '../../shared/providers/types.ts';
+import type { PayoutProvider } from '../../shared/domain/payout-provider.ts';
 import { DynamoAttemptStore } from '../../shared/store/dynamodb/attempt-store.ts';
 import { ProviderSync } from '../../shared/usecases/provider-sync.ts';
 import { sendView } from '../../shared/schemas/providers.ts';

@@ -13,7 +13,7 @@ import {
 import { idempotencyKeyOf, type Attempt, type Provider } from '../../shared/domain/attempt.ts';
 import { PaypalProvider } from '../../shared/providers/paypal.ts';
 import { StripeProvider } from '../../shared/providers/stripe.ts';
-import { ProviderError, WebhookSignatureError } from '../../shared/providers/types.ts';
+import { ProviderError, WebhookSignatureError } from '../../shared/domain/payout-provider.ts';
 
 let sim: ProviderSimulator;
 let counter = 0;

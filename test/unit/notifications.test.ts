@@ -14,7 +14,7 @@ import {
 } from '../../shared/domain/notifications.ts';
 import type { Payout } from '../../shared/domain/payout.ts';
 import { loadNotifyConfig } from '../../shared/notify/config.ts';
-import { renderDestinationChanged, renderEmail } from '../../shared/notify/templates.ts';
+import { renderDestinationChanged, renderEmail } from '../../shared/usecases/email-templates.ts';
 import {
   addressAllowed,
   checkEndpointUrl,

@@ -18,7 +18,7 @@ import { createSweeperHandler } from '../../../lambdas/payout-sweeper/app.ts';
 import { createWebhooksHandler } from '../../../lambdas/provider-webhooks/app.ts';
 import type { PayoutStatus } from '../../../shared/domain/payout.ts';
 import { createProviderRuntime, type ProviderRuntime } from '../../../shared/providers/runtime.ts';
-import type { PayoutProvider } from '../../../shared/providers/types.ts';
+import type { PayoutProvider } from '../../../shared/domain/payout-provider.ts';
 import { ProviderSync } from '../../../shared/usecases/provider-sync.ts';
 import { functionUrlEvent } from '../../support/http.ts';
 import { cloneState, differences, type ModelAttempt, type ModelState, type ProviderStep } from './model.ts';

@@ -1,5 +1,5 @@
-import type { Attempt, ErrorCategory, Provider } from '../domain/attempt.ts';
-import type { ProviderObservation } from '../domain/provider-events.ts';
+import type { Attempt, ErrorCategory, Provider } from './attempt.ts';
+import type { ProviderObservation } from './provider-events.ts';
 
 /**
  * A provider call that did not succeed, with its category (see ErrorCategory): the sender retries transient ones
