@@ -75,10 +75,13 @@ export interface AttemptStore {
   lastReceiptNumber(year: string): Promise<number>;
   /** A new attempt for a processing payout whose previous one failed on our side (previous must still be that). */
   queueRetry(payout: Payout, previous: Attempt, next: Attempt): Promise<'queued' | 'conflict'>;
-  /** queued -> sent with the provider's references; false when the attempt was not queued any more. */
+  /**
+   * queued -> sent with the provider's references (or failed-on-our-side -> sent, when a concurrent delivery of the
+   * same attempt met an error of ours but this one was accepted); false when neither holds.
+   */
   markSent(attempt: Attempt, reference: string, itemId: string | undefined, at: string): Promise<boolean>;
   /** open -> failed (the payout does not move: an error on our side); false when it was not open any more. */
-  markFailed(attempt: Attempt, error: AttemptError, at: string): Promise<boolean>;
+  markFailed(attempt: Attempt, error: AttemptError, at: string, from?: 'open' | 'queued'): Promise<boolean>;
   /** Sets a processing payout's status_reason (no status change), with the event record if any. */
   setReason(
     payout: Payout,

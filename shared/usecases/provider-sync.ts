@@ -83,7 +83,8 @@ export class ProviderSync {
         );
         return outcome === 'applied' ? 'failed' : 'skipped';
       }
-      await this.store.markFailed(attempt, attemptError, this.now());
+      // Only while still queued: a concurrent delivery of this attempt may have been accepted meanwhile.
+      if (!(await this.store.markFailed(attempt, attemptError, this.now(), 'queued'))) return 'skipped';
       this.logger.error('provider refused on our side: an operator must fix it and retry', {
         payout_id: attempt.payout_id,
         attempt: attempt.attempt,
@@ -288,7 +289,16 @@ export class ProviderSync {
 
 /** The open attempt an observation is about: by its provider references, else the newest open one. */
 function matchAttempt(attempts: Attempt[], observation: ProviderObservation): Attempt | undefined {
-  const open = attempts.filter((attempt) => attempt.status === 'queued' || attempt.status === 'sent');
+  // A payment can also finish an attempt failed on our side and not retried: a concurrent delivery of it was
+  // accepted (and crashed before recording it), so the provider's success is the truth.
+  const maybePaid = (attempt: Attempt) =>
+    observation.fact.kind === 'paid' &&
+    attempt.status === 'failed' &&
+    attempt.error?.category === 'ours' &&
+    (attempt as { superseded_by?: number }).superseded_by === undefined;
+  const open = attempts.filter(
+    (attempt) => attempt.status === 'queued' || attempt.status === 'sent' || maybePaid(attempt),
+  );
   return (
     open.find(
       (attempt) =>

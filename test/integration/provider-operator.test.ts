@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/logger.ts';
 import { providerEventsView } from '../../shared/schemas/provider-events.ts';
 import { DynamoAttemptStore } from '../../shared/store/dynamodb/attempt-store.ts';
+import { ProviderError, type PayoutProvider } from '../../shared/domain/payout-provider.ts';
 import { ProviderSync } from '../../shared/usecases/provider-sync.ts';
 import { adminApp, type AdminApp } from '../support/admin.ts';
 import { affiliate } from '../support/app.ts';
@@ -210,5 +211,47 @@ describe('GET /admin/provider-events?flagged=true and POST /admin/provider-event
       token: await app.affiliateToken('user-op-pp'),
     });
     expect(res.status).toBe(403);
+  });
+});
+
+describe('Two deliveries of one attempt at once (a redelivery, a sweeper re-drive): one meets an error of ours', () => {
+  /** A PayPal whose first call answers after `acceptAfterMs` (accepted), and whose second refuses at once (ours). */
+  const racingPaypal = (acceptAfterMs: number, refuseAfterMs: number): PayoutProvider => {
+    let calls = 0;
+    return {
+      name: 'paypal',
+      poll: async () => undefined,
+      send: async () => {
+        calls += 1;
+        if (calls === 1) {
+          await new Promise((resolve) => setTimeout(resolve, acceptAfterMs));
+          return { kind: 'accepted', reference: 'BATCH-RACE', item_id: 'ITEM-RACE' };
+        }
+        await new Promise((resolve) => setTimeout(resolve, refuseAfterMs));
+        throw new ProviderError('paypal', 'ours', 'INSUFFICIENT_FUNDS', 'Sender does not have sufficient funds.');
+      },
+    };
+  };
+
+  it.each([
+    ['the refusal is recorded first', 150, 0],
+    ['the acceptance is recorded first', 0, 150],
+  ])('%s: the attempt ends sent (the provider took it), never failed on our side', async (_, accept, refuse) => {
+    const id = await sentPayout();
+    const sync = new ProviderSync(
+      store,
+      { paypal: racingPaypal(accept, refuse) },
+      createLogger('silent', { service: 'test' }),
+    );
+    const outcomes = await Promise.all([
+      sync.send({ payout_id: id, attempt: 1 }),
+      sync.send({ payout_id: id, attempt: 1 }),
+    ]);
+    expect(outcomes).toContain('sent');
+    const [attempt] = await store.listAttempts(id);
+    expect(attempt).toMatchObject({ status: 'sent', provider_item_id: 'ITEM-RACE' });
+    expect(attempt?.error).toBeUndefined();
+    const retry = await admin('POST', `/admin/payouts/${id}/retry`);
+    expect([retry.status, retry.json.code]).toEqual([409, 'NOTHING_TO_RETRY']);
   });
 });

@@ -26,6 +26,11 @@ import { ATTEMPTS, PROVIDER_EVENTS, type ProviderTableNames } from './provider-t
 import { PAYOUTS, type TableNames } from './tables.ts';
 
 const OPEN = new Set(['queued', 'sent']);
+/**
+ * Failed on our side and not retried: two deliveries of one attempt can run at once (a stream redelivery, a
+ * sweeper re-drive), and one may meet "balance too low" while the other is accepted. The provider's yes wins.
+ */
+const FAILED_OURS_UNRETRIED = '#status = :failed AND #error.#category = :ours AND attribute_not_exists(superseded_by)';
 
 /** An attempt as stored: while open it carries open_status (the sparse index the sweeper reads). */
 function attemptItem(attempt: Attempt): Record<string, unknown> {
@@ -191,11 +196,14 @@ export class DynamoAttemptStore implements AttemptStore {
         new UpdateCommand({
           TableName: this.providerTables.attempts,
           Key: { payout_id: attempt.payout_id, attempt: attempt.attempt },
-          ConditionExpression: '#status = :queued',
-          UpdateExpression: `SET #status = :sent, open_status = :sent, provider_reference = :ref, sent_at = :at, updated_at = :at${itemId ? ', provider_item_id = :item' : ''}`,
-          ExpressionAttributeNames: { '#status': 'status' },
+          // Queued, or failed on our side by a concurrent delivery of the same attempt (the provider took it after all).
+          ConditionExpression: `#status = :queued OR (${FAILED_OURS_UNRETRIED})`,
+          UpdateExpression: `SET #status = :sent, open_status = :sent, provider_reference = :ref, sent_at = :at, updated_at = :at${itemId ? ', provider_item_id = :item' : ''} REMOVE #error`,
+          ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#category': 'category' },
           ExpressionAttributeValues: {
             ':queued': 'queued',
+            ':failed': 'failed',
+            ':ours': 'ours',
             ':sent': 'sent',
             ':ref': reference,
             ':at': at,
@@ -210,10 +218,15 @@ export class DynamoAttemptStore implements AttemptStore {
     }
   }
 
-  async markFailed(attempt: Attempt, error: AttemptError, at: string): Promise<boolean> {
+  async markFailed(
+    attempt: Attempt,
+    error: AttemptError,
+    at: string,
+    from: 'open' | 'queued' = 'open',
+  ): Promise<boolean> {
     try {
       await this.client.send(
-        new UpdateCommand(this.finishItem(attempt, 'failed', at, undefined, error).Update as never),
+        new UpdateCommand(this.finishItem(attempt, 'failed', at, undefined, error, from).Update as never),
       );
       return true;
     } catch (failure) {
@@ -397,15 +410,30 @@ export class DynamoAttemptStore implements AttemptStore {
     });
   }
 
-  /** An open attempt -> succeeded | failed, conditioned on it still being open. */
+  /**
+   * An open attempt -> succeeded | failed, conditioned on it still being open (`from: 'queued'`: still queued, what the
+   * sender saw). A success may also finish an attempt a concurrent delivery failed on our side, as long as no
+   * retry superseded it: the provider took the money after all.
+   */
   private finishItem(
     attempt: Attempt,
     status: 'succeeded' | 'failed',
     at: string,
     reference?: string,
     error?: AttemptError,
+    from: 'open' | 'queued' = 'open',
   ): TransactItem {
-    const values: Record<string, unknown> = { ':queued': 'queued', ':sent': 'sent', ':to': status, ':at': at };
+    const values: Record<string, unknown> = { ':queued': 'queued', ':to': status, ':at': at };
+    if (from === 'open') values[':sent'] = 'sent';
+    const names: Record<string, string> = { '#status': 'status' };
+    let condition = from === 'queued' ? '#status = :queued' : '#status IN (:queued, :sent)';
+    let remove = 'REMOVE open_status';
+    if (status === 'succeeded') {
+      condition += ` OR (${FAILED_OURS_UNRETRIED})`;
+      Object.assign(values, { ':failed': 'failed', ':ours': 'ours' });
+      Object.assign(names, { '#error': 'error', '#category': 'category' });
+      remove += ', #error';
+    }
     let set = 'SET #status = :to, updated_at = :at, finished_at = :at';
     if (reference) {
       set += ', provider_reference = if_not_exists(provider_reference, :ref)';
@@ -414,14 +442,15 @@ export class DynamoAttemptStore implements AttemptStore {
     if (error) {
       set += ', #error = :error';
       values[':error'] = error;
+      names['#error'] = 'error';
     }
     return {
       Update: {
         TableName: this.providerTables.attempts,
         Key: { payout_id: attempt.payout_id, attempt: attempt.attempt },
-        ConditionExpression: '#status IN (:queued, :sent)',
-        UpdateExpression: `${set} REMOVE open_status`,
-        ExpressionAttributeNames: { '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
+        ConditionExpression: condition,
+        UpdateExpression: `${set} ${remove}`,
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       },
     };
