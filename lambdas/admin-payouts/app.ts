@@ -10,6 +10,7 @@ import { providerEventRoutes } from './provider-event-routes.ts';
 import { sendingRoutes } from './sending-routes.ts';
 import { adminSettingsRoutes } from './settings-routes.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/notify-runtime.ts';
+import { loadNotifyConfig } from '../../shared/notify/config.ts';
 import { DynamoNotifyStore } from '../../shared/store/dynamodb/notify-store.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
@@ -17,10 +18,10 @@ import { webhookRoutes } from './webhook-routes.ts';
 export function createAdminPayoutsHandler(
   { config, client, store, clock, cursorSecret, authenticate, logger, telemetry, middlewares }: Dependencies,
   providers: ProviderConfig = loadProviderConfig(process.env),
-  notify: Pick<NotifyRuntime, 'config' | 'notifier' | 'resolve'> = createNotifyRuntime(process.env, 'admin-payouts', {
-    client,
-    clock,
-  }),
+  // Only where notifications are deployed: elsewhere no SES client or notifier is built at cold start.
+  notify: Pick<NotifyRuntime, 'config' | 'notifier' | 'resolve'> | undefined = loadNotifyConfig(process.env).enabled
+    ? createNotifyRuntime(process.env, 'admin-payouts', { client, clock })
+    : undefined,
 ): LambdaHttpHandler {
   // With provider payments on, a move by hand of a processing payout also checks (in its transaction) that no
   // provider attempt is open: 409 PROVIDER_ATTEMPT_OPEN.
@@ -39,7 +40,7 @@ export function createAdminPayoutsHandler(
       ...adminRoutes(services, telemetry),
       ...adminSettingsRoutes(services),
       // Outgoing webhooks (issue 12), where notifications are deployed.
-      ...(notify.config.enabled
+      ...(notify?.config.enabled
         ? webhookRoutes({
             store: new DynamoNotifyStore(client, notify.config.tables),
             deliveries: notify.notifier.deliveries,

@@ -10,17 +10,10 @@ import {
   type ITable,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
-import {
-  Architecture,
-  type CfnFunction,
-  FilterCriteria,
-  FilterRule,
-  Runtime,
-  StartingPosition,
-} from 'aws-cdk-lib/aws-lambda';
+import { type CfnFunction, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { FilterPattern, type LogGroup, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -28,7 +21,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFICATIONS, WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS } from '../../shared/store/dynamodb/notify-tables.ts';
 import type { ApiFunction } from './api-function.ts';
-import { BUNDLING_DEFAULTS, PROJECT_ROOT } from './api-function.ts';
+import { type WorkerFunctionProps, workerFunction } from './worker-function.ts';
 import type { TableRef } from './payout-tables.ts';
 
 export interface NotificationsProps {
@@ -322,41 +315,8 @@ export class Notifications extends Construct {
     });
   }
 
-  /** A worker function with the project's defaults and no Function URL. */
-  private function(
-    id: string,
-    props: {
-      entry: string;
-      description: string;
-      timeout: Duration;
-      environment: Record<string, string>;
-      logRetention: RetentionDays;
-      removalPolicy: RemovalPolicy;
-    },
-  ): NodejsFunction {
-    const logGroup = new LogGroup(this, `${id}Logs`, {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    const role = new Role(this, `${id}Role`, {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `${props.description} (least privilege, no managed policies)`,
-    });
-    logGroup.grantWrite(role);
-    return new NodejsFunction(this, id, {
-      entry: `${PROJECT_ROOT}${props.entry}`,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
-      description: props.description,
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 512,
-      timeout: props.timeout,
-      role,
-      logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: BUNDLING_DEFAULTS,
-    });
+  /** A worker function (lib/constructs/worker-function.ts) in this construct. */
+  private function(id: string, props: WorkerFunctionProps): NodejsFunction {
+    return workerFunction(this, id, props).fn;
   }
 }

@@ -1,13 +1,13 @@
 import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { AFFILIATES } from '../../shared/store/dynamodb/tables.ts';
-import { BUNDLING_DEFAULTS, PROJECT_ROOT } from './api-function.ts';
+import { workerFunction } from './worker-function.ts';
 import { indexArn, type TableRef } from './payout-tables.ts';
 
 export interface PayoutSchedulerProps {
@@ -35,28 +35,15 @@ export class PayoutScheduler extends Construct {
 
   constructor(scope: Construct, id: string, props: PayoutSchedulerProps) {
     super(scope, id);
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Payout scheduler: requests due automatic payouts (least privilege, no managed policies)',
-    });
-    logGroup.grantWrite(this.role);
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: `${PROJECT_ROOT}lambdas/payout-scheduler/handler.ts`,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+    ({ fn: this.function, role: this.role } = workerFunction(this, 'Function', {
+      entry: 'lambdas/payout-scheduler/handler.ts',
       description: 'Payout scheduler: requests the whole available amount of every affiliate whose schedule is due',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 512,
       timeout: Duration.minutes(5),
-      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
-      role: this.role,
-      logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: BUNDLING_DEFAULTS,
-    });
+      environment: props.environment,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrency: props.reservedConcurrency }),
+    }));
 
     const allow = (actions: string[], resources: string[]) =>
       this.role.addToPrincipalPolicy(

@@ -2,6 +2,7 @@ import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedAffiliate } from '../../bin/local/seed.ts';
 import { replay, sizes, writeFigures } from './support/figures.ts';
+import { executeOp } from './support/operations.ts';
 import { checkInvariants, type Acknowledged } from './support/invariants.ts';
 import {
   linearize,
@@ -16,7 +17,7 @@ import {
   type Scenario,
 } from './support/model.ts';
 import { absorbProviderStep, attachRails, checkRails, type Rails } from './support/rails.ts';
-import { createSystem, raiseEarned, snapshot, wipe, type System } from './support/system.ts';
+import { createSystem, snapshot, wipe, type System } from './support/system.ts';
 
 /**
  * Model-based test of the whole lifecycle: fast-check generates command sequences (requests with and without
@@ -80,66 +81,9 @@ describe('Model: the payout lifecycle through both functions on DynamoDB Local',
     await Promise.all(systems.map((system) => system.db.drop()));
   });
 
-  const execute = async (system: System, op: Op, affiliates: ModelAffiliate[]): Promise<Executed> => {
+  const execute = (system: System, op: Op, affiliates: ModelAffiliate[]): Promise<Executed> => {
     figures.operations += 1;
-    switch (op.t) {
-      case 'request': {
-        const user = affiliates[op.aff]!.user;
-        const headers: Record<string, string> = op.key === undefined ? {} : { 'idempotency-key': op.key };
-        return {
-          op,
-          result: await system.asUser(user, { method: 'POST', path: '/payouts/request', body: op.body, headers }),
-        };
-      }
-      case 'cancel':
-        return {
-          op,
-          result: await system.asUser(affiliates[op.aff]!.user, {
-            method: 'POST',
-            path: `/payouts/${op.payoutId}/cancel`,
-          }),
-        };
-      case 'move': {
-        const body = { status: op.to, ...(op.tx !== undefined ? { transaction_id: op.tx } : {}) };
-        return {
-          op,
-          result: await system.asAdmin({ method: 'POST', path: `/admin/payouts/${op.payoutId}/process`, body }),
-        };
-      }
-      case 'bulk': {
-        const items = op.items.map((item) => ({
-          payout_id: item.payoutId,
-          status: item.to,
-          ...(item.tx !== undefined ? { transaction_id: item.tx } : {}),
-        }));
-        return {
-          op,
-          result: await system.asAdmin({ method: 'POST', path: '/admin/payouts/process', body: { items } }),
-        };
-      }
-      case 'earn':
-        await raiseEarned(system.db.client, system.db.tables, affiliates[op.aff]!.id, op.cents);
-        return { op };
-      case 'balance':
-        return { op, result: await system.asUser(affiliates[op.aff]!.user, { path: '/payouts/balance' }) };
-      case 'reconcile':
-        return { op, result: await system.asAdmin({ path: `/admin/affiliates/${affiliates[op.aff]!.id}/balance` }) };
-      case 'send':
-        return { op, result: await system.asAdmin({ method: 'POST', path: `/admin/payouts/${op.payoutId}/send` }) };
-      case 'retry':
-        return { op, result: await system.asAdmin({ method: 'POST', path: `/admin/payouts/${op.payoutId}/retry` }) };
-      case 'bulkSend':
-        return {
-          op,
-          result: await system.asAdmin({
-            method: 'POST',
-            path: '/admin/payouts/send',
-            body: { payout_ids: op.payoutIds },
-          }),
-        };
-      case 'provider':
-        return { op }; // run by the rails, one at a time (runScenario)
-    }
+    return executeOp(system, op, affiliates); // a provider step returns at once: the rails run it (runScenario)
   };
 
   const summarize = (executed: Executed[]) =>

@@ -15,6 +15,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { invoke } from '../support/http.ts';
 import { type Receiver, type StoredMail, sentMail, startReceiver } from '../support/notify.ts';
 import { replay, sizes } from './support/figures.ts';
+import { executeOp } from './support/operations.ts';
 import {
   type Cmd,
   type Executed,
@@ -27,7 +28,7 @@ import {
   type Scenario,
   scenarioArb,
 } from './support/model.ts';
-import { createSystem, raiseEarned, snapshot, type System, wipe } from './support/system.ts';
+import { createSystem, snapshot, type System, wipe } from './support/system.ts';
 
 const SUBJECT_START: Record<string, string> = {
   'payout.requested': 'We received your payout request',
@@ -106,54 +107,7 @@ describe('Model: every transition produces its e-mail and its event, once', () =
     await system.db.drop();
   });
 
-  const execute = async (op: Op, affiliates: ModelAffiliate[]): Promise<Executed> => {
-    switch (op.t) {
-      case 'request': {
-        const headers: Record<string, string> = op.key === undefined ? {} : { 'idempotency-key': op.key };
-        const user = affiliates[op.aff]!.user;
-        return {
-          op,
-          result: await system.asUser(user, { method: 'POST', path: '/payouts/request', body: op.body, headers }),
-        };
-      }
-      case 'cancel':
-        return {
-          op,
-          result: await system.asUser(affiliates[op.aff]!.user, {
-            method: 'POST',
-            path: `/payouts/${op.payoutId}/cancel`,
-          }),
-        };
-      case 'move': {
-        const body = { status: op.to, ...(op.tx !== undefined ? { transaction_id: op.tx } : {}) };
-        return {
-          op,
-          result: await system.asAdmin({ method: 'POST', path: `/admin/payouts/${op.payoutId}/process`, body }),
-        };
-      }
-      case 'bulk': {
-        const items = op.items.map((item) => ({
-          payout_id: item.payoutId,
-          status: item.to,
-          ...(item.tx !== undefined ? { transaction_id: item.tx } : {}),
-        }));
-        return {
-          op,
-          result: await system.asAdmin({ method: 'POST', path: '/admin/payouts/process', body: { items } }),
-        };
-      }
-      case 'earn':
-        await raiseEarned(system.db.client, system.db.tables, affiliates[op.aff]!.id, op.cents);
-        return { op };
-      case 'balance':
-        return { op, result: await system.asUser(affiliates[op.aff]!.user, { path: '/payouts/balance' }) };
-      case 'reconcile':
-        return { op, result: await system.asAdmin({ path: `/admin/affiliates/${affiliates[op.aff]!.id}/balance` }) };
-      default:
-        // The provider rails' operations come only from scenarioArb(n, true); this run draws without them.
-        throw new Error(`operation ${op.t} is not drawn in the notifier's model run`);
-    }
-  };
+  const execute = (op: Op, affiliates: ModelAffiliate[]): Promise<Executed> => executeOp(system, op, affiliates);
 
   /** What each payout's notifications should be, against what SES and the receiver got. */
   const mismatches = (payouts: Payout[], mail: StoredMail[]): string[] => {

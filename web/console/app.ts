@@ -155,19 +155,12 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
       .finally(() => setReconLoading(false));
   };
 
-  const run = async (action: BulkAction) => {
-    const body = bulkItems(action, [...selected], transactionIds, note);
-    if ('message' in body) {
-      setActionError(body.message);
-      return;
-    }
+  /** One bulk call over the selection: a result per row; the rows that failed stay selected for another try. */
+  const runBulk = async (post: () => Promise<BulkResultView>) => {
     setBusy(true);
     setActionError(undefined);
     try {
-      const confirmed = new Set(confirmShared ? sharedAmong(page?.payouts ?? [], selected) : []);
-      const outcome = await api.post<BulkResultView>('/admin/payouts/process', {
-        items: withConfirmation(body.items, confirmed),
-      });
+      const outcome = await post();
       setConfirmShared(false);
       setResults(outcome);
       setSelected(new Set(outcome.results.filter((result) => !result.success).map((result) => result.payout_id ?? '')));
@@ -179,6 +172,21 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
     } finally {
       setBusy(false);
     }
+  };
+
+  /** The payouts of the selection the "shared destination" checkbox confirms (issue 13), for this call only. */
+  const confirmedShared = () => (confirmShared ? sharedAmong(page?.payouts ?? [], selected) : []);
+
+  const run = (action: BulkAction) => {
+    const body = bulkItems(action, [...selected], transactionIds, note);
+    if ('message' in body) {
+      setActionError(body.message);
+      return;
+    }
+    const confirmed = new Set(confirmedShared());
+    return runBulk(() =>
+      api.post<BulkResultView>('/admin/payouts/process', { items: withConfirmation(body.items, confirmed) }),
+    );
   };
 
   /** Send (pending) or Retry (processing, last attempt failed on our side) the payout shown in the details. */
@@ -196,31 +204,18 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
   };
 
   /** Send the selected payouts through their provider: one result per row, like the bulk moves. */
-  const sendSelected = async () => {
+  const sendSelected = () => {
     if (selected.size === 0) {
       setActionError('Select at least one payout first.');
       return;
     }
-    setBusy(true);
-    setActionError(undefined);
-    try {
-      // The checkbox confirms the selected payouts to a shared destination (issue 13), for this send only.
-      const confirm = confirmShared && sharedAmong(page?.payouts ?? [], selected).length > 0;
-      const outcome = await api.post<BulkResultView>('/admin/payouts/send', {
+    const confirm = confirmedShared().length > 0;
+    return runBulk(() =>
+      api.post<BulkResultView>('/admin/payouts/send', {
         payout_ids: [...selected],
         ...(confirm ? { confirm_duplicate_destination: true } : {}),
-      });
-      setConfirmShared(false);
-      setResults(outcome);
-      setSelected(new Set(outcome.results.filter((result) => !result.success).map((result) => result.payout_id ?? '')));
-      await loadPage(filters, cursors[cursors.length - 1]);
-      if (detailId && outcome.results.some((result) => result.payout_id === detailId)) void openDetail(detailId);
-      requestAnimationFrame(() => document.getElementById('results-title')?.focus());
-    } catch (error) {
-      setActionError(messageOf(error));
-    } finally {
-      setBusy(false);
-    }
+      }),
+    );
   };
 
   const resolveEvent = async (event: ProviderEventView) => {
