@@ -1,14 +1,7 @@
 import { Annotations, Arn, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import {
-  AttributeType,
-  BillingMode,
-  ProjectionType,
-  Table,
-  TableEncryption,
-  type ITable,
-} from 'aws-cdk-lib/aws-dynamodb';
+import { ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { type CfnFunction, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -22,7 +15,7 @@ import { Construct } from 'constructs';
 import { NOTIFICATIONS, WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS } from '../../shared/store/dynamodb/notify-tables.ts';
 import type { ApiFunction } from './api-function.ts';
 import { type WorkerFunctionProps, workerFunction } from './worker-function.ts';
-import type { TableRef } from './payout-tables.ts';
+import { string, type TableRef, tableDefaults } from './payout-tables.ts';
 
 export interface NotificationsProps {
   stage: 'prod' | 'dev';
@@ -63,16 +56,8 @@ export class Notifications extends Construct {
     super(scope, id);
     const prod = props.stage === 'prod';
     const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const safe = {
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      // Endpoint secrets are encrypted at rest with the AWS-managed key like every table; see the README for why
-      // not a customer key.
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: prod },
-      deletionProtection: prod,
-      removalPolicy,
-    };
-    const string = (name: string) => ({ name, type: AttributeType.STRING });
+    // Endpoint secrets and attempts are encrypted at rest with the AWS-managed key like every table (README).
+    const safe = tableDefaults(props.stage);
 
     this.notifications = new Table(this, 'Notifications', {
       ...safe,

@@ -40,15 +40,8 @@ export class PayoutTables extends Construct {
 
   constructor(scope: Construct, id: string, props: PayoutTablesProps) {
     super(scope, id);
-    const prod = props.stage === 'prod';
-    const safe = {
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: prod },
-      deletionProtection: prod,
-      removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    };
-    const string = (name: string) => ({ name, type: AttributeType.STRING });
+    const _prod = props.stage === 'prod';
+    const safe = tableDefaults(props.stage);
 
     // An adopted affiliates table must already hold the schedule index (README "Deploy").
     const affiliateIndexes = [AFFILIATES.userIndex.name, AFFILIATES.scheduleIndex.name];
@@ -130,6 +123,24 @@ export class PayoutTables extends Construct {
 }
 
 /** The ARN of one GSI of a table (what dynamodb:Query on that index is authorized against). */
+/**
+ * What every table of the stack is created with: on-demand, encrypted with the AWS-managed key, and in prod
+ * point-in-time recovery, deletion protection and kept on stack deletion.
+ */
+export function tableDefaults(stage: 'prod' | 'dev') {
+  const prod = stage === 'prod';
+  return {
+    billingMode: BillingMode.PAY_PER_REQUEST,
+    encryption: TableEncryption.AWS_MANAGED,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: prod },
+    deletionProtection: prod,
+    removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+  };
+}
+
+/** A string key attribute. */
+export const string = (name: string) => ({ name, type: AttributeType.STRING });
+
 export function indexArn(table: ITable, indexName: string): string {
   return `${table.tableArn}/index/${indexName}`;
 }

@@ -1,14 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import {
-  AttributeType,
-  BillingMode,
-  ProjectionType,
-  StreamViewType,
-  Table,
-  TableEncryption,
-} from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   type CfnFunction,
@@ -30,7 +23,7 @@ import { Construct } from 'constructs';
 import { ATTEMPTS, PROVIDER_EVENTS } from '../../shared/store/dynamodb/provider-tables.ts';
 import type { ApiFunction } from './api-function.ts';
 import { type WorkerFunctionProps, workerFunction } from './worker-function.ts';
-import type { TableRef } from './payout-tables.ts';
+import { string, type TableRef, tableDefaults } from './payout-tables.ts';
 
 export interface ProviderPaymentsProps {
   stage: 'prod' | 'dev';
@@ -71,14 +64,8 @@ export class ProviderPayments extends Construct {
     super(scope, id);
     const prod = props.stage === 'prod';
     const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const safe = {
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: prod },
-      deletionProtection: prod,
-      removalPolicy,
-    };
-    const string = (name: string) => ({ name, type: AttributeType.STRING });
+    // Endpoint secrets and attempts are encrypted at rest with the AWS-managed key like every table (README).
+    const safe = tableDefaults(props.stage);
 
     this.attempts = new Table(this, 'Attempts', {
       ...safe,

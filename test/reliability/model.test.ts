@@ -1,8 +1,7 @@
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeedAffiliate } from '../../bin/local/seed.ts';
 import { replay, sizes, writeFigures } from './support/figures.ts';
-import { executeOp } from './support/operations.ts';
+import { executeOp, seedOf } from './support/operations.ts';
 import { checkInvariants, type Acknowledged } from './support/invariants.ts';
 import {
   linearize,
@@ -119,20 +118,7 @@ describe('Model: the payout lifecycle through both functions on DynamoDB Local',
       email: `${initial.flavor ? `${initial.flavor}-` : ''}${prefix}-${index}@example.com`,
       ...(initial.flavor ? { account: `acct_${initial.flavor}_${prefix.replaceAll('-', '_')}_${index}` } : {}),
     }));
-    await system.db.seed(
-      affiliates.map(
-        (affiliate): SeedAffiliate => ({
-          affiliate_id: affiliate.id,
-          user_id: affiliate.user,
-          status: affiliate.status,
-          ...(affiliate.tier ? { tier: affiliate.tier } : {}),
-          total_earned: affiliate.earned,
-          payment_method: affiliate.method,
-          payment_email: affiliate.email,
-          ...(affiliate.account ? { stripe_account_id: affiliate.account } : {}),
-        }),
-      ),
-    );
+    await system.db.seed(affiliates.map(seedOf));
     let state: ModelState = { affiliates, payouts: new Map(), keys: new Map() };
     const resolver: Resolver = { order: [], keyed: new Map() };
     const acknowledged: Acknowledged[] = [];

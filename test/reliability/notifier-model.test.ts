@@ -3,7 +3,6 @@ import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyTables, deleteNotifyTables } from '../../bin/local/notify-tables.ts';
 import { startLocalSes } from '../../bin/local/notify.ts';
-import type { SeedAffiliate } from '../../bin/local/seed.ts';
 import { startStreamDrain } from '../../bin/local/stream-drain.ts';
 import { createAdminPayoutsHandler } from '../../lambdas/admin-payouts/app.ts';
 import { createNotifierHandler } from '../../lambdas/payout-notifier/app.ts';
@@ -15,7 +14,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { invoke } from '../support/http.ts';
 import { type Receiver, type StoredMail, sentMail, startReceiver } from '../support/notify.ts';
 import { replay, sizes } from './support/figures.ts';
-import { executeOp } from './support/operations.ts';
+import { executeOp, seedOf } from './support/operations.ts';
 import {
   type Cmd,
   type Executed,
@@ -149,19 +148,7 @@ describe('Model: every transition produces its e-mail and its event, once', () =
       method: initial.method,
       email: `${prefix}-${index}@example.com`,
     }));
-    await system.db.seed(
-      affiliates.map(
-        (affiliate): SeedAffiliate => ({
-          affiliate_id: affiliate.id,
-          user_id: affiliate.user,
-          status: affiliate.status,
-          ...(affiliate.tier ? { tier: affiliate.tier } : {}),
-          total_earned: affiliate.earned,
-          payment_method: affiliate.method,
-          payment_email: affiliate.email,
-        }),
-      ),
-    );
+    await system.db.seed(affiliates.map(seedOf));
     let state: ModelState = { affiliates, payouts: new Map(), keys: new Map() };
     const resolver: Resolver = { order: [], keyed: new Map() };
     for (const cmd of scenario.commands) {

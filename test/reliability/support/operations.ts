@@ -1,4 +1,5 @@
-import type { ModelAffiliate, Executed, Op } from './model.ts';
+import type { SeedAffiliate } from '../../../bin/local/seed.ts';
+import type { Executed, ModelAffiliate, Op } from './model.ts';
 import { raiseEarned, type System } from './system.ts';
 
 /**
@@ -64,4 +65,18 @@ export async function executeOp(system: System, op: Op, affiliates: ModelAffilia
     case 'provider':
       return { op };
   }
+}
+
+/** The seed record of a model affiliate (its Stripe account too, when the rails gave it one). */
+export function seedOf(affiliate: ModelAffiliate): SeedAffiliate {
+  return {
+    affiliate_id: affiliate.id,
+    user_id: affiliate.user,
+    status: affiliate.status,
+    ...(affiliate.tier ? { tier: affiliate.tier } : {}),
+    total_earned: affiliate.earned,
+    payment_method: affiliate.method,
+    payment_email: affiliate.email,
+    ...(affiliate.account ? { stripe_account_id: affiliate.account } : {}),
+  };
 }
