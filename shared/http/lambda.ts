@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { BusyError } from '../domain/errors.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { countRefusal, noTelemetry, type Telemetry } from '../telemetry.ts';
 import type { Authenticator } from './auth.ts';
@@ -16,6 +17,35 @@ export interface HttpHandlerOptions {
   telemetry?: Telemetry;
   /** Run before CORS: the Lambda context on the log lines, the metrics flush (shared/observability.ts). */
   middlewares?: middy.MiddlewareObj[];
+}
+
+/**
+ * How long before the function's own timeout a request still running is answered 503 with Retry-After. Past the
+ * timeout, Lambda kills the invocation and the Function URL answers a bare 502 that no client knows to retry.
+ */
+export const DEADLINE_MARGIN_MS = 1_000;
+
+/** The work, or a BusyError once the invocation is about to time out (the work may still commit: a retry is safe). */
+async function withinDeadline<T>(work: Promise<T>, context: Context): Promise<T> {
+  const remaining = context.getRemainingTimeInMillis?.();
+  if (!remaining) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new BusyError(
+            'The request ran out of time before it finished; it may have taken effect. Retry it (with the same Idempotency-Key) or check its state.',
+          ),
+        ),
+      Math.max(0, remaining - DEADLINE_MARGIN_MS),
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
@@ -42,7 +72,7 @@ export function createHttpHandler({
     let response: HttpResponse;
     let code: string | undefined;
     try {
-      response = await route(event, requestId, requestLogger);
+      response = await withinDeadline(route(event, requestId, requestLogger), context);
     } catch (error) {
       response = errorResponse(error, requestId);
       code = (error as { code?: string }).code;
@@ -61,7 +91,8 @@ export function createHttpHandler({
     return response;
   };
 
-  return middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>(core).use([
+  // Middy's own early time-out throws (a 502): the deadline above answers a 503 instead.
+  return middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>(core, { timeoutEarlyInMillis: 0 }).use([
     ...middlewares,
     httpCors({
       origins: corsAllowedOrigins,

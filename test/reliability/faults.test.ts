@@ -501,6 +501,38 @@ describe('Faults: every DynamoDB call site of both functions, every fault, insid
     }
   }, 30_000);
 
+  it('a request still running as the function is about to time out answers 503 with Retry-After, never a 502', async () => {
+    // The same black hole, and an invocation with 2.5 s left: the store's own time-outs (2 s each, three tries)
+    // would outlast it, and Lambda would kill it with a bare 502. The deadline answers first, with CORS.
+    const sockets: Socket[] = [];
+    const blackHole = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackHole.address() as { port: number };
+    const runtime = testRuntime(db, { DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` });
+    const system = systemOn(db, runtime);
+    try {
+      const started = performance.now();
+      const result = await system.asUser('user-deadline', {
+        path: '/payouts/balance',
+        headers: { origin: 'http://localhost:5173' },
+        remainingMs: 2_500,
+      });
+      const elapsed = performance.now() - started;
+      expect(result.status, result.body).toBe(503);
+      expect(result.headers['Retry-After']).toBe('1');
+      expect(result.headers['Access-Control-Allow-Origin']).toBeTruthy();
+      expect(result.json).toMatchObject({ success: false, code: 'SERVICE_UNAVAILABLE' });
+      expect(result.json.message).toMatch(/ran out of time/);
+      // Answered at the deadline (1 s before the time-out), not after the store gave up.
+      expect(elapsed).toBeGreaterThanOrEqual(1_400);
+      expect(elapsed).toBeLessThan(2_400);
+    } finally {
+      runtime.client.destroy();
+      for (const socket of sockets) socket.destroy();
+      blackHole.close();
+    }
+  }, 30_000);
+
   it(
     `survives ${sizes.faultFuzzRuns} random fault plans with a retrying client`,
     async () => {

@@ -51,7 +51,8 @@ export function functionUrlEvent({
   };
 }
 
-export function lambdaContext(): Context {
+/** A Lambda context; `remainingMs` is what getRemainingTimeInMillis answers (the function's timeout is 10 s). */
+export function lambdaContext(remainingMs = 10_000): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'test',
@@ -61,7 +62,7 @@ export function lambdaContext(): Context {
     awsRequestId: randomUUID(),
     logGroupName: '/aws/lambda/test',
     logStreamName: 'test',
-    getRemainingTimeInMillis: () => 10_000,
+    getRemainingTimeInMillis: () => remainingMs,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -79,10 +80,10 @@ export interface InvokeResult {
 /** Invokes a handler with a Function URL event and parses the JSON answer. */
 export async function invoke(
   handler: LambdaHttpHandler,
-  options: EventOptions & { token?: string },
+  options: EventOptions & { token?: string; remainingMs?: number },
 ): Promise<InvokeResult> {
   const headers = { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers };
-  const response = await handler(functionUrlEvent({ ...options, headers }), lambdaContext());
+  const response = await handler(functionUrlEvent({ ...options, headers }), lambdaContext(options.remainingMs));
   const body = response.body ?? '';
   let json: unknown;
   try {

@@ -129,6 +129,8 @@ export class FaultInjector {
   injected = 0;
   /** Calls whose fault let the request reach DynamoDB (lost answers): the write may have committed. */
   committedDespiteError = 0;
+  /** Calls begun and not yet answered: a request answered at its deadline may still be working. */
+  inFlight = 0;
   private rules: FaultRule[] = [];
   private counts = new Map<string, number>();
   /** A random plan instead of rules: each call fails with this probability. */
@@ -142,19 +144,24 @@ export class FaultInjector {
         const n = (injector.counts.get(command) ?? 0) + 1;
         injector.counts.set(command, n);
         injector.calls.push(`${command}#${n}`);
-        const rule = injector.ruleFor(command, n);
-        if (!rule) return next(args);
-        if (rule.layer === 'sdk') {
-          (context as Record<symbol, Armed>)[FAULT] = { rule, remaining: rule.attempts ?? 1 };
-          return next(args);
+        injector.inFlight += 1;
+        try {
+          const rule = injector.ruleFor(command, n);
+          if (!rule) return await next(args);
+          if (rule.layer === 'sdk') {
+            (context as Record<symbol, Armed>)[FAULT] = { rule, remaining: rule.attempts ?? 1 };
+            return await next(args);
+          }
+          injector.injected += 1;
+          if (rule.kind === 'lost-answer') {
+            const output = await next(args);
+            injector.committedDespiteError += 1;
+            void output;
+          }
+          throw faultError(rule.kind, command, args.input, rule.variant);
+        } finally {
+          injector.inFlight -= 1;
         }
-        injector.injected += 1;
-        if (rule.kind === 'lost-answer') {
-          const output = await next(args);
-          injector.committedDespiteError += 1;
-          void output;
-        }
-        throw faultError(rule.kind, command, args.input, rule.variant);
       },
       { step: 'initialize', priority: 'high', name: 'reliabilityFaultsApp' },
     );

@@ -23,7 +23,12 @@ export interface Snapshot {
   events?: Item[];
 }
 
-export type CallOptions = Omit<EventOptions, 'headers'> & { headers?: Record<string, string>; token?: string };
+export type CallOptions = Omit<EventOptions, 'headers'> & {
+  headers?: Record<string, string>;
+  token?: string;
+  /** The Lambda context's remaining time (10 s unless said). */
+  remainingMs?: number;
+};
 
 /**
  * Both functions, real, on one set of tables of the shared DynamoDB Local: what every reliability suite drives.
