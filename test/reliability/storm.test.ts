@@ -308,9 +308,7 @@ describe(`Storm: ${sizes.stormRequests} concurrent requests across ${AFFILIATES}
       // A request that answered 503 may still have committed (its answer was lost, or it ran out of time): such a
       // payout is that request's, not a duplicate. Each unanswered request accounts for at most one payout of its amount.
       const unanswered = actions.flatMap((action, index) =>
-        action.t === 'request' && results[index]?.status === 503
-          ? [{ aff: action.aff, amount: action.amount }]
-          : [],
+        action.t === 'request' && results[index]?.status === 503 ? [{ aff: action.aff, amount: action.amount }] : [],
       );
       let lateCommits = 0;
       for (const [id, item] of stored) {
