@@ -129,7 +129,7 @@ export class PayoutsStack extends Stack {
         stage: options.stage,
         payouts: this.tables.payouts,
         affiliates: this.tables.affiliates,
-        ...(this.providers ? { attempts: this.providers.attempts } : {}),
+        ...(this.providers ? { attempts: this.providers.attempts, providerEvents: this.providers.events } : {}),
         admin: this.admin,
         alarmTopic: this.alarms.topic,
         logRetention: options.logRetention,

@@ -1,7 +1,7 @@
 /**
  * The notification half of `npm start` (issue 12): a local SES v2 endpoint (aws-ses-v2-local: the e-mails are
- * really sent through the SDK and read in its viewer), the notification tables, the payouts, attempts and affiliates
- * streams drained into the payout-notifier, and the webhook retry function every WEBHOOK_RETRY_INTERVAL_SECONDS.
+ * really sent through the SDK and read in its viewer), the notification tables, the payouts, attempts, affiliates and
+ * provider events streams drained into the payout-notifier, and the webhook retry function every WEBHOOK_RETRY_INTERVAL_SECONDS.
  * Call after the payout and provider tables exist; the handler modules read process.env as in Lambda.
  */
 import type { Server } from 'node:http';
@@ -10,7 +10,12 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { DEFAULT_PROVIDER_TABLE_NAMES } from '../../shared/store/dynamodb/provider-tables.ts';
 import { DEFAULT_NOTIFY_TABLE_NAMES } from '../../shared/store/dynamodb/notify-tables.ts';
 import { DEFAULT_TABLE_NAMES } from '../../shared/store/dynamodb/tables.ts';
-import { affiliateRecordWanted, attemptRecordWanted, payoutRecordWanted } from '../../shared/notify/stream-filters.ts';
+import {
+  affiliateRecordWanted,
+  attemptRecordWanted,
+  payoutRecordWanted,
+  providerEventRecordWanted,
+} from '../../shared/notify/stream-filters.ts';
 import { createNotifyTables } from './notify-tables.ts';
 import { startStreamDrain } from './stream-drain.ts';
 
@@ -69,6 +74,14 @@ export async function startLocalNotify(dynamoEndpoint: string): Promise<LocalNot
       table: env.AFFILIATES_TABLE || DEFAULT_TABLE_NAMES.affiliates,
       handler: (event: DynamoDBStreamEvent) => notifier(event),
       filter: affiliateRecordWanted,
+      onDeadLetter: deadLetter,
+    }),
+    // A provider event flagged for a person (issue 10): the operators are told.
+    startStreamDrain({
+      endpoint: dynamoEndpoint,
+      table: env.PROVIDER_EVENTS_TABLE || DEFAULT_PROVIDER_TABLE_NAMES.events,
+      handler: (event: DynamoDBStreamEvent) => notifier(event),
+      filter: providerEventRecordWanted,
       onDeadLetter: deadLetter,
     }),
   ];

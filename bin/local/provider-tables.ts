@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ATTEMPTS, PROVIDER_EVENTS, type ProviderTableNames } from '../../shared/store/dynamodb/provider-tables.ts';
 
-/** The attempts table (with its stream, as in the stack) and the provider events table, for DynamoDB Local. */
+/** The attempts table and the provider events table, with their streams as in the stack, for DynamoDB Local. */
 export function providerTableDefinitions(tables: ProviderTableNames): CreateTableCommandInput[] {
   const string = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
   return [
@@ -54,6 +54,7 @@ export function providerTableDefinitions(tables: ProviderTableNames): CreateTabl
           Projection: { ProjectionType: 'ALL' },
         },
       ],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
     },
   ];
 }

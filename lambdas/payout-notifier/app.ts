@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Attempt } from '../../shared/domain/attempt.ts';
-import type { AffiliateImage } from '../../shared/domain/notifications.ts';
+import type { AffiliateImage, ProviderEventImage } from '../../shared/domain/notifications.ts';
 import type { Payout } from '../../shared/domain/payout.ts';
 import { describeError } from '../../shared/logger.ts';
 import type { NotifyRuntime } from '../../shared/notify-runtime.ts';
@@ -24,15 +24,20 @@ const isAttempt = (record: DynamoDBRecord) =>
 const isAffiliate = (record: DynamoDBRecord) =>
   record.dynamodb?.Keys?.affiliate_id !== undefined && record.dynamodb?.Keys?.payout_id === undefined;
 
-/** The payout (or affiliate) a record is about: its records are handled in stream order, one at a time. */
-const payoutOf = (record: DynamoDBRecord) =>
-  isAffiliate(record)
-    ? `affiliate:${record.dynamodb?.Keys?.affiliate_id?.S ?? ''}`
-    : `${isAttempt(record) ? 'attempt' : 'payout'}:${record.dynamodb?.Keys?.payout_id?.S ?? record.eventID ?? ''}`;
+/** A provider-events-table record (keyed by event_key): an event flagged for an operator, maybe. */
+const isProviderEvent = (record: DynamoDBRecord) => record.dynamodb?.Keys?.event_key !== undefined;
+
+/** The payout (or affiliate, or provider event) a record is about: its records are handled in stream order. */
+const payoutOf = (record: DynamoDBRecord) => {
+  if (isProviderEvent(record)) return `event:${record.dynamodb?.Keys?.event_key?.S ?? ''}`;
+  if (isAffiliate(record)) return `affiliate:${record.dynamodb?.Keys?.affiliate_id?.S ?? ''}`;
+  return `${isAttempt(record) ? 'attempt' : 'payout'}:${record.dynamodb?.Keys?.payout_id?.S ?? record.eventID ?? ''}`;
+};
 
 /**
  * The payout-notifier: stream batches of the payouts table (every status change), of the attempts table
- * (failures on our side) and of the affiliates table (a changed payout destination). A batch is split by payout: payouts are notified side by side (NOTIFIER_CONCURRENCY),
+ * (failures on our side), of the affiliates table (a changed payout destination) and of the provider events table
+ * (an event flagged for an operator). A batch is split by payout: payouts are notified side by side (NOTIFIER_CONCURRENCY),
  * each payout's records in order. A record that fails is reported in batchItemFailures (Lambda restarts from the
  * lowest one) and the rest of its payout's records wait for that retry; redoing a record that had succeeded is a
  * no-op, since every effect is keyed by its event id.
@@ -44,6 +49,10 @@ export function createNotifierHandler({
   const one = async (record: DynamoDBRecord) => {
     const before = record.dynamodb?.OldImage as Image;
     const after = record.dynamodb?.NewImage as Image;
+    if (isProviderEvent(record)) {
+      await notifier.onProviderEventWrite(imageOf<ProviderEventImage>(before), imageOf<ProviderEventImage>(after));
+      return;
+    }
     if (isAffiliate(record)) {
       await notifier.onAffiliateWrite(imageOf<AffiliateImage>(before), imageOf<AffiliateImage>(after));
       return;

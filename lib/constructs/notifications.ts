@@ -24,6 +24,8 @@ export interface NotificationsProps {
   affiliates?: TableRef;
   /** The provider attempts table (issue 10), when deployed: failures on our side e-mail the operators. */
   attempts?: ITable;
+  /** The provider events table (issue 10), when deployed: an event flagged for a person e-mails the operators. */
+  providerEvents?: ITable;
   /** The admin function: webhook endpoint routes, redeliver. */
   admin: ApiFunction;
   alarmTopic: ITopic;
@@ -39,8 +41,9 @@ const FIVE_MINUTES = Duration.minutes(5);
 /**
  * Notifications (issue 12): the notifications, webhook endpoints and webhook deliveries tables (the deliveries with
  * the endpoint index and the sparse due index), the payout-notifier on the payouts table's stream (inserts and
- * modifications; bisect, bounded retries, partial batch failures, an SQS dead-letter queue with an alarm) and on
- * the attempts stream (failed attempts), and the webhook-retrier every minute (EventBridge Scheduler). SES: the
+ * modifications; bisect, bounded retries, partial batch failures, an SQS dead-letter queue with an alarm), on the
+ * affiliates stream (changed destinations), the attempts stream (failed attempts) and the provider events stream
+ * (events flagged for an operator), and the webhook-retrier every minute (EventBridge Scheduler). SES: the
  * functions may send only as MAIL_FROM (ses:SendEmail on its identity, with ses:FromAddress pinned).
  */
 export class Notifications extends Construct {
@@ -172,6 +175,18 @@ export class Notifications extends Construct {
       );
     }
 
+    // A provider event recorded for a person: only inserts flagged from the start reach the function.
+    if (props.providerEvents) {
+      this.notifier.addEventSource(
+        source(props.providerEvents, [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { flagged: { S: FilterRule.isEqual('yes') } } },
+          }),
+        ]),
+      );
+    }
+
     // --- the retrier, every minute, bounded retries
     const schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
@@ -285,7 +300,7 @@ export class Notifications extends Construct {
     Validations.of(notifierRole).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason:
-        'dynamodb:ListStreams has no resource-level permission, so the stream event source needs it on "*"; every other stream action is on the payouts (and attempts) stream only.',
+        'dynamodb:ListStreams has no resource-level permission, so the stream event source needs it on "*"; every other stream action is on the streams of the tables it reads (payouts, affiliates, attempts, provider events) only.',
     });
     const retrierId = stack.getLogicalId(this.retrier.node.defaultChild as CfnFunction);
     Validations.of(schedulerRole).acknowledge({

@@ -79,7 +79,12 @@ export class ProviderPayments extends Construct {
       sortKey: string(ATTEMPTS.openIndex.sortKey),
       projectionType: ProjectionType.ALL,
     });
-    this.events = new Table(this, 'ProviderEvents', { ...safe, partitionKey: string(PROVIDER_EVENTS.partitionKey) });
+    // Its stream tells the notifier (when notifications are on) of each event flagged for an operator.
+    this.events = new Table(this, 'ProviderEvents', {
+      ...safe,
+      partitionKey: string(PROVIDER_EVENTS.partitionKey),
+      stream: StreamViewType.NEW_IMAGE,
+    });
     this.events.addGlobalSecondaryIndex({
       indexName: PROVIDER_EVENTS.flaggedIndex.name,
       partitionKey: string(PROVIDER_EVENTS.flaggedIndex.partitionKey),

@@ -288,6 +288,32 @@ export function destinationRecipients(
   return recipients;
 }
 
+// --- a provider event that needs a person (issue 10's flags, issue 12's operators e-mail)
+
+/** The provider-event fields the operators' e-mail reads from the provider events table's stream images. */
+export interface ProviderEventImage {
+  event_key: string;
+  provider: string;
+  event_type: string;
+  payout_id?: string;
+  received_at: string;
+  /** Our own sentence (shared/domain/provider-events.ts), never the provider's body. */
+  reason?: string;
+  flagged?: 'yes';
+}
+
+/**
+ * The flag one write of a provider event raises: only the write that recorded it flagged (a flagged event is put
+ * once; resolving it removes the flag, and tells nobody). The key makes the e-mail one per event.
+ */
+export function newFlagOf(
+  before: ProviderEventImage | undefined,
+  after: ProviderEventImage | undefined,
+): { event: ProviderEventImage; key: string } | undefined {
+  if (after?.flagged !== 'yes' || before?.flagged === 'yes') return undefined;
+  return { event: after, key: `email#provider-event#${after.event_key}#ops` };
+}
+
 // --- the ports the notifier sends through (adapters: shared/notify/mailer.ts, shared/notify/webhook-transport.ts)
 
 /** One e-mail, rendered, with its sender and recipient. */

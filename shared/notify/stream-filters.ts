@@ -5,7 +5,8 @@
  *   is decided by the handler from the two images (a filter cannot compare them);
  * - attempts: attempts written as failed (the handler keeps those failed on our side, once);
  * - affiliates: modifications of an affiliate that has changed its destination once (`destination_changed_at`);
- *   whether this write is the change is decided by the handler from the two images.
+ *   whether this write is the change is decided by the handler from the two images;
+ * - provider events: events recorded flagged for an operator (they are put once, flagged from the start).
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 
@@ -17,3 +18,6 @@ export const attemptRecordWanted = (record: DynamoDBRecord): boolean =>
 
 export const affiliateRecordWanted = (record: DynamoDBRecord): boolean =>
   record.eventName === 'MODIFY' && record.dynamodb?.NewImage?.destination_changed_at?.S !== undefined;
+
+export const providerEventRecordWanted = (record: DynamoDBRecord): boolean =>
+  record.eventName === 'INSERT' && record.dynamodb?.NewImage?.flagged?.S === 'yes';

@@ -7,7 +7,7 @@
  * Adding an e-mail: add its kind to EMAIL_KINDS (shared/domain/notifications.ts) and one entry to TEMPLATES.
  */
 import { describeCents } from '../domain/money.ts';
-import type { DestinationChange, EmailKind } from '../domain/notifications.ts';
+import type { DestinationChange, EmailKind, ProviderEventImage } from '../domain/notifications.ts';
 import type { Payout } from '../domain/payout.ts';
 
 export interface RenderedEmail {
@@ -259,6 +259,36 @@ export function renderDestinationChanged(
     },
     { p: 'If you did not make this change, contact us at once: we will hold your payouts while we check.' },
     { link: dashboardUrl, label: 'Open your dashboard' },
+  ];
+  return { subject, text: textOf(blocks), html: htmlOf(subject, blocks) };
+}
+
+/**
+ * The operators' e-mail about a provider event recorded for a person (an unknown payout, a wrong amount, a partial
+ * reversal, a contradiction): what the provider said, about which payout, and where to review it. The reason is
+ * our own sentence; no provider body or secret is stored, so none can reach the e-mail.
+ * @example renderProviderEventFlagged(event).subject // 'Action needed: a PayPal event needs review'
+ */
+export function renderProviderEventFlagged(event: ProviderEventImage): RenderedEmail {
+  const provider = METHOD_NAMES[event.provider] ?? event.provider;
+  const subject = `Action needed: a ${provider} event needs review`;
+  const blocks: Block[] = [
+    {
+      p: `${provider} told us something we did not apply on our own, on ${day(event.received_at)}: ${(
+        event.reason ?? 'it does not fit the payout'
+      ).replace(/[.\s]+$/, '')}.`,
+    },
+    {
+      rows: [
+        ['Provider', provider],
+        ['Event', event.event_type],
+        ['Payout', event.payout_id ?? 'none matched'],
+        ['Event key', event.event_key],
+      ],
+    },
+    {
+      p: 'We changed no payout for it. Check it with the provider (and the affiliate), then mark it reviewed in the admin console under "Provider events needing review".',
+    },
   ];
   return { subject, text: textOf(blocks), html: htmlOf(subject, blocks) };
 }

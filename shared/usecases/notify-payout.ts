@@ -30,7 +30,9 @@ import {
   emailsFor,
   MAX_DELIVERY_ATTEMPTS,
   nextAttemptAfter,
+  newFlagOf,
   type NotifyStore,
+  type ProviderEventImage,
   type PayoutTransition,
   type TryResult,
   type WebhookDelivery,
@@ -40,7 +42,13 @@ import {
 import { NotFoundError } from '../domain/errors.ts';
 import type { Payout } from '../domain/payout.ts';
 import { describeError, type Logger } from '../logger.ts';
-import { type EmailContext, type RenderedEmail, renderDestinationChanged, renderEmail } from './email-templates.ts';
+import {
+  type EmailContext,
+  type RenderedEmail,
+  renderDestinationChanged,
+  renderEmail,
+  renderProviderEventFlagged,
+} from './email-templates.ts';
 import { transitionsOf } from '../domain/notifications.ts';
 import { toPayoutView } from './views.ts';
 
@@ -82,6 +90,8 @@ export type EmailOutcome = 'sent' | 'already' | 'uncertain';
 
 /** The e-mail kind of a changed payout destination (not a payout's: it has its own renderer). */
 export const DESTINATION_CHANGED = 'affiliate.destination_changed';
+/** The e-mail kind of a provider event flagged for an operator (its own renderer too). */
+export const PROVIDER_EVENT_FLAGGED = 'ops.provider_event_flagged';
 
 export class Notifier {
   readonly deliveries: WebhookDeliveries;
@@ -159,6 +169,29 @@ export class Notifier {
     return outcomes;
   }
 
+  /**
+   * A write of a provider event (the provider events table's stream): when it recorded an event flagged for a
+   * person (issue 10), the operators are told once per event.
+   */
+  async onProviderEventWrite(
+    before: ProviderEventImage | undefined,
+    after: ProviderEventImage | undefined,
+  ): Promise<EmailOutcome | undefined> {
+    const flag = newFlagOf(before, after);
+    if (!flag) return undefined;
+    return this.send(
+      flag.key,
+      PROVIDER_EVENT_FLAGGED,
+      this.deps.config.opsEmail,
+      () => renderProviderEventFlagged(flag.event),
+      {
+        event_key: flag.event.event_key,
+        ...(flag.event.payout_id ? { payout_id: flag.event.payout_id } : {}),
+        audience: 'ops',
+      },
+    );
+  }
+
   /** Claim, send, mark sent; see the top of this file for why in this order. */
   email(
     key: string,
@@ -172,7 +205,7 @@ export class Notifier {
 
   private async send(
     key: string,
-    kind: EmailKind | typeof DESTINATION_CHANGED,
+    kind: EmailKind | typeof DESTINATION_CHANGED | typeof PROVIDER_EVENT_FLAGGED,
     to: string,
     render: () => RenderedEmail,
     fields: Record<string, unknown>,

@@ -25,7 +25,7 @@ describe('Notifications in the stack (context mailFrom=payouts@example.com)', ()
     expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
   });
 
-  it('streams the payouts table (NEW_AND_OLD_IMAGES), failed attempts and changed destinations into the notifier: bisect, retries, partial failures, DLQ', () => {
+  it('streams the payouts table (NEW_AND_OLD_IMAGES), failed attempts, changed destinations and flagged provider events into the notifier: bisect, retries, partial failures, DLQ', () => {
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'payout_id', KeyType: 'HASH' }],
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
@@ -34,8 +34,12 @@ describe('Notifications in the stack (context mailFrom=payouts@example.com)', ()
       KeySchema: [{ AttributeName: 'affiliate_id', KeyType: 'HASH' }],
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'event_key', KeyType: 'HASH' }],
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+    });
     const mappings = mappingsOf(s.id(n().notifier));
-    expect(mappings).toHaveLength(3);
+    expect(mappings).toHaveLength(4);
     for (const props of mappings) {
       expect(props).toMatchObject({
         BisectBatchOnFunctionError: true,
@@ -55,6 +59,7 @@ describe('Notifications in the stack (context mailFrom=payouts@example.com)', ()
     expect(patterns).toContainEqual([
       { eventName: ['MODIFY'], dynamodb: { NewImage: { destination_changed_at: { S: [{ exists: true }] } } } },
     ]);
+    expect(patterns).toContainEqual([{ eventName: ['INSERT'], dynamodb: { NewImage: { flagged: { S: ['yes'] } } } }]);
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [s.id(n().deadLetters), 'QueueName'] } }],
     });

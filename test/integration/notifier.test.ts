@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { invoke } from '../support/http.ts';
 import { affiliate } from '../support/app.ts';
+import { DynamoAttemptStore } from '../../shared/store/dynamodb/attempt-store.ts';
 import { type NotifyApp, notifyApp } from '../support/notify.ts';
 
 /**
@@ -155,6 +156,30 @@ describe('Payout notifier: e-mails and signed webhooks from the payouts stream',
     const ops = (await mailTo('ops@example.com')).filter((mail) => mail.subject === subject);
     expect(ops).toHaveLength(1);
     expect(`${ops[0]!.body.text}`).not.toContain('sk_test');
+  });
+
+  it('a provider event recorded for a person e-mails the operators once; an applied event and a resolve tell nobody', async () => {
+    const store = new DynamoAttemptStore(app.db.client, app.db.tables, app.db.providerTables);
+    const at = new Date().toISOString();
+    const base = { provider: 'paypal', event_type: 'PAYMENT.PAYOUTS-ITEM.RETURNED', received_at: at };
+    const reason = 'PayPal reversed a payout that is pending';
+    await store.recordEvent(
+      { ...base, event_key: 'paypal:WH-FLAG-1', payout_id: 'p-flag', outcome: 'flagged', reason },
+      true,
+    );
+    await store.recordEvent({ ...base, event_key: 'paypal:WH-APPLIED-1', payout_id: 'p-ok', outcome: 'applied' });
+    const subject = 'Action needed: a PayPal event needs review';
+    const about = async () => (await mailTo('ops@example.com')).filter((mail) => mail.subject === subject);
+    await app.until(async () => (await about()).length === 1, 'the operators e-mailed about the flagged event');
+    expect((await about())[0]!.body.text).toContain(`${reason}.`);
+    expect((await about())[0]!.body.text).toContain('Payout: p-flag');
+
+    // Resolved by an operator (the flag removed), and every batch delivered again: nobody is told anything more.
+    expect((await store.resolveEvent('paypal:WH-FLAG-1', 'admin-1', at, 'checked with PayPal')).kind).toBe('resolved');
+    for (const batch of [...app.batches]) expect((await app.handler(batch)).batchItemFailures).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await about()).toHaveLength(1);
+    expect((await mailTo('ops@example.com')).some((mail) => mail.body.text?.includes('WH-APPLIED-1'))).toBe(false);
   });
 
   it('the admin routes: list (no secret), deliveries with attempt and status code, 404s, 400 on a bad body', async () => {

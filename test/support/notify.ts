@@ -13,7 +13,12 @@ import { createNotifierHandler } from '../../lambdas/payout-notifier/app.ts';
 import type { Clock } from '../../shared/domain/clock.ts';
 import { createSesMailer, type Mailer } from '../../shared/notify/mailer.ts';
 import { createNotifyRuntime } from '../../shared/notify-runtime.ts';
-import { affiliateRecordWanted, attemptRecordWanted, payoutRecordWanted } from '../../shared/notify/stream-filters.ts';
+import {
+  affiliateRecordWanted,
+  attemptRecordWanted,
+  payoutRecordWanted,
+  providerEventRecordWanted,
+} from '../../shared/notify/stream-filters.ts';
 import type { Resolver } from '../../shared/notify/webhook-transport.ts';
 import type { NotifyTableNames } from '../../shared/store/dynamodb/notify-tables.ts';
 import type { Transport } from '../../shared/usecases/notify-payout.ts';
@@ -97,7 +102,7 @@ export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
 /**
  * Issue 12 on one test file's tables, for real: the admin and payouts functions, the notification tables, a local
- * SES endpoint (aws-ses-v2-local), the payouts, attempts and affiliates streams drained into the notifier (every batch kept, so
+ * SES endpoint (aws-ses-v2-local), the payouts, attempts, affiliates and provider events streams drained into the notifier (every batch kept, so
  * a test can deliver it again), and a signature-checking receiver.
  */
 export async function notifyApp(
@@ -182,6 +187,13 @@ export async function notifyApp(
             table: app.db.tables.affiliates,
             handler: feed,
             filter: affiliateRecordWanted,
+            pollMs: 50,
+          }),
+          startStreamDrain({
+            endpoint: app.db.endpoint,
+            table: app.db.providerTables.events,
+            handler: feed,
+            filter: providerEventRecordWanted,
             pollMs: 50,
           }),
         ];

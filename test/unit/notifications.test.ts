@@ -6,6 +6,7 @@ import {
   destinationRecipients,
   EMAIL_KINDS,
   emailsFor,
+  newFlagOf,
   eventIdOf,
   MAX_DELIVERY_ATTEMPTS,
   nextAttemptAfter,
@@ -14,7 +15,11 @@ import {
 } from '../../shared/domain/notifications.ts';
 import type { Payout } from '../../shared/domain/payout.ts';
 import { loadNotifyConfig } from '../../shared/notify/config.ts';
-import { renderDestinationChanged, renderEmail } from '../../shared/usecases/email-templates.ts';
+import {
+  renderDestinationChanged,
+  renderEmail,
+  renderProviderEventFlagged,
+} from '../../shared/usecases/email-templates.ts';
 import {
   addressAllowed,
   checkEndpointUrl,
@@ -339,5 +344,38 @@ describe('A changed payout destination -> who is told', () => {
     expect(mail.text).toContain('payouts used to go here');
     expect(mail.html).not.toContain('<b>x</b>');
     expect(mail.html).toContain('&lt;b&gt;x&lt;/b&gt;');
+  });
+});
+
+describe('A provider event flagged for a person -> the operators are told', () => {
+  const flagged = {
+    event_key: 'stripe:evt_1',
+    provider: 'stripe',
+    event_type: 'transfer.reversed',
+    payout_id: 'p-1',
+    received_at: '2026-12-03T10:00:00.000Z',
+    reason: 'Stripe reversed 2000 of 5000 cents (partial): check with the affiliate',
+    flagged: 'yes' as const,
+  };
+
+  it('only the write that recorded the event flagged is a new flag; resolving it or any other event is not', () => {
+    expect(newFlagOf(undefined, flagged)).toEqual({ event: flagged, key: 'email#provider-event#stripe:evt_1#ops' });
+    const { flagged: _, ...resolved } = flagged;
+    expect(newFlagOf(flagged, { ...resolved, resolved_at: 'x' } as typeof resolved)).toBeUndefined();
+    expect(newFlagOf(flagged, flagged)).toBeUndefined();
+    expect(newFlagOf(undefined, resolved)).toBeUndefined();
+    expect(newFlagOf(flagged, undefined)).toBeUndefined();
+  });
+
+  it('the e-mail names the provider, the event, the payout and our reason, and where to review it', () => {
+    const mail = renderProviderEventFlagged(flagged);
+    expect(mail.subject).toBe('Action needed: a Stripe event needs review');
+    expect(mail.text).toContain('Stripe reversed 2000 of 5000 cents (partial): check with the affiliate.');
+    expect(mail.text).toContain('Event: transfer.reversed');
+    expect(mail.text).toContain('Payout: p-1');
+    expect(mail.text).toContain('Provider events needing review');
+    const unknown = renderProviderEventFlagged({ ...flagged, payout_id: undefined, reason: '<script>' });
+    expect(unknown.text).toContain('Payout: none matched');
+    expect(unknown.html).not.toContain('<script>');
   });
 });
