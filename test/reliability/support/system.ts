@@ -57,8 +57,15 @@ export function cachedToken(sub: string, admin = false): Promise<string> {
   return token;
 }
 
+/**
+ * What each invocation has left before its function times out (getRemainingTimeInMillis). The suites judge
+ * answers under faults and races, not speed: a generous budget keeps a loaded machine from turning a slow correct
+ * answer into the deadline's 503. The storm runs with Lambda's real 10 s; the deadline has its own test (faults).
+ */
+export const GENEROUS_BUDGET_MS = 60_000;
+
 /** Handlers for a runtime: the same factories the Lambda entry points call. */
-export function systemOn(db: TestTables, runtime: Dependencies): System {
+export function systemOn(db: TestTables, runtime: Dependencies, budgetMs = GENEROUS_BUDGET_MS): System {
   const payouts = createPayoutsHandler(runtime);
   const admin = createAdminPayoutsHandler(runtime, testProviderConfig(db));
   return {
@@ -67,9 +74,14 @@ export function systemOn(db: TestTables, runtime: Dependencies): System {
     payouts,
     admin,
     token: cachedToken,
-    asUser: async (sub, options) => invoke(payouts, { ...options, token: options.token ?? (await cachedToken(sub)) }),
+    asUser: async (sub, options) =>
+      invoke(payouts, { remainingMs: budgetMs, ...options, token: options.token ?? (await cachedToken(sub)) }),
     asAdmin: async (options) =>
-      invoke(admin, { ...options, token: options.token ?? (await cachedToken('admin-reliability', true)) }),
+      invoke(admin, {
+        remainingMs: budgetMs,
+        ...options,
+        token: options.token ?? (await cachedToken('admin-reliability', true)),
+      }),
   };
 }
 
