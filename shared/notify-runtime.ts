@@ -12,7 +12,7 @@ import { DEFAULT_TABLE_NAMES, PAYOUTS } from './store/dynamodb/tables.ts';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Notifier, type NotifierDeps } from './usecases/notify-payout.ts';
 import { loadNotifyConfig, type NotifyConfig } from './notify/config.ts';
-import { createSesMailer, type Mailer } from './notify/mailer.ts';
+import type { Mailer } from './domain/notifications.ts';
 import { type Resolver, sendSigned } from './notify/webhook-transport.ts';
 
 export interface NotifyRuntime {
@@ -49,7 +49,7 @@ export function createNotifyRuntime(
       | Payout
       | undefined;
   const mailer =
-    overrides.mailer ?? createSesMailer({ region, ...(config.sesEndpoint ? { endpoint: config.sesEndpoint } : {}) });
+    overrides.mailer ?? lazySesMailer({ region, ...(config.sesEndpoint ? { endpoint: config.sesEndpoint } : {}) });
   const notifier = new Notifier({
     store: new DynamoNotifyStore(client, config.tables),
     mailer,
@@ -67,4 +67,19 @@ export function createNotifyRuntime(
     ...(overrides.clock ? { clock: overrides.clock } : {}),
   });
   return { config, client, notifier, logger, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) };
+}
+
+/**
+ * The SES mailer, loaded on the first e-mail. The admin function builds this runtime for its webhook routes but
+ * seldom sends (a redelivery given up), so its cold start does not evaluate the SES client; the notifier loads it
+ * once, on its first e-mail.
+ */
+function lazySesMailer(options: { region: string; endpoint?: string }): Mailer {
+  let loaded: Promise<Mailer> | undefined;
+  return {
+    async send(email) {
+      loaded ??= import('./notify/mailer.ts').then(({ createSesMailer }) => createSesMailer(options));
+      return (await loaded).send(email);
+    },
+  };
 }
