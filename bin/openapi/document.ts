@@ -22,6 +22,7 @@ import { listPayoutsQuery, payoutListView, payoutRequestBody, summaryView } from
 import { attemptView, bulkSendBody, bulkSendView, sendBody, sendView } from '../../shared/schemas/providers.ts';
 import {
   clearedCooldownView,
+  clearedFlagView,
   scheduleRunBody,
   scheduleRunView,
   settingsBody,
@@ -327,6 +328,14 @@ export const OPERATIONS: Record<string, ZodOpenApiOperationObject> = {
     requestParams: { path: z.object({ affiliate_id: z.string() }) },
     requestBody: { required: false, content: json(emptyBody) },
     responses: { ...ok('The settings, cool-down ended', clearedCooldownView), ...errors(...ADMIN_ERRORS, '404') },
+  },
+  'POST /admin/affiliates/{affiliate_id}/duplicate-destination/clear': {
+    operationId: 'adminClearDuplicateDestination',
+    summary: "Clear an affiliate's shared-destination flag after review",
+    tags: ['admin'],
+    requestParams: { path: z.object({ affiliate_id: z.string() }) },
+    requestBody: { required: false, content: json(emptyBody) },
+    responses: { ...ok('The review flags left', clearedFlagView), ...errors(...ADMIN_ERRORS, '404') },
   },
   'POST /admin/schedules/run': {
     operationId: 'adminRunSchedules',

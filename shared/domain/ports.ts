@@ -172,6 +172,8 @@ export interface SettingsStore {
   writeSettings(write: SettingsWrite): Promise<'written' | 'changed'>;
   /** Ends a cool-down now; undefined when there is no such affiliate. */
   clearCooldown(affiliateId: string, by: string, at: string): Promise<Affiliate | undefined>;
+  /** Removes the shared-destination flag after an admin's review; undefined when there is no such affiliate. */
+  clearDuplicateFlag(affiliateId: string, by: string, at: string): Promise<Affiliate | undefined>;
   /** One page of the sparse schedule index, in affiliate id order. */
   scheduledAffiliates(limit: number, after?: string): Promise<{ items: ScheduleHint[]; next?: string }>;
 }

@@ -53,6 +53,9 @@ export type SettingsView = z.infer<typeof settingsView>;
 /** POST /admin/affiliates/{id}/cooldown/clear answer. */
 export const clearedCooldownView = z.extend(settingsView, { affiliate_id: z.string() });
 
+/** POST /admin/affiliates/{affiliate_id}/duplicate-destination/clear answers the affiliate's review flags left. */
+export const clearedFlagView = z.object({ affiliate_id: z.string(), flags: z.array(z.string()) });
+
 /** POST /admin/schedules/run: optionally the moment to run as if it were (ISO-8601 with a zone). */
 export const scheduleRunBody = z.strictObject(
   {

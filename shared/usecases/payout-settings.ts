@@ -134,6 +134,24 @@ async function decide(services: Services, affiliate: Affiliate, body: SettingsBo
   };
 }
 
+/**
+ * POST /admin/affiliates/{id}/duplicate-destination/clear: an admin checked the shared destination with both
+ * affiliates. The affiliate's blocker goes, later requests are not marked, and no payout of theirs needs the
+ * confirmation any more (the move's guard is the affiliate's flag); payouts already marked keep the mark as a
+ * record of their request. The other affiliate stays flagged until reviewed; a new shared destination flags again.
+ */
+export async function clearDuplicateDestination(
+  services: Services,
+  adminId: string,
+  affiliateId: string,
+): Promise<{ affiliate_id: string; flags: string[] }> {
+  const affiliate = await services.store.clearDuplicateFlag(affiliateId, adminId, services.clock.now().toISOString());
+  if (!affiliate) throw affiliateNotFound();
+  return { affiliate_id: affiliate.affiliate_id, flags: affiliate.flags ?? [] };
+}
+
+const affiliateNotFound = () => new NotFoundError('AFFILIATE_NOT_FOUND', 'No affiliate with this id was found.');
+
 /** POST /admin/affiliates/{id}/cooldown/clear: the cool-down ends now. */
 export async function clearCooldown(
   services: Services,
@@ -141,6 +159,6 @@ export async function clearCooldown(
   affiliateId: string,
 ): Promise<SettingsView & { affiliate_id: string }> {
   const affiliate = await services.store.clearCooldown(affiliateId, adminId, services.clock.now().toISOString());
-  if (!affiliate) throw new NotFoundError('AFFILIATE_NOT_FOUND', 'No affiliate with this id was found.');
+  if (!affiliate) throw affiliateNotFound();
   return { affiliate_id: affiliate.affiliate_id, ...settingsViewOf(affiliate, services) };
 }

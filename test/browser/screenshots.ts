@@ -164,6 +164,12 @@ async function main(): Promise<void> {
         await flagged.getByText('Shared destination').scrollIntoViewIfNeeded();
         await flagged.screenshot({ path: join(OUT, `console-flags-${width}.png`) });
       } else await flagged.screenshot({ path: join(OUT, `console-flags-${width}.png`), fullPage: true });
+      // The affiliate review panel after a shared destination was reviewed (aff-twin1's flag cleared).
+      const review = flagged.getByRole('region', { name: 'Affiliate review' });
+      await review.getByLabel('Affiliate id').fill('aff-twin1');
+      await review.getByRole('button', { name: 'Clear shared-destination flag' }).click();
+      await review.getByText('Shared-destination flag cleared').waitFor();
+      await review.screenshot({ path: join(OUT, `console-review-${width}.png`) });
       await flagged.close();
       // Webhooks: a new endpoint's secret shown once (1280 px), an endpoint's deliveries with Redeliver.
       const hooksPage = await context.newPage();

@@ -102,7 +102,7 @@ describe('Pages in Chromium: payout settings, blockers, future-dated payouts, re
     const done = await call(server.baseUrl, `/admin/payouts/${twin}`, { token: admin });
     expect(done.json.data.payout.status).toBe('completed');
 
-    const panel = page.getByRole('region', { name: 'Payout cool-down' });
+    const panel = page.getByRole('region', { name: 'Affiliate review' });
     await panel.getByLabel('Affiliate id').fill('aff-moved');
     await panel.getByRole('button', { name: 'End cool-down' }).click();
     await panel.getByText('Cool-down ended for aff-moved').waitFor();
@@ -111,6 +111,14 @@ describe('Pages in Chromium: payout settings, blockers, future-dated payouts, re
     await panel.getByLabel('Affiliate id').fill('aff-nobody');
     await panel.getByRole('button', { name: 'End cool-down' }).click();
     await panel.getByRole('alert').getByText('No affiliate with this id was found.').waitFor();
-    await expectAccessible(page, 'cool-down panel');
+    await expectAccessible(page, 'affiliate review panel');
+
+    // The shared destination reviewed: the flag goes, and twin2's next payout is neither marked nor held.
+    await panel.getByLabel('Affiliate id').fill('aff-twin2');
+    await panel.getByRole('button', { name: 'Clear shared-destination flag' }).click();
+    await panel.getByText('Shared-destination flag cleared for aff-twin2').waitFor();
+    const after = await requestPayout(server.baseUrl, await tokenFor('user-twin2'), 5_000);
+    const fresh = await call(server.baseUrl, `/admin/payouts/${after}`, { token: admin });
+    expect(fresh.json.data.payout.flags ?? []).toEqual([]);
   });
 });

@@ -275,6 +275,44 @@ describe('Duplicate destinations: both flagged, requests accepted, sending needs
     });
     expect(completed.status).toBe(200);
   });
+
+  it('an admin clears the flag after review: the blocker goes, the confirmation ends, later requests are unmarked', async () => {
+    const marked = await app.request(twinA.user_id, 5_000);
+    const clear = (id: string, token = app.adminToken) =>
+      invoke(app.admin, { method: 'POST', path: `/admin/affiliates/${id}/duplicate-destination/clear`, token });
+    expect((await clear(twinA.affiliate_id, await app.affiliateToken(twinA.user_id))).status).toBe(403);
+    expect((await clear('aff-nobody')).json).toMatchObject({ code: 'AFFILIATE_NOT_FOUND' });
+
+    const cleared = await clear(twinA.affiliate_id);
+    expect(cleared.status).toBe(200);
+    expect(cleared.json.data).toEqual({ affiliate_id: twinA.affiliate_id, flags: [] });
+    // Cleared twice: the same answer, nothing else changes.
+    expect((await clear(twinA.affiliate_id)).json.data).toEqual({ affiliate_id: twinA.affiliate_id, flags: [] });
+    const affiliateRecord = await app.db.client.send(
+      new GetCommand({ TableName: app.db.tables.affiliates, Key: { affiliate_id: twinA.affiliate_id } }),
+    );
+    expect(affiliateRecord.Item).toMatchObject({ duplicate_reviewed_by: expect.any(String) });
+    const summary = await invoke(app.payouts, {
+      path: '/payouts/summary',
+      token: await app.affiliateToken(twinA.user_id),
+    });
+    expect(summary.json.data.blockers.map((b: { code: string }) => b.code)).not.toContain('UNDER_REVIEW');
+
+    const later = await app.request(twinA.user_id, 6_000);
+    expect((await app.get(`/admin/payouts/${later}`)).json.data.payout.flags ?? []).toEqual([]);
+    expect((await app.process(later, { status: 'processing' })).status).toBe(200);
+    // The payout requested while flagged keeps its mark (a record), but the review ends its confirmation too: the
+    // guard is the affiliate's flag, in the move's transaction. The twin stays flagged until reviewed itself.
+    expect((await app.get(`/admin/payouts/${marked}`)).json.data.payout.flags).toEqual([
+      'DUPLICATE_PAYOUT_DESTINATION',
+    ]);
+    expect((await app.process(marked, { status: 'processing' })).status).toBe(200);
+    const twin = await invoke(app.payouts, {
+      path: '/payouts/summary',
+      token: await app.affiliateToken(twinB.user_id),
+    });
+    expect(twin.json.data.blockers.map((b: { code: string }) => b.code)).toContain('UNDER_REVIEW');
+  });
 });
 
 describe('Future-dated payouts', () => {

@@ -11,7 +11,7 @@ import { download, exportAll } from './export.ts';
 import { FilterBar, filterQuery, filtersFromUrl, filtersToUrl, type Filters } from './filters.ts';
 import { Queue } from './queue.ts';
 import { Reconciliation } from './reconciliation.ts';
-import { ConfirmShared, CooldownPanel, sharedAmong, withConfirmation } from './flags.ts';
+import { AffiliateReviewPanel, ConfirmShared, sharedAmong, withConfirmation } from './flags.ts';
 import { TaxFormPanel, TaxYearExport } from './tax.ts';
 import { WebhooksPanel } from './webhooks.ts';
 import type { ProviderEventView } from '../../shared/schemas/provider-events.ts';
@@ -335,7 +335,7 @@ export function ConsoleApp({ token }: { token: string | undefined }) {
           : null
       }
       <div class="grid grid-even">
-        <${CooldownPanel} api=${api} affiliateId=${reconId} />
+        <${AffiliateReviewPanel} api=${api} affiliateId=${reconId} />
         <${TaxFormPanel} api=${api} affiliateId=${reconId} />
         <${TaxYearExport} api=${api} />
       </div>

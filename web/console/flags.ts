@@ -28,44 +28,69 @@ export const PayoutFlags = ({ payout }: { payout: PayoutView }) => {
   </span>`;
 };
 
-/** Ends an affiliate's payout destination cool-down (POST /admin/affiliates/{id}/cooldown/clear). */
-export function CooldownPanel({ api, affiliateId }: { api: ApiClient; affiliateId: string }) {
+type ReviewAction = 'cooldown' | 'duplicate';
+
+/** What each review action posts, and what the operator is told when it is done. */
+const REVIEW_ACTIONS: Record<ReviewAction, { path: string; done: (result: ReviewResult) => string }> = {
+  cooldown: {
+    path: 'cooldown/clear',
+    done: (result) =>
+      `Cool-down ended for ${result.affiliate_id} at ${formatDateTime(new Date().toISOString())}: payouts to ${result.payment_email ?? 'the new destination'} can be requested now.`,
+  },
+  duplicate: {
+    path: 'duplicate-destination/clear',
+    done: (result) =>
+      `Shared-destination flag cleared for ${result.affiliate_id}: their payouts no longer need the confirmation.`,
+  },
+};
+
+interface ReviewResult {
+  affiliate_id: string;
+  payment_email?: string | null;
+}
+
+/**
+ * An affiliate's review, after checking a change with them: end a payout destination cool-down
+ * (POST /admin/affiliates/{id}/cooldown/clear) or clear a shared-destination flag
+ * (POST /admin/affiliates/{id}/duplicate-destination/clear).
+ */
+export function AffiliateReviewPanel({ api, affiliateId }: { api: ApiClient; affiliateId: string }) {
   const [draft, setDraft] = useState(affiliateId);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [done, setDone] = useState<string>();
   useEffect(() => setDraft(affiliateId), [affiliateId]);
-  const onSubmit = async (event: Event) => {
-    event.preventDefault();
+  const run = async (action: ReviewAction) => {
     const id = draft.trim();
     if (!id) return setError('Enter an affiliate id first.');
     setBusy(true);
     setError(undefined);
     setDone(undefined);
     try {
-      const result = await api.post<{ affiliate_id: string; payment_email: string | null }>(
-        `/admin/affiliates/${encodeURIComponent(id)}/cooldown/clear`,
-      );
-      setDone(
-        `Cool-down ended for ${result.affiliate_id} at ${formatDateTime(new Date().toISOString())}: payouts to ${result.payment_email ?? 'the new destination'} can be requested now.`,
-      );
+      const { path, done: told } = REVIEW_ACTIONS[action];
+      setDone(told(await api.post<ReviewResult>(`/admin/affiliates/${encodeURIComponent(id)}/${path}`)));
     } catch (caught) {
       setError(caught instanceof ApiError ? caught.message : 'Something went wrong. Try again.');
     } finally {
       setBusy(false);
     }
   };
-  return html`<section class="card" aria-labelledby="cooldown-title">
+  const onSubmit = (event: Event) => {
+    event.preventDefault();
+    void run('cooldown');
+  };
+  return html`<section class="card" aria-labelledby="review-title">
     <div class="card-head">
-      <h2 id="cooldown-title">Payout cool-down</h2>
-      <p class="muted small">A changed payout destination holds an affiliate's payouts for a while. End it early only after checking the change with the affiliate.</p>
+      <h2 id="review-title">Affiliate review</h2>
+      <p class="muted small">A changed payout destination holds an affiliate's payouts for a while; a destination shared with another affiliate needs a confirmation on every send. End either only after checking with the affiliate.</p>
     </div>
     <form class="inline-form" onSubmit=${onSubmit}>
       <div class="field field-inline">
-        <label for="cooldown-affiliate">Affiliate id</label>
-        <input id="cooldown-affiliate" type="text" value=${draft} placeholder="aff-…" onInput=${(event: Event) => setDraft((event.target as HTMLInputElement).value)} />
+        <label for="review-affiliate">Affiliate id</label>
+        <input id="review-affiliate" type="text" value=${draft} placeholder="aff-…" onInput=${(event: Event) => setDraft((event.target as HTMLInputElement).value)} />
       </div>
       <button type="submit" class="button" disabled=${busy}>End cool-down</button>
+      <button type="button" class="button" disabled=${busy} onClick=${() => void run('duplicate')}>Clear shared-destination flag</button>
     </form>
     <div aria-live="polite">
       ${error ? html`<${ErrorNote} message=${error} />` : null}

@@ -39,7 +39,14 @@ import {
 import { byAffiliate, byStatus, IndexReader, ROW_ATTRIBUTES } from './index-reader.ts';
 import { isExpired, toAffiliate, toIdempotencyRecord, toTaxYearTotals, type Item } from './records.ts';
 import { AFFILIATES, IDEMPOTENCY, PAYOUTS, TAX_YEARS, type TableNames } from './tables.ts';
-import { clearCooldownUpdate, moveItems, reserveItems, settingsItems, type TransactItem } from './transactions.ts';
+import {
+  clearCooldownUpdate,
+  clearDuplicateFlagUpdate,
+  moveItems,
+  reserveItems,
+  settingsItems,
+  type TransactItem,
+} from './transactions.ts';
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_KEYS = 100;
@@ -292,9 +299,21 @@ export class DynamoPayoutStore implements PayoutStore {
   }
 
   async clearCooldown(affiliateId: string, by: string, at: string): Promise<Affiliate | undefined> {
+    return this.updateAffiliate(affiliateId, clearCooldownUpdate(this.tables, affiliateId, by, at));
+  }
+
+  async clearDuplicateFlag(affiliateId: string, by: string, at: string): Promise<Affiliate | undefined> {
+    return this.updateAffiliate(affiliateId, clearDuplicateFlagUpdate(this.tables, affiliateId, by, at));
+  }
+
+  /** One conditional update of an affiliate that exists (a claim item is no affiliate); undefined when none does. */
+  private async updateAffiliate(
+    affiliateId: string,
+    update: ConstructorParameters<typeof UpdateCommand>[0],
+  ): Promise<Affiliate | undefined> {
     if (isClaimKey(affiliateId)) return undefined;
     try {
-      const result = await this.client.send(new UpdateCommand(clearCooldownUpdate(this.tables, affiliateId, by, at)));
+      const result = await this.client.send(new UpdateCommand(update));
       return result.Attributes ? toAffiliate(result.Attributes) : undefined;
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;

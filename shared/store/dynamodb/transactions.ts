@@ -350,3 +350,20 @@ export function clearCooldownUpdate(tables: TableNames, affiliateId: string, by:
     ReturnValues: 'ALL_NEW' as const,
   };
 }
+
+/**
+ * An admin has reviewed an affiliate's shared destination: the flag goes (later requests are not marked, and moves
+ * no longer need the confirmation), with who cleared it and when.
+ */
+export function clearDuplicateFlagUpdate(tables: TableNames, affiliateId: string, by: string, at: string) {
+  return {
+    TableName: tables.affiliates,
+    Key: { [AFFILIATES.partitionKey]: affiliateId },
+    ConditionExpression: 'attribute_exists(#id) AND attribute_exists(user_id)',
+    UpdateExpression:
+      'DELETE #flags :duplicate SET duplicate_reviewed_by = :by, duplicate_reviewed_at = :at, updated_at = :at',
+    ExpressionAttributeNames: { '#id': AFFILIATES.partitionKey, '#flags': 'flags' },
+    ExpressionAttributeValues: { ':duplicate': new Set([DUPLICATE_DESTINATION]), ':by': by, ':at': at },
+    ReturnValues: 'ALL_NEW' as const,
+  };
+}
