@@ -87,6 +87,16 @@ export interface Actor {
   id: string;
 }
 
+/** How a provider's moves are signed in a payout's history: `provider:stripe`, `provider:paypal`. */
+export const providerActorId = (provider: string): string => `provider:${provider}`;
+
+/** Whether a provider (not an operator) completed the payout: its money left through Stripe or PayPal. */
+export function paidThroughProvider(payout: Pick<Payout, 'history'>): boolean {
+  return payout.history.some((change) => change.to === 'completed' && change.by.startsWith(providerActorId('')));
+}
+
+const PROVIDER_NAMES: Record<string, string> = { stripe: 'Stripe', paypal: 'PayPal' };
+
 /** A move someone asks for: where to, by whom, and what the books should keep with it. */
 export interface MoveIntent {
   to: PayoutStatus;
@@ -158,6 +168,14 @@ export function planMove(payout: Payout, intent: MoveIntent, at: string): MovePl
   }
   if (!canTransition(from, to))
     throw new ConflictError('INVALID_TRANSITION', `Cannot move a payout from ${from} to ${to}.`);
+  if (by.kind === 'admin' && to === 'returned' && paidThroughProvider(payout)) {
+    // Marking it returned by hand would put the money back in the balance while the transfer stands: paid twice.
+    const provider = PROVIDER_NAMES[payout.payment_method] ?? 'the provider';
+    throw new ConflictError(
+      'PROVIDER_PAID',
+      `This payout was paid through ${provider}: it becomes returned when ${provider} reports the reversal (its webhook, or the sweeper's poll). Reverse the payment at ${provider}; nothing was changed here.`,
+    );
+  }
   const requires = paymentGuards(payout, intent, at);
   const note = intent.note ?? (by.kind === 'affiliate' ? 'cancelled by affiliate' : undefined);
   const set: MoveFields =

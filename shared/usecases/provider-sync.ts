@@ -5,6 +5,7 @@
 // - observe: a verified webhook or a poll -> intent (shared/domain/provider-events.ts) -> one transaction.
 // - sweep:   poll sent attempts nobody answered, re-drive queued attempts nobody sent.
 import type { Attempt } from '../domain/attempt.ts';
+import { providerActorId } from '../domain/payout.ts';
 import { intentFor, type ProviderObservation } from '../domain/provider-events.ts';
 import type { AttemptStore, ProviderEventRecord } from '../domain/provider-ports.ts';
 import { describeError, type Logger } from '../logger.ts';
@@ -200,7 +201,7 @@ export class ProviderSync {
             {
               payout: payout!,
               to: intent.to,
-              by: `provider:${observation.provider}`,
+              by: providerActorId(observation.provider),
               at,
               ...(intent.reason ? { note: intent.reason } : {}),
               set: {

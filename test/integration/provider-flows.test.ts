@@ -83,6 +83,22 @@ describe('Stripe through the stream, the sender and webhooks', () => {
     ]);
   });
 
+  it('paid through Stripe: marking it returned by hand -> 409 PROVIDER_PAID, nothing moves (only the reversal returns it)', async () => {
+    const id = await sendNew('user-s-ok');
+    await app.until(id, (p) => p.status === 'completed');
+    const before = await app.balance('user-s-ok');
+    const res = await invoke(app.admin, {
+      method: 'POST',
+      path: `/admin/payouts/${id}/process`,
+      token: app.adminToken,
+      body: { status: 'returned', notes: 'the bank said it bounced' },
+    });
+    expect(res.status).toBe(409);
+    expect(res.json).toMatchObject({ code: 'PROVIDER_PAID', message: expect.stringMatching(/reversal/) });
+    expect((await app.payout(id))?.status).toBe('completed');
+    expect(await app.balance('user-s-ok')).toEqual(before);
+  });
+
   it('a reversal after success -> returned, the money back to available', async () => {
     const id = await sendNew('user-s-rev');
     await app.until(id, (p) => p.status === 'returned');

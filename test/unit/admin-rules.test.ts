@@ -81,6 +81,32 @@ describe('Function: planMove', () => {
     );
     expect(() => planMove(payout('pending'), { to: 'completed', by: affiliate }, at)).toThrow(ConflictError);
   });
+
+  it('a payout paid through a provider is returned only by the provider: by hand -> 409 PROVIDER_PAID', () => {
+    const history = (by: string) => [
+      { at, by: 'user-1', from: null, to: 'pending' as const },
+      { at, by: 'ops-1', from: 'pending' as const, to: 'processing' as const },
+      { at, by, from: 'processing' as const, to: 'completed' as const },
+    ];
+    const paid = {
+      ...payout('completed', 'tr_1'),
+      history: history('provider:stripe'),
+      payment_method: 'stripe' as const,
+    };
+    expect(() => planMove(paid, { to: 'returned', by: admin }, at)).toThrow(
+      expect.objectContaining({
+        code: 'PROVIDER_PAID',
+        message: expect.stringMatching(/^This payout was paid through Stripe/),
+      }),
+    );
+    // The provider's own reversal goes through; a payout completed by hand is returned by hand as before.
+    expect(planMove(paid, { to: 'returned', by: { kind: 'provider', id: 'provider:stripe' } }, at)).toMatchObject({
+      kind: 'move',
+      to: 'returned',
+    });
+    const byHand = { ...payout('completed', 'ZELLE-1'), history: history('ops-1') };
+    expect(planMove(byHand, { to: 'returned', by: admin }, at)).toMatchObject({ kind: 'move', to: 'returned' });
+  });
 });
 
 describe('Schema: processBody', () => {

@@ -566,6 +566,9 @@ function predictMove(state: ModelState, move: { payoutId: string; to: Target; tx
   // The provider still has it: a move by hand would race the provider's answer.
   if (payout.status === 'processing' && attemptOpen(payout))
     return expectError(answer, 409, 'PROVIDER_ATTEMPT_OPEN', state);
+  // Paid through the provider: only the provider's reversal returns it (by hand, the money would be paid twice).
+  if (move.to === 'returned' && payout.attempts?.some((attempt) => attempt.status === 'succeeded'))
+    return expectError(answer, 409, 'PROVIDER_PAID', state);
   const tx = move.tx ?? payout.tx;
   if (
     answer.status !== 200 ||

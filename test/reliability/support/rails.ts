@@ -525,9 +525,12 @@ export function checkRails(
     sums.gross += money.gross;
     sums.reversed += money.reversed;
     if (byProvider) sums.completed += amount;
-    // Returned by the provider (a reversal). An operator may still mark a provider-paid payout returned by hand
-    // (money that came back another way): the provider's books do not see that one.
-    if (byProvider && status === 'returned' && movedByProvider(payout, 'returned')) sums.returned += amount;
+    // Only the provider returns a payout it paid (a move by hand answers 409 PROVIDER_PAID).
+    expect(
+      !byProvider || status !== 'returned' || movedByProvider(payout, 'returned'),
+      () => `payout ${id} was paid by the provider but returned by hand`,
+    );
+    if (byProvider && status === 'returned') sums.returned += amount;
     perAffiliate.set(owner, sums);
   }
   if (settled) {
