@@ -1,12 +1,10 @@
 import { Annotations, Arn, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { type CfnFunction, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { FilterPattern, type LogGroup, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -14,6 +12,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFICATIONS, WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS } from '../../shared/store/dynamodb/notify-tables.ts';
 import type { ApiFunction } from './api-function.ts';
+import { WorkerAlarms } from './worker-alarms.ts';
 import { type WorkerFunctionProps, workerFunction } from './worker-function.ts';
 import { string, type TableRef, tableDefaults } from './payout-tables.ts';
 
@@ -36,7 +35,7 @@ export interface NotificationsProps {
   dashboardUrl: string;
 }
 
-const FIVE_MINUTES = Duration.minutes(5);
+const _FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * Notifications (issue 12): the notifications, webhook endpoints and webhook deliveries tables (the deliveries with
@@ -239,56 +238,27 @@ export class Notifications extends Construct {
     }
 
     // --- alarms: dead letters, functions failing, e-mails that may not have gone out, deliveries given up
-    const action = new SnsAction(props.alarmTopic);
-    const alarm = (alarmId: string, metric: IMetric, description: string) => {
-      const created = new Alarm(this, alarmId, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-    };
-    alarm(
-      'DeadLetters',
-      this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+    const alarms = new WorkerAlarms(this, props.alarmTopic);
+    alarms.deadLetters(
+      this.deadLetters,
       'Payout-notifier gave up on stream records: see the dead-letter queue (their e-mails and webhooks did not go out)',
     );
-    for (const fn of [this.notifier, this.retrier]) {
-      alarm(
-        `${fn.node.id}Errors`,
-        fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
-        `${fn.node.id} function threw or timed out`,
-      );
-    }
-    const namespace = `AffiliatePayouts/${stack.stackName}`;
-    for (const [flag, description] of [
-      ['EMAIL_UNCERTAIN', 'An e-mail may not have been sent (SES timed out after the call): check the SES sending log'],
-      ['WEBHOOK_GIVEN_UP', 'A webhook delivery failed for about a day and was given up (the operators were e-mailed)'],
-    ] as const) {
-      for (const fn of [this.notifier, this.retrier]) {
-        new MetricFilter(this, `${flag}-${fn.node.id}`, {
-          logGroup: fn.logGroup as LogGroup,
-          filterPattern: FilterPattern.stringValue('$.alarm', '=', flag),
-          metricNamespace: namespace,
-          metricName: flag,
-          metricValue: '1',
-        });
-      }
-      alarm(flag, new Metric({ namespace, metricName: flag, period: FIVE_MINUTES, statistic: 'Sum' }), description);
-    }
+    alarms.errors([this.notifier, this.retrier]);
+    alarms.logFlags(
+      [this.notifier, this.retrier],
+      [
+        [
+          'EMAIL_UNCERTAIN',
+          'An e-mail may not have been sent (SES timed out after the call): check the SES sending log',
+        ],
+        [
+          'WEBHOOK_GIVEN_UP',
+          'A webhook delivery failed for about a day and was given up (the operators were e-mailed)',
+        ],
+      ],
+    );
 
     // --- cdk-nag: accepted findings, each with its reason
-    for (const fn of [this.notifier, this.retrier]) {
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-L1',
-        reason:
-          'Pinned to nodejs22.x like the API functions: the bundle targets node22 and the dependencies are tested on Node 22.',
-      });
-    }
     if (!prod) {
       for (const table of [this.notifications, this.endpoints, this.deliveries]) {
         Validations.of(table).acknowledge({

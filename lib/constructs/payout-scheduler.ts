@@ -72,11 +72,6 @@ export class PayoutScheduler extends Construct {
       description: 'Requests due automatic payouts (weekly on Mondays, monthly on the 1st), daily at 00:00 UTC',
     });
 
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x like the API functions: the bundle targets node22 and the dependencies are tested on Node 22.',
-    });
     const functionId = Stack.of(this).getLogicalId(this.function.node.defaultChild as CfnFunction);
     Validations.of(invoker).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,

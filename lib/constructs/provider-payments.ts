@@ -1,6 +1,4 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -13,7 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { FilterPattern, type LogGroup, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -22,6 +20,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ATTEMPTS, PROVIDER_EVENTS } from '../../shared/store/dynamodb/provider-tables.ts';
 import type { ApiFunction } from './api-function.ts';
+import { WorkerAlarms } from './worker-alarms.ts';
 import { type WorkerFunctionProps, workerFunction } from './worker-function.ts';
 import { string, type TableRef, tableDefaults } from './payout-tables.ts';
 
@@ -239,63 +238,28 @@ export class ProviderPayments extends Construct {
     });
 
     // --- alarms: dead letters, provider errors on our side, functions failing
-    const action = new SnsAction(props.alarmTopic);
-    const alarm = (alarmId: string, metric: IMetric, description: string) => {
-      const created = new Alarm(this, alarmId, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-    };
-    alarm(
-      'DeadLetters',
-      this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+    const alarms = new WorkerAlarms(this, props.alarmTopic);
+    alarms.deadLetters(
+      this.deadLetters,
       'Payout-sender gave up on attempts: see the dead-letter queue and re-drive them',
     );
-    const namespace = `AffiliatePayouts/${Stack.of(this).stackName}`;
-    for (const [flag, description] of [
+    alarms.logFlags(
+      [this.sender, this.webhooks, this.sweeper],
       [
-        'PROVIDER_OURS',
-        'A provider refused a payout for a reason on our side (balance, API key): fix it, then retry the payout',
+        [
+          'PROVIDER_OURS',
+          'A provider refused a payout for a reason on our side (balance, API key): fix it, then retry the payout',
+        ],
+        ['PROVIDER_FLAG', 'A provider event needs an operator (unknown payout, wrong amount, partial reversal)'],
       ],
-      ['PROVIDER_FLAG', 'A provider event needs an operator (unknown payout, wrong amount, partial reversal)'],
-    ] as const) {
-      for (const worker of [this.sender, this.webhooks, this.sweeper]) {
-        new MetricFilter(this, `${flag}-${worker.node.id}`, {
-          logGroup: worker.logGroup as LogGroup,
-          filterPattern: FilterPattern.stringValue('$.alarm', '=', flag),
-          metricNamespace: namespace,
-          metricName: flag,
-          metricValue: '1',
-        });
-      }
-      alarm(flag, new Metric({ namespace, metricName: flag, period: FIVE_MINUTES, statistic: 'Sum' }), description);
-    }
-    for (const worker of [this.sender, this.webhooks, this.sweeper]) {
-      alarm(
-        `${worker.node.id}Errors`,
-        worker.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
-        `${worker.node.id} function threw or timed out`,
-      );
-    }
+    );
+    alarms.errors([this.sender, this.webhooks, this.sweeper]);
 
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
       reason:
         'Provider API keys are issued by Stripe and PayPal and rotated in their dashboards; an operator puts the new value here.',
     });
-    for (const worker of [this.sender, this.webhooks, this.sweeper]) {
-      Validations.of(worker).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-L1',
-        reason:
-          'Pinned to nodejs22.x like the API functions: the bundle targets node22 and the dependencies are tested on Node 22.',
-      });
-    }
     if (!prod) {
       for (const table of [this.attempts, this.events]) {
         Validations.of(table).acknowledge({

@@ -1,4 +1,4 @@
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -20,7 +20,8 @@ export interface WorkerFunctionProps {
 /**
  * A function with no Function URL (a stream consumer, a scheduled job) and the project's defaults: Node 22 on ARM,
  * 512 MB, source maps, the shared bundling, its own log group, and a role with no managed policy (the caller grants
- * exactly what it needs). Construct ids: `<id>`, `<id>Logs`, `<id>Role`.
+ * exactly what it needs), and cdk-nag's runtime finding acknowledged (pinned to Node 22 on purpose). Construct
+ * ids: `<id>`, `<id>Logs`, `<id>Role`.
  */
 export function workerFunction(
   scope: Construct,
@@ -51,6 +52,11 @@ export function workerFunction(
     logGroup,
     environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
     bundling: BUNDLING_DEFAULTS,
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-L1',
+    reason:
+      'Pinned to nodejs22.x like the API functions: the bundle targets node22 and the dependencies are tested on Node 22.',
   });
   return { fn, role };
 }
