@@ -10,12 +10,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { DEFAULT_PROVIDER_TABLE_NAMES } from '../../shared/store/dynamodb/provider-tables.ts';
 import { DEFAULT_NOTIFY_TABLE_NAMES } from '../../shared/store/dynamodb/notify-tables.ts';
 import { DEFAULT_TABLE_NAMES } from '../../shared/store/dynamodb/tables.ts';
-import {
-  affiliateRecordWanted,
-  attemptRecordWanted,
-  payoutRecordWanted,
-  providerEventRecordWanted,
-} from '../../shared/notify/stream-filters.ts';
+import { notifierStreams } from '../../shared/notify/stream-filters.ts';
 import { createNotifyTables } from './notify-tables.ts';
 import { startStreamDrain } from './stream-drain.ts';
 
@@ -52,39 +47,21 @@ export async function startLocalNotify(dynamoEndpoint: string): Promise<LocalNot
   const retrier = (await import('../../lambdas/webhook-retrier/handler.ts')).handler;
   const deadLetter = (record: { dynamodb?: { Keys?: unknown } }) =>
     console.error(`payout-notifier gave up on ${JSON.stringify(record.dynamodb?.Keys)} (the DLQ in AWS)`);
-  const drains = [
+  const drains = notifierStreams({
+    payouts: env.PAYOUTS_TABLE || DEFAULT_TABLE_NAMES.payouts,
+    attempts: env.ATTEMPTS_TABLE || DEFAULT_PROVIDER_TABLE_NAMES.attempts,
+    affiliates: env.AFFILIATES_TABLE || DEFAULT_TABLE_NAMES.affiliates,
+    providerEvents: env.PROVIDER_EVENTS_TABLE || DEFAULT_PROVIDER_TABLE_NAMES.events,
+  }).map(({ table, filter, busiest }) =>
     startStreamDrain({
       endpoint: dynamoEndpoint,
-      table: env.PAYOUTS_TABLE || DEFAULT_TABLE_NAMES.payouts,
+      table,
       handler: (event: DynamoDBStreamEvent) => notifier(event),
-      filter: payoutRecordWanted,
-      pollMs: 50,
+      filter,
+      ...(busiest ? { pollMs: 50 } : {}),
       onDeadLetter: deadLetter,
     }),
-    startStreamDrain({
-      endpoint: dynamoEndpoint,
-      table: env.ATTEMPTS_TABLE || DEFAULT_PROVIDER_TABLE_NAMES.attempts,
-      handler: (event: DynamoDBStreamEvent) => notifier(event),
-      filter: attemptRecordWanted,
-      onDeadLetter: deadLetter,
-    }),
-    // A changed payout destination (issue 13): the old and the new address are told.
-    startStreamDrain({
-      endpoint: dynamoEndpoint,
-      table: env.AFFILIATES_TABLE || DEFAULT_TABLE_NAMES.affiliates,
-      handler: (event: DynamoDBStreamEvent) => notifier(event),
-      filter: affiliateRecordWanted,
-      onDeadLetter: deadLetter,
-    }),
-    // A provider event flagged for a person (issue 10): the operators are told.
-    startStreamDrain({
-      endpoint: dynamoEndpoint,
-      table: env.PROVIDER_EVENTS_TABLE || DEFAULT_PROVIDER_TABLE_NAMES.events,
-      handler: (event: DynamoDBStreamEvent) => notifier(event),
-      filter: providerEventRecordWanted,
-      onDeadLetter: deadLetter,
-    }),
-  ];
+  );
   let retrying = false;
   const timer = setInterval(() => {
     if (retrying) return;

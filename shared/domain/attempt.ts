@@ -4,6 +4,9 @@ import type { Cents } from './money.ts';
 export const PROVIDERS = ['stripe', 'paypal'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
+/** How a provider is named in sentences people read. */
+export const PROVIDER_LABELS: Record<Provider, string> = { stripe: 'Stripe', paypal: 'PayPal' };
+
 export const ATTEMPT_STATUSES = ['queued', 'sent', 'succeeded', 'failed'] as const;
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 

@@ -76,12 +76,7 @@ export type Audience = 'affiliate' | 'ops';
 
 /** Every e-mail the service sends, by name; the templates (shared/usecases/email-templates.ts) have one entry each. */
 export const EMAIL_KINDS = [
-  'payout.requested',
-  'payout.processing',
-  'payout.completed',
-  'payout.failed',
-  'payout.returned',
-  'payout.cancelled',
+  ...PAYOUT_EVENT_TYPES,
   'ops.payout_requested',
   'ops.payout_failed_ours',
   'ops.webhook_failed',

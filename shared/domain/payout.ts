@@ -1,3 +1,4 @@
+import { PROVIDER_LABELS, type Provider } from './attempt.ts';
 import { ConflictError } from './errors.ts';
 import type { Cents } from './money.ts';
 import { taxYearEffect, taxYearOf, type TaxYearEffect } from './tax.ts';
@@ -95,8 +96,6 @@ export function paidThroughProvider(payout: Pick<Payout, 'history'>): boolean {
   return payout.history.some((change) => change.to === 'completed' && change.by.startsWith(providerActorId('')));
 }
 
-const PROVIDER_NAMES: Record<string, string> = { stripe: 'Stripe', paypal: 'PayPal' };
-
 /** A move someone asks for: where to, by whom, and what the books should keep with it. */
 export interface MoveIntent {
   to: PayoutStatus;
@@ -170,7 +169,7 @@ export function planMove(payout: Payout, intent: MoveIntent, at: string): MovePl
     throw new ConflictError('INVALID_TRANSITION', `Cannot move a payout from ${from} to ${to}.`);
   if (by.kind === 'admin' && to === 'returned' && paidThroughProvider(payout)) {
     // Marking it returned by hand would put the money back in the balance while the transfer stands: paid twice.
-    const provider = PROVIDER_NAMES[payout.payment_method] ?? 'the provider';
+    const provider = PROVIDER_LABELS[payout.payment_method as Provider] ?? 'the provider';
     throw new ConflictError(
       'PROVIDER_PAID',
       `This payout was paid through ${provider}: it becomes returned when ${provider} reports the reversal (its webhook, or the sweeper's poll). Reverse the payment at ${provider}; nothing was changed here.`,

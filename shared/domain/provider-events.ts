@@ -2,7 +2,7 @@
  * What a provider says about a payout, and what that means for the payout: pure functions, no SDK, no AWS.
  * Provider event (webhook or poll) -> ProviderFact -> (with the payout as stored) -> ProviderIntent.
  */
-import { decimalToCents, type Provider } from './attempt.ts';
+import { decimalToCents, PROVIDER_LABELS as LABEL, type Provider } from './attempt.ts';
 import type { Cents } from './money.ts';
 import type { Payout } from './payout.ts';
 
@@ -47,8 +47,6 @@ export type ProviderIntent =
   | { kind: 'flag'; reason: string }
   /** Arrived before what it follows (a reversal of a payout not yet completed): ask the provider to redeliver later. */
   | { kind: 'defer'; reason: string };
-
-const LABEL: Record<Provider, string> = { stripe: 'Stripe', paypal: 'PayPal' };
 
 /**
  * The lifecycle's reading of a provider observation. Illegal or contradictory combinations are flagged, never

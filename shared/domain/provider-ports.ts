@@ -20,6 +20,12 @@ export interface ProviderEventRecord {
   resolution_note?: string;
 }
 
+/** What marking a flagged event reviewed found. */
+export type ResolveOutcome =
+  | { kind: 'resolved'; event: ProviderEventRecord }
+  | { kind: 'not-found' }
+  | { kind: 'not-flagged'; event: ProviderEventRecord };
+
 /** Where a page of flagged events stopped: the index's sort key and the table's key of the last one. */
 export interface FlaggedPosition {
   received_at: string;
@@ -101,16 +107,7 @@ export interface AttemptStore {
    * Marks a flagged event reviewed (it leaves the flagged index); conditioned on it still being flagged.
    * 'not-found' when there is no such event, 'not-flagged' when it was never flagged or is resolved already.
    */
-  resolveEvent(
-    eventKey: string,
-    by: string,
-    at: string,
-    note?: string,
-  ): Promise<
-    | { kind: 'resolved'; event: ProviderEventRecord }
-    | { kind: 'not-found' }
-    | { kind: 'not-flagged'; event: ProviderEventRecord }
-  >;
+  resolveEvent(eventKey: string, by: string, at: string, note?: string): Promise<ResolveOutcome>;
   /** Open attempts in one status, last changed before `before`, oldest first (a GSI read: a hint, not a guard). */
   openAttempts(status: 'queued' | 'sent', before: string, limit: number): Promise<Attempt[]>;
   /** Touches a queued attempt so its stream record reaches the sender again; false when no longer queued. */

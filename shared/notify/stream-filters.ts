@@ -21,3 +21,28 @@ export const affiliateRecordWanted = (record: DynamoDBRecord): boolean =>
 
 export const providerEventRecordWanted = (record: DynamoDBRecord): boolean =>
   record.eventName === 'INSERT' && record.dynamodb?.NewImage?.flagged?.S === 'yes';
+
+/** The tables whose streams feed the notifier. */
+export interface NotifierTables {
+  payouts: string;
+  attempts: string;
+  affiliates: string;
+  providerEvents: string;
+}
+
+/**
+ * The notifier's streams and what reaches it from each, for the local drains (`npm start`, the tests). `busiest`
+ * marks the payouts stream, which carries every status change and is polled most often.
+ */
+export function notifierStreams(
+  tables: NotifierTables,
+): Array<{ table: string; filter: (record: DynamoDBRecord) => boolean; busiest: boolean }> {
+  return [
+    { table: tables.payouts, filter: payoutRecordWanted, busiest: true },
+    { table: tables.attempts, filter: attemptRecordWanted, busiest: false },
+    // A changed payout destination (issue 13): the old and the new address are told.
+    { table: tables.affiliates, filter: affiliateRecordWanted, busiest: false },
+    // A provider event flagged for a person (issue 10): the operators are told.
+    { table: tables.providerEvents, filter: providerEventRecordWanted, busiest: false },
+  ];
+}

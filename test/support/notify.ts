@@ -13,12 +13,7 @@ import { createNotifierHandler } from '../../lambdas/payout-notifier/app.ts';
 import type { Clock } from '../../shared/domain/clock.ts';
 import { createSesMailer, type Mailer } from '../../shared/notify/mailer.ts';
 import { createNotifyRuntime } from '../../shared/notify-runtime.ts';
-import {
-  affiliateRecordWanted,
-  attemptRecordWanted,
-  payoutRecordWanted,
-  providerEventRecordWanted,
-} from '../../shared/notify/stream-filters.ts';
+import { notifierStreams } from '../../shared/notify/stream-filters.ts';
 import type { Resolver } from '../../shared/notify/webhook-transport.ts';
 import type { NotifyTableNames } from '../../shared/store/dynamodb/notify-tables.ts';
 import type { Transport } from '../../shared/usecases/notify-payout.ts';
@@ -166,37 +161,21 @@ export async function notifyApp(
   const drains =
     options.drain === false
       ? []
-      : [
+      : notifierStreams({
+          payouts: app.db.tables.payouts,
+          attempts: app.db.providerTables.attempts,
+          affiliates: app.db.tables.affiliates,
+          providerEvents: app.db.providerTables.events,
+        }).map(({ table, filter, busiest }) =>
           startStreamDrain({
             endpoint: app.db.endpoint,
-            table: app.db.tables.payouts,
+            table,
             handler: feed,
-            filter: payoutRecordWanted,
-            pollMs: 20,
-            retryAttempts: 3,
+            filter,
+            pollMs: busiest ? 20 : 50,
+            ...(busiest ? { retryAttempts: 3 } : {}),
           }),
-          startStreamDrain({
-            endpoint: app.db.endpoint,
-            table: app.db.providerTables.attempts,
-            handler: feed,
-            filter: attemptRecordWanted,
-            pollMs: 50,
-          }),
-          startStreamDrain({
-            endpoint: app.db.endpoint,
-            table: app.db.tables.affiliates,
-            handler: feed,
-            filter: affiliateRecordWanted,
-            pollMs: 50,
-          }),
-          startStreamDrain({
-            endpoint: app.db.endpoint,
-            table: app.db.providerTables.events,
-            handler: feed,
-            filter: providerEventRecordWanted,
-            pollMs: 50,
-          }),
-        ];
+        );
 
   const adminCall = (method: string, path: string, body?: unknown) =>
     invoke(admin, { method, path, token: app.adminToken, ...(body !== undefined ? { body } : {}) });

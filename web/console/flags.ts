@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PayoutView } from '../../shared/schemas/common.ts';
 import { ApiError, type ApiClient } from '../lib/api.ts';
 import { html } from '../lib/html.ts';
-import { ErrorNote, formatDateTime } from '../lib/ui.ts';
+import { FormOutcome, formatDateTime } from '../lib/ui.ts';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -92,10 +92,7 @@ export function AffiliateReviewPanel({ api, affiliateId }: { api: ApiClient; aff
       <button type="submit" class="button" disabled=${busy}>End cool-down</button>
       <button type="button" class="button" disabled=${busy} onClick=${() => void run('duplicate')}>Clear shared-destination flag</button>
     </form>
-    <div aria-live="polite">
-      ${error ? html`<${ErrorNote} message=${error} />` : null}
-      ${done ? html`<p class="note note-success" role="status">${done}</p>` : null}
-    </div>
+    <${FormOutcome} error=${error} done=${done} />
   </section>`;
 }
 

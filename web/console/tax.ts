@@ -3,7 +3,7 @@ import type { TaxFormBody, TaxYearView } from '../../shared/schemas/tax.ts';
 import { ApiError, type ApiClient } from '../lib/api.ts';
 import { downloadFile } from '../lib/download.ts';
 import { html } from '../lib/html.ts';
-import { ErrorNote } from '../lib/ui.ts';
+import { ErrorNote, FormOutcome } from '../lib/ui.ts';
 
 type TaxForm = NonNullable<TaxYearView['tax_form']>;
 
@@ -88,10 +88,7 @@ export function TaxFormPanel({ api, affiliateId }: { api: ApiClient; affiliateId
       </div>
       <button type="submit" class="button button-primary" disabled=${busy}>Record tax form</button>
     </form>
-    <div aria-live="polite">
-      ${error ? html`<${ErrorNote} message=${error} />` : null}
-      ${done ? html`<p class="note note-success" role="status">${done}</p>` : null}
-    </div>
+    <${FormOutcome} error=${error} done=${done} />
   </section>`;
 }
 

@@ -1,19 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { PayoutEventType } from '../../shared/domain/notification-events.ts';
+import { PAYOUT_EVENT_TYPES } from '../../shared/domain/notification-events.ts';
 import type { CreatedEndpointView, DeliveryView, EndpointView } from '../../shared/schemas/webhooks.ts';
 import { ApiError, type ApiClient } from '../lib/api.ts';
 import { html } from '../lib/html.ts';
 import { DateTime, ErrorNote, Loading } from '../lib/ui.ts';
 
 /** The events an endpoint can subscribe to (none ticked: all of them). */
-const EVENTS = [
-  'payout.requested',
-  'payout.processing',
-  'payout.completed',
-  'payout.failed',
-  'payout.returned',
-  'payout.cancelled',
-] as const satisfies readonly PayoutEventType[];
+const EVENTS = PAYOUT_EVENT_TYPES;
 
 const messageOf = (error: unknown) => (error instanceof ApiError ? error.message : 'Something went wrong. Try again.');
 

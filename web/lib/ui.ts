@@ -45,6 +45,13 @@ export const ErrorNote = ({ message, onRetry }: { message: string; onRetry?: () 
     ${onRetry ? html`<button type="button" class="button button-small" onClick=${onRetry}>Try again</button>` : null}
   </div>`;
 
+/** Under a form: the server's refusal (an alert) or what was done (a status), announced politely. */
+export const FormOutcome = ({ error, done }: { error: string | undefined; done: string | undefined }) =>
+  html`<div aria-live="polite">
+    ${error ? html`<${ErrorNote} message=${error} />` : null}
+    ${done ? html`<p class="note note-success" role="status">${done}</p>` : null}
+  </div>`;
+
 export const Empty = ({ title, children }: { title: string; children?: ComponentChildren }) =>
   html`<div class="empty"><p class="empty-title">${title}</p>${children ? html`<p class="muted">${children}</p>` : null}</div>`;
 

@@ -18,6 +18,7 @@ import type {
   ProviderEventRecord,
   ProviderMove,
   ProviderMoveOutcome,
+  ResolveOutcome,
 } from '../../domain/provider-ports.ts';
 import { translateStoreError } from './errors.ts';
 import { DynamoPayoutStore } from './payout-store.ts';
@@ -327,16 +328,7 @@ export class DynamoAttemptStore implements AttemptStore {
     };
   }
 
-  async resolveEvent(
-    eventKey: string,
-    by: string,
-    at: string,
-    note?: string,
-  ): Promise<
-    | { kind: 'resolved'; event: ProviderEventRecord }
-    | { kind: 'not-found' }
-    | { kind: 'not-flagged'; event: ProviderEventRecord }
-  > {
+  async resolveEvent(eventKey: string, by: string, at: string, note?: string): Promise<ResolveOutcome> {
     try {
       const result = await this.client.send(
         new UpdateCommand({

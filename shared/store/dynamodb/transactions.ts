@@ -337,33 +337,48 @@ export function settingsItems(tables: TableNames, write: SettingsWrite): Transac
   return items;
 }
 
-/** POST /admin/affiliates/{id}/cooldown/clear: the cool-down ends now (who and when are kept). */
-export function clearCooldownUpdate(tables: TableNames, affiliateId: string, by: string, at: string) {
+/**
+ * An admin's review of an existing affiliate (never a claim item: those have no user_id), keeping who and when:
+ * `update` is the clause that ends what was reviewed, `stamp` names the who/when attributes.
+ */
+function adminReviewUpdate(
+  tables: TableNames,
+  affiliateId: string,
+  review: { update: string; stamp: string; names?: Record<string, string>; values?: Record<string, unknown> },
+  by: string,
+  at: string,
+) {
   return {
     TableName: tables.affiliates,
     Key: { [AFFILIATES.partitionKey]: affiliateId },
     ConditionExpression: 'attribute_exists(#id) AND attribute_exists(user_id)',
-    UpdateExpression:
-      'REMOVE cooldown_until SET cooldown_cleared_by = :by, cooldown_cleared_at = :at, updated_at = :at',
-    ExpressionAttributeNames: { '#id': AFFILIATES.partitionKey },
-    ExpressionAttributeValues: { ':by': by, ':at': at },
+    UpdateExpression: `${review.update} SET ${review.stamp}_by = :by, ${review.stamp}_at = :at, updated_at = :at`,
+    ExpressionAttributeNames: { '#id': AFFILIATES.partitionKey, ...review.names },
+    ExpressionAttributeValues: { ...review.values, ':by': by, ':at': at },
     ReturnValues: 'ALL_NEW' as const,
   };
 }
 
+/** POST /admin/affiliates/{id}/cooldown/clear: the cool-down ends now. */
+export function clearCooldownUpdate(tables: TableNames, affiliateId: string, by: string, at: string) {
+  return adminReviewUpdate(tables, affiliateId, { update: 'REMOVE cooldown_until', stamp: 'cooldown_cleared' }, by, at);
+}
+
 /**
  * An admin has reviewed an affiliate's shared destination: the flag goes (later requests are not marked, and moves
- * no longer need the confirmation), with who cleared it and when.
+ * no longer need the confirmation).
  */
 export function clearDuplicateFlagUpdate(tables: TableNames, affiliateId: string, by: string, at: string) {
-  return {
-    TableName: tables.affiliates,
-    Key: { [AFFILIATES.partitionKey]: affiliateId },
-    ConditionExpression: 'attribute_exists(#id) AND attribute_exists(user_id)',
-    UpdateExpression:
-      'DELETE #flags :duplicate SET duplicate_reviewed_by = :by, duplicate_reviewed_at = :at, updated_at = :at',
-    ExpressionAttributeNames: { '#id': AFFILIATES.partitionKey, '#flags': 'flags' },
-    ExpressionAttributeValues: { ':duplicate': new Set([DUPLICATE_DESTINATION]), ':by': by, ':at': at },
-    ReturnValues: 'ALL_NEW' as const,
-  };
+  return adminReviewUpdate(
+    tables,
+    affiliateId,
+    {
+      update: 'DELETE #flags :duplicate',
+      stamp: 'duplicate_reviewed',
+      names: { '#flags': 'flags' },
+      values: { ':duplicate': new Set([DUPLICATE_DESTINATION]) },
+    },
+    by,
+    at,
+  );
 }
